@@ -1,0 +1,108 @@
+//! The order OpenClaw sorts profile and provider ids in: JavaScript `localeCompare` under ICU's
+//! root/en collation (`auth-health.ts`). Byte order differs (`a_b < a-b < ab`, digits compare
+//! digit by digit, `a < A` only at the case level), so we mirror ICU for ASCII: punctuation and
+//! symbols in CLDR order, then digits, then letters case-insensitively, with lower case first
+//! as the tie-breaker. Other characters sort after ASCII letters by code point.
+
+use std::cmp::Ordering;
+
+/// CLDR root order of ASCII whitespace, punctuation and symbols.
+const SYMBOLS: &str = "\t\n\u{b}\u{c}\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+
+fn primary(c: char) -> (u8, u32) {
+    if let Some(i) = SYMBOLS.find(c) {
+        return (0, i as u32);
+    }
+    if c.is_ascii_digit() {
+        return (1, c as u32);
+    }
+    if c.is_ascii_alphabetic() {
+        return (2, c.to_ascii_lowercase() as u32);
+    }
+    let lower = c.to_lowercase().next().unwrap_or(c);
+    (3, lower as u32)
+}
+
+/// `a.localeCompare(b)` for the ids OpenClaw sorts.
+pub fn collate(a: &str, b: &str) -> Ordering {
+    let pa = a.chars().map(primary);
+    let pb = b.chars().map(primary);
+    match pa.cmp(pb) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    // Tertiary level: lower case before upper case, position by position.
+    let case = |c: char| u8::from(c.is_uppercase());
+    match a.chars().map(case).cmp(b.chars().map(case)) {
+        Ordering::Equal => a.cmp(b),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_node_icu_vectors() {
+        // Node 24 `[...].sort((a, b) => a.localeCompare(b))` (en-US), ASCII subset.
+        let expected = [
+            "_",
+            "-",
+            ":",
+            "a",
+            "a b",
+            "a_b",
+            "a-b",
+            "a:b",
+            "a:B",
+            "a.b",
+            "a@b",
+            "a/b",
+            "a+b",
+            "a~b",
+            "a1",
+            "a10",
+            "a9",
+            "ab",
+            "aB",
+            "Ab",
+            "AB",
+            "minimax",
+            "minimax-portal",
+            "openai",
+            "openai-codex",
+            "openai-codex:default",
+            "openai:default",
+            "z",
+        ];
+        let mut shuffled = expected.to_vec();
+        shuffled.reverse();
+        shuffled.sort_by(|a, b| collate(a, b));
+        assert_eq!(shuffled, expected);
+        let mut ids = [
+            "anthropic:z",
+            "ANTHROPIC:UPPER",
+            "anthropic:10",
+            "anthropic:_x",
+            "anthropic:9",
+            "anthropic:-y",
+            "anthropic:B",
+            "anthropic:a",
+        ];
+        ids.sort_by(|a, b| collate(a, b));
+        assert_eq!(
+            ids,
+            [
+                "anthropic:_x",
+                "anthropic:-y",
+                "anthropic:10",
+                "anthropic:9",
+                "anthropic:a",
+                "anthropic:B",
+                "ANTHROPIC:UPPER",
+                "anthropic:z"
+            ]
+        );
+    }
+}

@@ -1,0 +1,1146 @@
+//! One agent's verdict, as `openclaw models status --json --check` computes it (SPEC §4.5, §5,
+//! §10): for every route, the candidate profiles (`order.ts`), their readiness
+//! (`read-only-availability.ts`), cooldowns (`usage-state.ts`), the selected source
+//! (`provider-model-auth-source-plan.ts`, `provider-model-route-auth.ts`), and the selected
+//! profile's health. Pure: `now` comes in, nothing is read.
+//!
+//! Where the outcome depends on what only the running CLI knows (the Codex runtime plugin,
+//! OpenAI's route resolution, plugin-supplied credentials, a login shell's environment), the
+//! route says so ([`RouteOutcome::NeedsCli`]) instead of guessing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::collate;
+use super::env_auth::{
+    auth_provider, env_vars_for, has_synthetic_auth, ignores_cooldowns, is_known_env_var,
+};
+use super::profile::{
+    ConfiguredProfile, Ineligible, ProfileHealth, ProfileStatus, credential_eligibility,
+    profile_health,
+};
+use super::routes::{Route, RouteKind, RoutePlan, Runtime};
+use crate::openclaw::config::AuthEnv;
+use crate::openclaw::credentials::{
+    Credential, CredentialType, ExpiryState, SecretRef, SecretValue, UsageStats, env_ref_name,
+    expiry_state, secret_ref_of,
+};
+use crate::openclaw::store::{AgentStore, StoreFlavor};
+
+/// How one route fares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteOutcome {
+    Ok,
+    Expiring,
+    /// Only the OpenClaw CLI can tell.
+    NeedsCli,
+    /// Readiness cannot be confirmed (OpenClaw: `indeterminate` route issue).
+    Indeterminate,
+    /// No usable credential (OpenClaw: provider in `missingProvidersInUse`).
+    Missing,
+    /// The configured runtime cannot serve this provider.
+    Incompatible,
+}
+
+impl RouteOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Expiring => "expiring",
+            Self::NeedsCli => "needs-cli",
+            Self::Indeterminate => "indeterminate",
+            Self::Missing => "missing",
+            Self::Incompatible => "incompatible",
+        }
+    }
+
+    /// Whether `--check` fails (exit 1) because of this route.
+    pub fn fails(self) -> bool {
+        matches!(
+            self,
+            Self::Indeterminate | Self::Missing | Self::Incompatible
+        )
+    }
+}
+
+/// One evaluated route.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteResult {
+    pub kind: RouteKind,
+    pub model: String,
+    pub provider: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    pub outcome: RouteOutcome,
+    /// The profile that serves it, when one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Where the credential comes from: `profile`, `env: NAME`, `config`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Why, in words.
+    pub detail: String,
+}
+
+/// `auth.oauth.providers[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderRollup {
+    pub provider: String,
+    pub status: ProfileStatus,
+    pub profiles: Vec<String>,
+    pub effective_profiles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_ms: Option<i64>,
+}
+
+/// `auth.unusableProfiles[]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnusableProfile {
+    pub profile_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// `cooldown` or `disabled`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
+    pub recovery_hint: String,
+    pub until_ms: i64,
+    pub remaining_ms: i64,
+}
+
+/// What a route's credential lookup concluded.
+#[derive(Debug, Clone, PartialEq)]
+enum Availability {
+    Ready {
+        profile: Option<String>,
+        via: String,
+    },
+    Unavailable(String),
+    Unknown(String),
+    NeedsCli(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readiness {
+    Ready,
+    Unknown,
+    Unavailable,
+}
+
+/// Everything one agent's evaluation reads.
+pub struct AgentInputs<'a> {
+    pub cfg: &'a Value,
+    pub store: &'a AgentStore,
+    pub env: &'a AuthEnv,
+    pub plan: &'a RoutePlan,
+    /// Codex's own login exists on this host (`~/.codex/auth.json`): with the Codex plugin it
+    /// can serve `openai` routes without an OpenClaw profile.
+    pub codex_login: bool,
+}
+
+/// The evaluation of one agent.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentEvaluation {
+    pub profiles: Vec<ProfileHealth>,
+    pub providers: Vec<ProviderRollup>,
+    pub routes: Vec<RouteResult>,
+    pub unusable: Vec<UnusableProfile>,
+}
+
+impl AgentEvaluation {
+    /// The worst route outcome (`Ok` when there are no routes).
+    pub fn worst(&self) -> RouteOutcome {
+        let fails = self.routes.iter().any(|r| r.outcome.fails());
+        if fails {
+            return RouteOutcome::Missing;
+        }
+        if self
+            .routes
+            .iter()
+            .any(|r| r.outcome == RouteOutcome::NeedsCli)
+        {
+            return RouteOutcome::NeedsCli;
+        }
+        if self
+            .routes
+            .iter()
+            .any(|r| r.outcome == RouteOutcome::Expiring)
+        {
+            return RouteOutcome::Expiring;
+        }
+        RouteOutcome::Ok
+    }
+}
+
+struct Evaluator<'a> {
+    inputs: &'a AgentInputs<'a>,
+    now: f64,
+    usage: BTreeMap<String, UsageStats>,
+    health: BTreeMap<String, ProfileHealth>,
+}
+
+/// Evaluates one agent at `now_ms` with a warn window of `warn_ms`.
+pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEvaluation {
+    let now = now_ms as f64;
+    let mut usage = inputs.store.state.usage.clone();
+    if !inputs.store.profiles.is_empty() {
+        clear_expired_cooldowns(&mut usage, now);
+    }
+    let configured = configured_profiles(inputs.cfg);
+    let mut profiles: Vec<ProfileHealth> = inputs
+        .store
+        .profiles
+        .iter()
+        .map(|c| {
+            profile_health(
+                c,
+                configured.get(&c.id),
+                now,
+                warn_ms as f64,
+                inputs.store.flavor,
+            )
+        })
+        .collect();
+    for p in &mut profiles {
+        if let Some(c) = inputs.store.profiles.iter().find(|c| c.id == p.profile_id)
+            && c.external_source.is_some()
+        {
+            p.source = "claude-code";
+        }
+    }
+    profiles.sort_by(|a, b| {
+        collate(&a.provider, &b.provider).then_with(|| collate(&a.profile_id, &b.profile_id))
+    });
+    let health = profiles
+        .iter()
+        .map(|h| (h.profile_id.clone(), h.clone()))
+        .collect();
+    let ev = Evaluator {
+        inputs,
+        now,
+        usage,
+        health,
+    };
+    let routes = inputs.plan.routes.iter().map(|r| ev.route(r)).collect();
+    AgentEvaluation {
+        providers: ev.rollups(&profiles),
+        unusable: ev.unusable(),
+        routes,
+        profiles,
+    }
+}
+
+/// `clearExpiredCooldowns`: windows that ended (`now >= until`) are erased with their details.
+fn clear_expired_cooldowns(usage: &mut BTreeMap<String, UsageStats>, now: f64) {
+    for s in usage.values_mut() {
+        if s.cooldown_until.is_some_and(|t| now >= t) {
+            s.cooldown_until = None;
+            s.cooldown_reason = None;
+            s.cooldown_classification = None;
+            s.cooldown_model = None;
+        }
+        if s.blocked_until.is_some_and(|t| now >= t) {
+            s.blocked_until = None;
+            s.blocked_model = None;
+            s.blocked_scope_model = false;
+        }
+        if s.disabled_until.is_some_and(|t| now >= t) {
+            s.disabled_until = None;
+            s.disabled_reason = None;
+        }
+    }
+}
+
+/// `auth.profiles.<id>` of the config.
+pub fn configured_profiles(cfg: &Value) -> BTreeMap<String, ConfiguredProfile> {
+    cfg.pointer("/auth/profiles")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(id, v)| {
+                    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+                    (
+                        id.clone(),
+                        ConfiguredProfile {
+                            provider: s("provider").map(|p| p.trim().to_lowercase()),
+                            mode: s("mode"),
+                            display_name: s("displayName"),
+                            email: s("email"),
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn config_order(cfg: &Value, provider: &str) -> Option<Vec<String>> {
+    let order = cfg.pointer("/auth/order").and_then(Value::as_object)?;
+    let find = |p: &str| {
+        order
+            .iter()
+            .find(|(k, _)| k.trim().to_lowercase() == p)
+            .and_then(|(_, v)| v.as_array())
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(Value::as_str)
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
+    };
+    find(auth_provider(provider)).or_else(|| find(provider))
+}
+
+fn mode_matches(mode: &str, kind: CredentialType) -> bool {
+    let mode = match mode.trim() {
+        "apiKey" | "api-key" | "api_key" => "api_key",
+        other => other,
+    };
+    mode == kind.as_str() || (mode == "oauth" && kind == CredentialType::Token)
+}
+
+struct Candidates {
+    ids: Vec<String>,
+    explicit: bool,
+}
+
+impl Evaluator<'_> {
+    fn cred(&self, id: &str) -> Option<&Credential> {
+        self.inputs.store.profiles.iter().find(|c| c.id == id)
+    }
+
+    fn compatible(&self, cred_provider: &str, provider: &str) -> bool {
+        auth_provider(cred_provider) == auth_provider(provider)
+    }
+
+    /// `resolveAuthProfileEligibility`.
+    fn eligibility(&self, id: &str, provider: &str) -> Result<(), Ineligible> {
+        let cred = self.cred(id).ok_or(Ineligible::ProfileMissing)?;
+        if cred.setup_inactive && self.inputs.store.flavor == StoreFlavor::Sqlite {
+            return Err(Ineligible::SetupInactive);
+        }
+        if !self.compatible(&cred.provider, provider) {
+            return Err(Ineligible::ProviderMismatch);
+        }
+        let configured = configured_profiles(self.inputs.cfg);
+        if let Some(c) = configured.get(id) {
+            if c.provider
+                .as_deref()
+                .is_some_and(|p| !self.compatible(p, provider))
+            {
+                return Err(Ineligible::ProviderMismatch);
+            }
+            if c.mode
+                .as_deref()
+                .is_some_and(|m| !mode_matches(m, cred.kind))
+            {
+                return Err(Ineligible::ModeMismatch);
+            }
+        }
+        credential_eligibility(cred, self.now, self.inputs.store.flavor)
+    }
+
+    /// `isProfileInCooldown` with its `until` (`usage-state.ts`); `None` when not cooling.
+    fn cooldown_until(&self, id: &str, for_model: Option<&str>) -> Option<f64> {
+        let cred = self.cred(id)?;
+        if ignores_cooldowns(&cred.provider) {
+            return None;
+        }
+        let s = self.usage.get(id)?;
+        let now = self.now;
+        let active = |t: Option<f64>| t.is_some_and(|t| t > 0.0 && now < t);
+        let model_scoped =
+            |r: Option<&str>| matches!(r, Some("rate_limit" | "timeout" | "model_not_found"));
+        let cooldown_other_model = for_model.is_some_and(|m| {
+            model_scoped(s.cooldown_reason.as_deref())
+                && s.cooldown_model.as_deref().is_some_and(|cm| cm != m)
+        });
+        let block_other_model = for_model.is_some_and(|m| {
+            s.blocked_scope_model && s.blocked_model.as_deref().is_some_and(|bm| bm != m)
+        });
+        // A cooldown scoped to another model does not apply, unless an unscoped block or a
+        // disable is active.
+        let block_applies = active(s.blocked_until) && !block_other_model;
+        if cooldown_other_model && !block_applies && !active(s.disabled_until) {
+            return None;
+        }
+        let until = [
+            if block_other_model {
+                None
+            } else {
+                s.blocked_until
+            },
+            s.cooldown_until,
+            s.disabled_until,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|t| *t > 0.0)
+        .fold(None::<f64>, |m, t| Some(m.map_or(t, |m| m.max(t))));
+        until.filter(|u| now < *u)
+    }
+
+    /// `resolveAuthProfileOrderWithMetadata`.
+    fn candidates(&self, provider: &str, for_model: Option<&str>, read_only: bool) -> Candidates {
+        let state = &self.inputs.store.state;
+        let alias = auth_provider(provider);
+        let stored_order = state
+            .order_for(alias)
+            .or_else(|| state.order_for(provider))
+            .map(<[String]>::to_vec);
+        let from_state = stored_order.is_some();
+        let explicit_order = stored_order.or_else(|| config_order(self.inputs.cfg, provider));
+        let configured = configured_profiles(self.inputs.cfg);
+        let explicit_profiles: Vec<String> = configured
+            .iter()
+            .filter(|(_, c)| {
+                c.provider
+                    .as_deref()
+                    .is_some_and(|p| self.compatible(p, provider))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        let store_profiles: Vec<String> = self
+            .inputs
+            .store
+            .profiles
+            .iter()
+            .filter(|c| self.compatible(&c.provider, provider))
+            .map(|c| c.id.clone())
+            .collect();
+        let has_explicit = explicit_order.is_some();
+        let base: Vec<String> = match &explicit_order {
+            Some(o) => o.clone(),
+            None if !explicit_profiles.is_empty() => explicit_profiles.clone(),
+            None => store_profiles.clone(),
+        };
+        if base.is_empty() {
+            return Candidates {
+                ids: Vec::new(),
+                explicit: has_explicit,
+            };
+        }
+        let keep = |id: &String| match self.eligibility(id, provider) {
+            Ok(()) => true,
+            Err(Ineligible::UnresolvedRef) => read_only,
+            Err(_) => false,
+        };
+        let mut filtered: Vec<String> = base.iter().filter(|id| keep(id)).cloned().collect();
+        let mut repaired = false;
+        if filtered.is_empty()
+            && base.iter().all(|id| self.cred(id).is_none())
+            && (from_state || !explicit_profiles.is_empty())
+        {
+            filtered = store_profiles
+                .iter()
+                .filter(|id| keep(id))
+                .cloned()
+                .collect();
+            repaired = true;
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for id in filtered {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let cooling_sort = |cooling: &mut Vec<(String, f64)>| {
+            cooling.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+        };
+        let (mut available, mut cooling): (Vec<String>, Vec<(String, f64)>) =
+            (Vec::new(), Vec::new());
+        for id in ids {
+            match self.cooldown_until(&id, for_model) {
+                Some(u) => cooling.push((id, u)),
+                None => available.push(id),
+            }
+        }
+        cooling_sort(&mut cooling);
+        if explicit_order.as_ref().is_some_and(|o| !o.is_empty()) && !repaired {
+            // Explicit order: available in order, then cooling by earliest recovery.
+        } else {
+            // orderProfilesByMode: type, expired OAuth last, least recently used (stable).
+            let score = |id: &String| {
+                let c = self.cred(id);
+                let type_score = match c.map(|c| c.kind) {
+                    Some(CredentialType::OAuth) => 0,
+                    Some(CredentialType::Token) => 1,
+                    Some(CredentialType::ApiKey) => 2,
+                    None => 3,
+                };
+                let expired_oauth = c.is_some_and(|c| {
+                    c.kind == CredentialType::OAuth
+                        && expiry_state(c.expires, self.now, 0.0) == ExpiryState::Expired
+                });
+                let last_used = self.usage.get(id).and_then(|u| u.last_used).unwrap_or(0.0);
+                (type_score, u8::from(expired_oauth), last_used)
+            };
+            available.sort_by(|a, b| {
+                let (ta, ea, la) = score(a);
+                let (tb, eb, lb) = score(b);
+                ta.cmp(&tb)
+                    .then(ea.cmp(&eb))
+                    .then(la.partial_cmp(&lb).unwrap_or(std::cmp::Ordering::Equal))
+            });
+        }
+        available.extend(cooling.into_iter().map(|(id, _)| id));
+        Candidates {
+            ids: available,
+            explicit: has_explicit,
+        }
+    }
+
+    /// Whether an env secret reference is allowed by the secrets config.
+    fn env_ref_allowed(&self, r: &SecretRef) -> bool {
+        let providers = self
+            .inputs
+            .cfg
+            .pointer("/secrets/providers")
+            .and_then(Value::as_object);
+        if let Some(p) = providers.and_then(|m| m.get(&r.provider)) {
+            return p.get("source").and_then(Value::as_str) == Some("env");
+        }
+        let default = self
+            .inputs
+            .cfg
+            .pointer("/secrets/defaults/env")
+            .and_then(Value::as_str)
+            .unwrap_or("default");
+        r.provider == default
+    }
+
+    /// `resolveSecretInputReadOnlyAvailability`.
+    fn secret_readiness(&self, v: &SecretValue) -> Readiness {
+        let env = self.inputs.env;
+        match v {
+            SecretValue::Missing | SecretValue::Reserved { .. } => Readiness::Unavailable,
+            SecretValue::Literal { .. } => Readiness::Ready,
+            SecretValue::EnvReference { name } => {
+                let r = SecretRef {
+                    source: "env".into(),
+                    provider: "default".into(),
+                    id: name.clone(),
+                };
+                self.secret_readiness(&SecretValue::Ref(r))
+            }
+            SecretValue::EnvVarName { name } => {
+                if env.is_set(name) {
+                    Readiness::Ready
+                } else {
+                    Readiness::Unavailable
+                }
+            }
+            SecretValue::Marker { .. } => Readiness::Unknown,
+            SecretValue::Ref(r) if r.source == "env" => {
+                if !self.env_ref_allowed(r) {
+                    Readiness::Unavailable
+                } else if env.is_set(&r.id) {
+                    Readiness::Ready
+                } else {
+                    Readiness::Unknown
+                }
+            }
+            SecretValue::Ref(r) => {
+                let configured = self
+                    .inputs
+                    .cfg
+                    .pointer("/secrets/providers")
+                    .and_then(|m| m.get(&r.provider))
+                    .and_then(|p| p.get("source"))
+                    .and_then(Value::as_str)
+                    == Some(r.source.as_str());
+                if configured || (r.source == "store" && r.provider == "default") {
+                    Readiness::Unknown
+                } else {
+                    Readiness::Unavailable
+                }
+            }
+        }
+    }
+
+    /// `resolveStoredCredentialReadOnlyAvailability` for one candidate.
+    fn readiness(&self, id: &str, provider: &str) -> Readiness {
+        match self.eligibility(id, provider) {
+            Ok(()) | Err(Ineligible::UnresolvedRef) => {}
+            Err(_) => return Readiness::Unavailable,
+        }
+        let Some(c) = self.cred(id) else {
+            return Readiness::Unavailable;
+        };
+        match c.kind {
+            CredentialType::ApiKey => self.secret_readiness(&c.secret),
+            CredentialType::Token => match expiry_state(c.expires, self.now, 0.0) {
+                ExpiryState::Expired | ExpiryState::Invalid => Readiness::Unavailable,
+                _ => self.secret_readiness(&c.secret),
+            },
+            CredentialType::OAuth => {
+                if c.has_usable_oauth(self.now) {
+                    Readiness::Ready
+                } else if c.fence.is_some() {
+                    Readiness::Unavailable
+                } else if c.has_refresh {
+                    // Only openai and external-CLI-managed profiles refresh read-only.
+                    let refreshable =
+                        c.provider == "openai" || c.id == "minimax-portal:minimax-cli";
+                    if refreshable {
+                        Readiness::Ready
+                    } else {
+                        Readiness::Unknown
+                    }
+                } else if c.oauth_ref && !c.secret.is_present() {
+                    Readiness::Unknown
+                } else {
+                    Readiness::Unavailable
+                }
+            }
+        }
+    }
+
+    /// Credentials that do not come from a profile: `models.providers.<p>.apiKey`, env vars.
+    fn direct(&self, provider: &str) -> Direct {
+        let pcfg = self
+            .inputs
+            .cfg
+            .pointer("/models/providers")
+            .and_then(Value::as_object)
+            .and_then(|m| {
+                m.iter()
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case(provider))
+            })
+            .map(|(_, v)| v);
+        let auth_mode = pcfg.and_then(|p| p.get("auth")).and_then(Value::as_str);
+        let mut d = Direct::default();
+        if auth_mode == Some("aws-sdk") {
+            d.needs_cli = Some(format!("models.providers.{provider}.auth is aws-sdk"));
+            return d;
+        }
+        let env = self.inputs.env;
+        let env_ref = |name: &str| -> Availability {
+            if env.is_set(name) {
+                Availability::Ready {
+                    profile: None,
+                    via: format!("config → env: {name}"),
+                }
+            } else {
+                Availability::Unavailable(format!(
+                    "models.providers.{provider}.apiKey refers to ${name}, which is not set (OpenClaw fails to resolve it)"
+                ))
+            }
+        };
+        match pcfg.and_then(|p| p.get("apiKey")) {
+            Some(v @ Value::Object(_)) => match secret_ref_of(v) {
+                Some(r) if r.source == "env" => d.required = Some(env_ref(&r.id)),
+                Some(r) => {
+                    d.needs_cli = Some(format!(
+                        "models.providers.{provider}.apiKey is a {} secret reference",
+                        r.source
+                    ));
+                }
+                None => d.evidence = true,
+            },
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                let s = s.trim();
+                d.evidence = true;
+                if let Some(name) = env_ref_name(s) {
+                    d.required = Some(env_ref(name));
+                } else if is_known_env_var(s) {
+                    if env.is_set(s) {
+                        d.required = Some(Availability::Ready {
+                            profile: None,
+                            via: format!("config → env: {s}"),
+                        });
+                    }
+                } else if s.contains("-local")
+                    || s.starts_with("oauth:")
+                    || s.starts_with("secretref")
+                {
+                    d.needs_cli = Some(format!("models.providers.{provider}.apiKey is a marker"));
+                } else if self.cred(s).is_some() {
+                    d.needs_cli = Some(format!(
+                        "models.providers.{provider}.apiKey names a stored profile"
+                    ));
+                } else {
+                    let inline = format!("inline-api-key:{provider}");
+                    let cooling = !ignores_cooldowns(provider)
+                        && self.usage.get(&inline).is_some_and(|s| {
+                            [s.cooldown_until, s.disabled_until, s.blocked_until]
+                                .into_iter()
+                                .flatten()
+                                .any(|t| self.now < t)
+                        });
+                    let avail = if cooling {
+                        Availability::Unavailable(format!(
+                            "the configured {provider} API key is in cooldown"
+                        ))
+                    } else {
+                        Availability::Ready {
+                            profile: None,
+                            via: "config".to_owned(),
+                        }
+                    };
+                    if auth_mode == Some("api-key") {
+                        d.required = Some(avail);
+                    } else {
+                        d.fallback = Some(avail);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if auth_mode.is_some() {
+            d.evidence = true;
+        }
+        if d.required.is_none()
+            && d.fallback.is_none()
+            && let Some(name) = env_vars_for(provider).iter().find(|n| env.is_set(n))
+        {
+            let source = env.get(name).map_or("env", |(_, s)| *s);
+            d.fallback = Some(Availability::Ready {
+                profile: None,
+                via: if source == "env" {
+                    format!("env: {name}")
+                } else {
+                    format!("{source}: {name}")
+                },
+            });
+            d.ambient = true;
+        }
+        // A local custom provider (loopback base URL, an API and model rows, no key) needs no
+        // credential at all ("synthetic" availability in `unprofiledEvaluation`).
+        if let Some(url) = pcfg.and_then(|p| p.get("baseUrl")).and_then(Value::as_str) {
+            let has_models = pcfg
+                .and_then(|p| p.get("models"))
+                .and_then(Value::as_array)
+                .is_some_and(|m| !m.is_empty());
+            let has_api = pcfg.and_then(|p| p.get("api")).is_some();
+            let no_key = pcfg.and_then(|p| p.get("apiKey")).is_none();
+            if has_models && has_api && no_key {
+                match endpoint_kind(url) {
+                    Endpoint::Loopback => d.local_provider = true,
+                    Endpoint::Private => {
+                        d.needs_cli = Some(format!(
+                            "models.providers.{provider} is a custom provider on {url}"
+                        ))
+                    }
+                    Endpoint::Public => {}
+                }
+            }
+        }
+        d
+    }
+
+    /// Whether anything says this provider is meant to have credentials.
+    fn has_auth_evidence(&self, provider: &str, direct: &Direct) -> bool {
+        let alias = auth_provider(provider);
+        direct.evidence
+            || self
+                .inputs
+                .cfg
+                .pointer("/auth/order")
+                .and_then(Value::as_object)
+                .is_some_and(|o| {
+                    o.keys()
+                        .any(|k| auth_provider(&k.trim().to_lowercase()) == alias)
+                })
+            || configured_profiles(self.inputs.cfg).values().any(|c| {
+                c.provider
+                    .as_deref()
+                    .is_some_and(|p| auth_provider(p) == alias)
+            })
+            || self
+                .inputs
+                .store
+                .profiles
+                .iter()
+                .any(|c| auth_provider(&c.provider) == alias)
+    }
+
+    /// `resolveProviderEvaluation` for a provider (and model, for model-scoped cooldowns).
+    fn provider_availability(&self, provider: &str, model: Option<&str>) -> Availability {
+        let direct = self.direct(provider);
+        if let Some(reason) = direct.needs_cli.clone() {
+            return Availability::NeedsCli(reason);
+        }
+        if let Some(req) = direct.required.clone() {
+            return req;
+        }
+        let cands = self.candidates(provider, model, true);
+        let entries: Vec<(String, Readiness, bool)> = cands
+            .ids
+            .iter()
+            .map(|id| {
+                (
+                    id.clone(),
+                    self.readiness(id, provider),
+                    self.cooldown_until(id, model).is_some(),
+                )
+            })
+            .collect();
+        let available: Vec<&(String, Readiness, bool)> = entries
+            .iter()
+            .filter(|e| e.1 != Readiness::Unavailable)
+            .collect();
+        let outside: Vec<&&(String, Readiness, bool)> = available.iter().filter(|e| !e.2).collect();
+
+        if !available.is_empty() && outside.is_empty() {
+            return Availability::Unavailable(format!(
+                "every {provider} profile is in cooldown or disabled ({})",
+                available
+                    .iter()
+                    .map(|e| e.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let empty_or_unavailable = entries.is_empty() || available.is_empty();
+        if cands.explicit && empty_or_unavailable {
+            return Availability::Unavailable(format!(
+                "the configured auth order for {provider} names no usable profile"
+            ));
+        }
+        // An env key without config key material ("ambient") is ignored as soon as any
+        // profile is a candidate, even one that cannot serve.
+        let ambient_ignored = direct.ambient && !entries.is_empty();
+        let fallback_allowed = direct.fallback.is_some() && !ambient_ignored;
+        if !outside.is_empty() {
+            let first = outside[0];
+            let chosen = if first.1 == Readiness::Unknown {
+                outside
+                    .iter()
+                    .find(|e| e.1 == Readiness::Ready)
+                    .copied()
+                    .unwrap_or(first)
+            } else {
+                first
+            };
+            return match chosen.1 {
+                Readiness::Ready => Availability::Ready {
+                    profile: Some(chosen.0.clone()),
+                    via: "profile".to_owned(),
+                },
+                Readiness::Unknown => Availability::Unknown(format!(
+                    "{} cannot be confirmed ready without a refresh",
+                    chosen.0
+                )),
+                Readiness::Unavailable => {
+                    Availability::Unavailable(format!("{} is not usable", chosen.0))
+                }
+            };
+        }
+        if fallback_allowed && let Some(f) = direct.fallback.clone() {
+            return f;
+        }
+        if !entries.is_empty() {
+            return Availability::Unavailable(format!(
+                "no usable {provider} profile ({})",
+                entries
+                    .iter()
+                    .map(|e| e.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        // No candidate at all: the "unprofiled" evaluation.
+        if self.inputs.env.shell_fallback {
+            return Availability::NeedsCli(format!(
+                "OpenClaw imports {provider} credentials from a login shell (env.shellEnv / OPENCLAW_LOAD_SHELL_ENV)"
+            ));
+        }
+        if provider == "claude-cli" {
+            return Availability::Unknown(
+                "no Anthropic credential for the claude-cli runtime".to_owned(),
+            );
+        }
+        if direct.local_provider {
+            return Availability::Ready {
+                profile: None,
+                via: "local custom provider".to_owned(),
+            };
+        }
+        if has_synthetic_auth(provider) {
+            return Availability::NeedsCli(format!(
+                "{provider} can be authenticated by its plugin at runtime"
+            ));
+        }
+        if self.has_auth_evidence(provider, &direct) {
+            Availability::Unavailable(format!("no usable {provider} credential"))
+        } else {
+            Availability::Unknown(format!("no {provider} credential is configured"))
+        }
+    }
+
+    /// Whether openai has no credential of any kind OpenClaw (or the Codex plugin) could use.
+    fn openai_has_nothing(&self) -> bool {
+        if self.inputs.codex_login {
+            return false;
+        }
+        matches!(
+            self.provider_availability("openai", None),
+            Availability::Unavailable(_) | Availability::Unknown(_)
+        ) && self.direct("openai").fallback.is_none()
+            && self.direct("codex").fallback.is_none()
+    }
+
+    fn route(&self, route: &Route) -> RouteResult {
+        let mut r = RouteResult {
+            kind: route.kind,
+            model: route.model.key(),
+            provider: route.model.provider.clone(),
+            runtime: match &route.runtime {
+                Runtime::Native => None,
+                Runtime::Codex | Runtime::CodexIncompatible => Some("codex".to_owned()),
+                Runtime::Cli { id } => Some(id.clone()),
+            },
+            outcome: RouteOutcome::Ok,
+            profile: None,
+            via: None,
+            detail: String::new(),
+        };
+        let provider = route.model.provider.as_str();
+        let avail = match &route.runtime {
+            Runtime::CodexIncompatible => {
+                r.outcome = RouteOutcome::Incompatible;
+                r.detail = format!("The Codex runtime does not support provider {provider}.");
+                return r;
+            }
+            Runtime::Cli { id } if id == "google-gemini-cli" => {
+                r.outcome = RouteOutcome::Indeterminate;
+                r.detail = "the google-gemini-cli runtime's login cannot be confirmed".to_owned();
+                return r;
+            }
+            Runtime::Cli { id } => self.provider_availability(id, None),
+            Runtime::Codex => {
+                if self.openai_has_nothing() {
+                    Availability::Unavailable(
+                        "no OpenAI credential (no profile, API key or Codex login)".to_owned(),
+                    )
+                } else {
+                    Availability::NeedsCli(
+                        "runs on the Codex runtime plugin; only the OpenClaw CLI knows whether it is installed".to_owned(),
+                    )
+                }
+            }
+            _ => self.provider_availability(provider, Some(&route.model.model)),
+        };
+        match avail {
+            Availability::Ready { profile, via } => {
+                r.via = Some(via);
+                match profile
+                    .as_ref()
+                    .and_then(|p| self.health.get(p))
+                    .filter(|_| !route.kind.is_image())
+                {
+                    Some(h) => {
+                        r.outcome = match h.status {
+                            ProfileStatus::Expiring => RouteOutcome::Expiring,
+                            ProfileStatus::Expired | ProfileStatus::Missing => {
+                                RouteOutcome::Missing
+                            }
+                            ProfileStatus::Ok | ProfileStatus::Static => RouteOutcome::Ok,
+                        };
+                        r.detail = format!("{} is {}", h.label, h.status.as_str());
+                    }
+                    None => {
+                        r.detail = match &profile {
+                            Some(p) => format!("{p} is usable"),
+                            None => {
+                                format!("credential from {}", r.via.as_deref().unwrap_or("config"))
+                            }
+                        };
+                    }
+                }
+                r.profile = profile;
+            }
+            Availability::Unavailable(why) => {
+                r.outcome = RouteOutcome::Missing;
+                r.detail = why;
+            }
+            Availability::Unknown(why) => {
+                r.outcome = RouteOutcome::Indeterminate;
+                r.detail = why;
+            }
+            Availability::NeedsCli(why) => {
+                r.outcome = RouteOutcome::NeedsCli;
+                r.detail = why;
+            }
+        }
+        r
+    }
+
+    /// `auth.oauth.providers[]` (`auth-health.ts`).
+    fn rollups(&self, profiles: &[ProfileHealth]) -> Vec<ProviderRollup> {
+        let mut providers: Vec<String> = Vec::new();
+        for p in profiles {
+            if !providers.contains(&p.provider) {
+                providers.push(p.provider.clone());
+            }
+        }
+        providers.sort_by(|a, b| collate(a, b));
+        providers
+            .into_iter()
+            .map(|p| {
+                let all: Vec<&ProfileHealth> =
+                    profiles.iter().filter(|h| h.provider == p).collect();
+                let state = &self.inputs.store.state;
+                let explicit = state
+                    .order_for(auth_provider(&p))
+                    .or_else(|| state.order_for(&p))
+                    .map(<[String]>::to_vec)
+                    .or_else(|| config_order(self.inputs.cfg, &p));
+                let ordered = self.candidates(&p, None, false).ids;
+                let effective: Vec<String> = if explicit.as_ref().is_some_and(Vec::is_empty) {
+                    Vec::new()
+                } else if !ordered.is_empty() {
+                    ordered
+                } else if let Some(ex) = &explicit {
+                    ex.iter()
+                        .filter(|id| self.health.contains_key(*id))
+                        .cloned()
+                        .collect()
+                } else {
+                    all.iter().map(|h| h.profile_id.clone()).collect()
+                };
+                let eff: Vec<&ProfileHealth> = effective
+                    .iter()
+                    .filter_map(|id| self.health.get(id))
+                    .collect();
+                let timed: Vec<&&ProfileHealth> = eff
+                    .iter()
+                    .filter(|h| matches!(h.kind, CredentialType::OAuth | CredentialType::Token))
+                    .collect();
+                let has = |s: ProfileStatus| timed.iter().any(|h| h.status == s);
+                let api_missing = eff.iter().any(|h| {
+                    h.kind == CredentialType::ApiKey && h.status == ProfileStatus::Missing
+                });
+                let status = if eff.is_empty() {
+                    ProfileStatus::Missing
+                } else if timed.is_empty() {
+                    if api_missing {
+                        ProfileStatus::Missing
+                    } else if eff.iter().any(|h| h.status == ProfileStatus::Static) {
+                        ProfileStatus::Static
+                    } else {
+                        ProfileStatus::Missing
+                    }
+                } else if has(ProfileStatus::Expired) {
+                    ProfileStatus::Expired
+                } else if has(ProfileStatus::Missing) || api_missing {
+                    ProfileStatus::Missing
+                } else if has(ProfileStatus::Expiring) {
+                    ProfileStatus::Expiring
+                } else {
+                    ProfileStatus::Ok
+                };
+                let expires = timed.iter().filter_map(|h| h.expires_at_ms).min();
+                ProviderRollup {
+                    provider: p.clone(),
+                    status,
+                    profiles: all.iter().map(|h| h.profile_id.clone()).collect(),
+                    effective_profiles: effective,
+                    expires_at_ms: expires,
+                    remaining_ms: expires.map(|e| e - self.now as i64),
+                }
+            })
+            .collect()
+    }
+
+    /// `auth.unusableProfiles[]` (`list.status-command.ts`).
+    fn unusable(&self) -> Vec<UnusableProfile> {
+        let mut out: Vec<UnusableProfile> = self
+            .usage
+            .iter()
+            .filter_map(|(id, s)| {
+                let provider = self.cred(id).map(|c| c.provider.clone());
+                if provider.as_deref().is_some_and(ignores_cooldowns) {
+                    return None;
+                }
+                let until = [s.blocked_until, s.cooldown_until, s.disabled_until]
+                    .into_iter()
+                    .flatten()
+                    .filter(|t| *t > 0.0)
+                    .fold(None::<f64>, |m, t| Some(m.map_or(t, |m| m.max(t))))?;
+                if self.now >= until {
+                    return None;
+                }
+                let disabled = s.disabled_until.is_some_and(|t| self.now < t);
+                let reason = if disabled { s.disabled_reason.clone() } else { s.cooldown_reason.clone() };
+                let p = provider.clone().unwrap_or_else(|| id.clone());
+                let recovery_hint = match reason.as_deref() {
+                    Some("auth" | "auth_permanent" | "session_expired") if p == "claude-cli" => format!(
+                        "claude auth login && openclaw models auth login --provider anthropic --method cli --profile-id '{id}'"
+                    ),
+                    Some("auth" | "auth_permanent" | "session_expired") => {
+                        format!("Re-authenticate with `openclaw models auth login --provider {p} --profile-id '{id}'`.")
+                    }
+                    Some("billing") if disabled => "Top up credits (provider billing) or switch provider.".to_owned(),
+                    _ => "Wait for cooldown or switch provider.".to_owned(),
+                };
+                Some(UnusableProfile {
+                    profile_id: id.clone(),
+                    provider: if id.starts_with("inline-api-key:") { None } else { provider },
+                    kind: if disabled { "disabled" } else { "cooldown" },
+                    reason,
+                    classification: if disabled { None } else { s.cooldown_classification.clone() },
+                    recovery_hint,
+                    until_ms: until as i64,
+                    remaining_ms: (until - self.now) as i64,
+                })
+            })
+            .collect();
+        out.sort_by_key(|u| u.remaining_ms);
+        out
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Direct {
+    /// A config source that replaces profiles entirely.
+    required: Option<Availability>,
+    /// A source used when no profile candidate serves.
+    fallback: Option<Availability>,
+    /// The fallback is an env var without config key material: ignored when a profile exists.
+    ambient: bool,
+    evidence: bool,
+    /// A local custom provider that needs no credential.
+    local_provider: bool,
+    needs_cli: Option<String>,
+}
+
+enum Endpoint {
+    Loopback,
+    Private,
+    Public,
+}
+
+fn endpoint_kind(url: &str) -> Endpoint {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = if let Some(h) = host_port.strip_prefix('[') {
+        h.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    }
+    .to_ascii_lowercase();
+    if host == "localhost" || host == "::1" || host.starts_with("127.") || host == "0.0.0.0" {
+        return Endpoint::Loopback;
+    }
+    let octets: Vec<u8> = host.split('.').filter_map(|o| o.parse().ok()).collect();
+    let private = octets.len() == 4
+        && (octets[0] == 10
+            || (octets[0] == 172 && (16..=31).contains(&octets[1]))
+            || (octets[0] == 192 && octets[1] == 168));
+    if private || host.ends_with(".local") || host.ends_with(".lan") || host.ends_with(".internal")
+    {
+        Endpoint::Private
+    } else {
+        Endpoint::Public
+    }
+}

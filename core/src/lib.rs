@@ -1,0 +1,16 @@
+//! clawauth-core: every behaviour of clawauth lives here (DESIGN.md). Front ends translate input
+//! and render output; they make no decisions.
+//!
+//! Data flows `openclaw` (OpenClaw's formats, read-only) → `health` (OpenClaw's rules as pure
+//! functions) → `report` (the one Report type and its renderers), with `source` choosing how
+//! the state is obtained (read directly, or from `openclaw models status --json --check`).
+
+pub mod error;
+pub mod health;
+pub mod openclaw;
+pub mod redact;
+pub mod report;
+pub mod source;
+pub mod time;
+
+pub use error::{Error, Result};

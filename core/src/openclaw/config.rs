@@ -1,0 +1,522 @@
+//! `openclaw.json` as OpenClaw loads it (`src/config/io.ts`, `includes.ts`,
+//! `env-substitution.ts`): JSON5, `$include` files merged in, `${VAR}` substituted from the
+//! environment (process env, `<state>/.env`, `~/.config/openclaw/gateway.env`, `env.vars`).
+//!
+//! A config OpenClaw cannot load makes every `models status` fail (exit 1); that outcome is
+//! returned as an [`OpenClawFailure`], distinct from our own I/O errors.
+
+use std::collections::BTreeMap;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::{Map, Value};
+
+use super::env::Environment;
+use super::files::read_text;
+use super::json::parse_json5;
+use super::layout::{Layout, expand_user_path};
+use super::store::OpenClawFailure;
+use crate::error::{Error, Result};
+
+const INCLUDE_LIMIT: u64 = 2 * 1024 * 1024;
+const INCLUDE_DEPTH: usize = 10;
+
+/// The loaded configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// After includes and substitution; `{}` when the file does not exist.
+    pub root: Value,
+    pub path: Utf8PathBuf,
+    pub exists: bool,
+    /// `${VAR}` references left unresolved (OpenClaw warns and keeps them literally).
+    pub missing_env: Vec<String>,
+}
+
+/// Environment variables that decide credentials, with where each came from. Values are kept
+/// only as OpenClaw's masked form.
+#[derive(Debug, Clone, Default)]
+pub struct AuthEnv {
+    vars: BTreeMap<String, (String, &'static str)>,
+    /// `OPENCLAW_LOAD_SHELL_ENV` / `env.shellEnv.enabled`: OpenClaw would import more variables
+    /// from a login shell, which only running the CLI can reproduce.
+    pub shell_fallback: bool,
+}
+
+impl AuthEnv {
+    /// Whether a variable has a non-blank value.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.vars.contains_key(name)
+    }
+
+    /// `(masked value, source)` of a variable.
+    pub fn get(&self, name: &str) -> Option<&(String, &'static str)> {
+        self.vars.get(name)
+    }
+
+    fn insert(&mut self, name: &str, value: &str, source: &'static str) {
+        if !value.trim().is_empty() && !self.vars.contains_key(name) {
+            self.vars.insert(
+                name.to_owned(),
+                (super::credentials::mask_secret(value), source),
+            );
+        }
+    }
+}
+
+/// Parses a dotenv file: `KEY=VALUE`, `export KEY=VALUE`, quotes, `#` comments.
+pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
+        let k = k.trim();
+        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            continue;
+        }
+        let v = v.trim();
+        let v = if let Some(q) = v.strip_prefix('"').and_then(|r| r.split_once('"')) {
+            q.0.replace("\\n", "\n")
+        } else if let Some(q) = v.strip_prefix('\'').and_then(|r| r.split_once('\'')) {
+            q.0.to_owned()
+        } else {
+            v.split(" #").next().unwrap_or("").trim().to_owned()
+        };
+        out.push((k.to_owned(), v));
+    }
+    out
+}
+
+/// The dotenv files OpenClaw reads (`src/cli/dotenv.ts`, `src/infra/dotenv-global.ts`): the
+/// state dir's `.env`, then `~/.config/openclaw/gateway.env` for the default state dir.
+fn dotenv_vars(layout: &Layout, env: &Environment) -> Result<Vec<(String, String)>> {
+    let mut files = vec![layout.state_dir.join(".env")];
+    if !layout.state_dir_explicit
+        && let Some(h) = env.os_home()
+    {
+        files.push(h.join(".config/openclaw/gateway.env"));
+    }
+    let mut vars = Vec::new();
+    for f in files {
+        if let Some(text) = super::files::read_secret_text(&f)? {
+            vars.extend(parse_dotenv(&text));
+        }
+    }
+    Ok(vars)
+}
+
+fn invalid_config(path: &Utf8Path, detail: impl std::fmt::Display) -> OpenClawFailure {
+    OpenClawFailure {
+        code: "INVALID_CONFIG",
+        message: format!("Invalid config at {path}: {detail}"),
+        fix: format!("fix {path} (then check it with `openclaw doctor`)"),
+    }
+}
+
+/// Loads `openclaw.json`. `Ok(Err(..))` when OpenClaw itself would refuse the file.
+pub fn load(
+    layout: &Layout,
+    env: &Environment,
+) -> Result<(Result<Config, OpenClawFailure>, AuthEnv)> {
+    let path = layout.config_path.clone();
+    let dotenv = dotenv_vars(layout, env)?;
+    let mut auth_env = AuthEnv::default();
+
+    let Some(text) = read_text(&path)? else {
+        for (k, v) in &dotenv {
+            auth_env.insert(k, v, "dotenv");
+        }
+        seed_process_env(&mut auth_env, env);
+        return Ok((
+            Ok(Config {
+                root: Value::Object(Map::new()),
+                path,
+                exists: false,
+                missing_env: Vec::new(),
+            }),
+            auth_env,
+        ));
+    };
+    let parsed = match parse_json5(&path, &text) {
+        Ok(v) => v,
+        Err(Error::Malformed { detail, .. }) => {
+            return Ok((
+                Err(OpenClawFailure {
+                    code: "INVALID_CONFIG",
+                    message: format!("Failed to read config at {path}: JSON5: {detail}"),
+                    fix: format!("fix the syntax error in {path}"),
+                }),
+                auth_env,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if !parsed.is_object() {
+        return Ok((
+            Err(invalid_config(&path, "<root>: expected an object")),
+            auth_env,
+        ));
+    }
+    let base_dir = path.parent().map(Utf8Path::to_owned).unwrap_or_default();
+    let roots = include_roots(&base_dir, env, &layout.home);
+    let mut chain = vec![path.clone()];
+    let root = match resolve_includes(parsed, &base_dir, &roots, &mut chain) {
+        Ok(v) => v,
+        Err(IncludeError::Io(e)) => return Err(e),
+        Err(IncludeError::Invalid(msg)) => {
+            return Ok((Err(invalid_config(&path, msg)), auth_env));
+        }
+    };
+
+    // Variables for substitution and credentials: process env, dotenv files, then env.vars.
+    let mut subst: BTreeMap<String, String> = BTreeMap::new();
+    let mut put = |k: &str, v: &str| {
+        if !v.is_empty() {
+            subst.entry(k.to_owned()).or_insert_with(|| v.to_owned());
+        }
+    };
+    for (k, v) in &dotenv {
+        put(k, v);
+    }
+    if let Some(vars) = root.pointer("/env/vars").and_then(Value::as_object) {
+        for (k, v) in vars {
+            if let Some(s) = v.as_str().filter(|s| !s.contains("${")) {
+                put(k, s);
+            }
+        }
+    }
+    let mut missing_env = Vec::new();
+    // Process env first: no later source overrides a variable already set.
+    let lookup = |name: &str| {
+        env.get(name)
+            .map(str::to_owned)
+            .or_else(|| subst.get(name).cloned())
+    };
+    let root = substitute(root, &lookup, &mut missing_env);
+
+    seed_process_env(&mut auth_env, env);
+    for (k, v) in &dotenv {
+        auth_env.insert(k, v, "dotenv");
+    }
+    if let Some(vars) = root.pointer("/env/vars").and_then(Value::as_object) {
+        for (k, v) in vars {
+            if let Some(s) = v.as_str().filter(|s| !s.contains("${")) {
+                auth_env.insert(k, s, "config env.vars");
+            }
+        }
+    }
+    let truthy = |v: &str| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        )
+    };
+    auth_env.shell_fallback = (env.get("OPENCLAW_LOAD_SHELL_ENV").is_some_and(truthy)
+        || root.pointer("/env/shellEnv/enabled") == Some(&Value::Bool(true)))
+        && !env
+            .get("OPENCLAW_DEFER_SHELL_ENV_FALLBACK")
+            .is_some_and(truthy);
+
+    Ok((
+        Ok(Config {
+            root,
+            path,
+            exists: true,
+            missing_env,
+        }),
+        auth_env,
+    ))
+}
+
+/// The process environment: any variable may be named by a `$NAME` reference or an env-var
+/// marker, so every non-blank one counts (values kept only masked).
+fn seed_process_env(auth_env: &mut AuthEnv, env: &Environment) {
+    for (name, v) in env.iter() {
+        auth_env.insert(name, v, "env");
+    }
+}
+
+fn include_roots(config_dir: &Utf8Path, env: &Environment, home: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let mut roots = vec![config_dir.to_owned()];
+    if let Some(extra) = env.get("OPENCLAW_INCLUDE_ROOTS") {
+        roots.extend(
+            extra
+                .split(':')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| expand_user_path(s, home)),
+        );
+    }
+    roots
+}
+
+enum IncludeError {
+    Io(Error),
+    Invalid(String),
+}
+
+/// Lexically normalises `a/./b/../c`.
+fn normalize(p: &Utf8Path) -> Utf8PathBuf {
+    let mut out = Utf8PathBuf::new();
+    for c in p.components() {
+        match c {
+            camino::Utf8Component::ParentDir => {
+                out.pop();
+            }
+            camino::Utf8Component::CurDir => {}
+            other => out.push(other.as_str()),
+        }
+    }
+    out
+}
+
+fn resolve_includes(
+    value: Value,
+    dir: &Utf8Path,
+    roots: &[Utf8PathBuf],
+    chain: &mut Vec<Utf8PathBuf>,
+) -> Result<Value, IncludeError> {
+    match value {
+        Value::Object(mut map) => {
+            let include = map.remove("$include");
+            let mut siblings = Map::new();
+            for (k, v) in map {
+                siblings.insert(k, resolve_includes(v, dir, roots, chain)?);
+            }
+            let Some(include) = include else {
+                return Ok(Value::Object(siblings));
+            };
+            let paths: Vec<String> = match include {
+                Value::String(s) => vec![s],
+                Value::Array(items) => items
+                    .into_iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_owned).ok_or_else(|| {
+                            IncludeError::Invalid("$include entries must be strings".to_owned())
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+                _ => {
+                    return Err(IncludeError::Invalid(
+                        "$include must be a path or a list of paths".to_owned(),
+                    ));
+                }
+            };
+            let mut merged = Value::Object(Map::new());
+            for rel in paths {
+                let included = load_include(&rel, dir, roots, chain)?;
+                merged = deep_merge(merged, included);
+            }
+            Ok(deep_merge(merged, Value::Object(siblings)))
+        }
+        Value::Array(items) => items
+            .into_iter()
+            .map(|v| resolve_includes(v, dir, roots, chain))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        other => Ok(other),
+    }
+}
+
+fn load_include(
+    rel: &str,
+    dir: &Utf8Path,
+    roots: &[Utf8PathBuf],
+    chain: &mut Vec<Utf8PathBuf>,
+) -> Result<Value, IncludeError> {
+    if chain.len() > INCLUDE_DEPTH {
+        return Err(IncludeError::Invalid(format!(
+            "Maximum include depth ({INCLUDE_DEPTH}) exceeded at: {rel}"
+        )));
+    }
+    let resolved = normalize(&dir.join(rel));
+    let real = std::fs::canonicalize(&resolved)
+        .ok()
+        .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+        .unwrap_or_else(|| resolved.clone());
+    let inside = roots.iter().any(|r| {
+        let r_real = std::fs::canonicalize(r)
+            .ok()
+            .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+            .unwrap_or_else(|| r.clone());
+        real.starts_with(&r_real)
+    });
+    if !inside {
+        return Err(IncludeError::Invalid(format!(
+            "Include path escapes config directory: {rel} (root: {dir})"
+        )));
+    }
+    if chain.contains(&real) {
+        let names: Vec<String> = chain.iter().map(ToString::to_string).collect();
+        return Err(IncludeError::Invalid(format!(
+            "Circular include detected: {} -> {real}",
+            names.join(" -> ")
+        )));
+    }
+    let bytes = match super::files::read_capped(&real, INCLUDE_LIMIT) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(IncludeError::Invalid(format!(
+                "Failed to read include file: {rel} (resolved: {resolved})"
+            )));
+        }
+        Err(Error::TooLarge { .. }) => {
+            return Err(IncludeError::Invalid(format!(
+                "Include file is larger than 2 MiB: {rel}"
+            )));
+        }
+        Err(e) => return Err(IncludeError::Io(e)),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| {
+        IncludeError::Invalid(format!("Failed to parse include file: {rel} (not UTF-8)"))
+    })?;
+    let parsed = parse_json5(&real, &text)
+        .map_err(|e| IncludeError::Invalid(format!("Failed to parse include file: {rel}: {e}")))?;
+    chain.push(real.clone());
+    let sub_dir = real.parent().map(Utf8Path::to_owned).unwrap_or_default();
+    let out = resolve_includes(parsed, &sub_dir, roots, chain);
+    chain.pop();
+    out
+}
+
+/// Objects merge, arrays concatenate, scalars: `over` wins (`includes.ts`).
+fn deep_merge(base: Value, over: Value) -> Value {
+    match (base, over) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            for (k, v) in b {
+                let merged = match a.remove(&k) {
+                    Some(existing) => deep_merge(existing, v),
+                    None => v,
+                };
+                a.insert(k, merged);
+            }
+            Value::Object(a)
+        }
+        (Value::Array(mut a), Value::Array(b)) => {
+            a.extend(b);
+            Value::Array(a)
+        }
+        (_, over) => over,
+    }
+}
+
+/// `${NAME}` (upper-case names) in every string; `$${NAME}` is a literal `${NAME}`; unresolved
+/// references stay literal and are recorded.
+fn substitute(
+    value: Value,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<String>,
+) -> Value {
+    match value {
+        Value::String(s) => Value::String(substitute_str(&s, lookup, missing)),
+        Value::Array(items) => Value::Array(
+            items
+                .into_iter()
+                .map(|v| substitute(v, lookup, missing))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, substitute(v, lookup, missing)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn substitute_str(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    missing: &mut Vec<String>,
+) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(tail) = after.strip_prefix("$${")
+            && let Some(end) = tail.find('}')
+        {
+            out.push_str("${");
+            out.push_str(&tail[..=end]);
+            rest = &tail[end + 1..];
+            continue;
+        }
+        if let Some(tail) = after.strip_prefix("${")
+            && let Some(end) = tail.find('}')
+        {
+            let name = &tail[..end];
+            let valid = name
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if valid {
+                match lookup(name).filter(|v| !v.is_empty()) {
+                    Some(v) => out.push_str(&v),
+                    None => {
+                        missing.push(name.to_owned());
+                        out.push_str(&after[..end + 3]);
+                    }
+                }
+                rest = &tail[end + 1..];
+                continue;
+            }
+        }
+        out.push('$');
+        rest = &after[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_lines() {
+        let v =
+            parse_dotenv("# c\nexport A=1\nB=\"two words\"\nC='x y' \nD=plain # note\nbad line\n");
+        assert_eq!(
+            v,
+            vec![
+                ("A".into(), "1".into()),
+                ("B".into(), "two words".into()),
+                ("C".into(), "x y".into()),
+                ("D".into(), "plain".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn substitution() {
+        let mut missing = Vec::new();
+        let look = |n: &str| (n == "MODEL").then(|| "anthropic/x".to_owned());
+        assert_eq!(
+            substitute_str("${MODEL}", &look, &mut missing),
+            "anthropic/x"
+        );
+        assert_eq!(substitute_str("$${MODEL}", &look, &mut missing), "${MODEL}");
+        assert_eq!(
+            substitute_str("a ${NOPE} ${lower}", &look, &mut missing),
+            "a ${NOPE} ${lower}"
+        );
+        assert_eq!(missing, vec!["NOPE".to_owned()]);
+    }
+
+    #[test]
+    fn merge_rules() {
+        let a = serde_json::json!({"x": {"a": 1, "l": [1]}, "s": 1});
+        let b = serde_json::json!({"x": {"b": 2, "l": [2]}, "s": 2});
+        assert_eq!(
+            deep_merge(a, b),
+            serde_json::json!({"x": {"a": 1, "l": [1, 2], "b": 2}, "s": 2})
+        );
+    }
+}

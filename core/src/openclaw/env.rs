@@ -1,0 +1,68 @@
+//! The environment variables OpenClaw consults, captured once so the rules stay pure and tests
+//! can inject any environment.
+
+use std::collections::BTreeMap;
+
+use camino::Utf8PathBuf;
+
+/// A snapshot of environment variables (UTF-8 ones only; OpenClaw's are all ASCII).
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    vars: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// The current process's environment.
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+        }
+    }
+
+    /// An empty environment (tests start here and add what they need).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Sets a variable (builder style).
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.vars.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// Removes a variable (builder style).
+    #[must_use]
+    pub fn without(mut self, key: &str) -> Self {
+        self.vars.remove(key);
+        self
+    }
+
+    /// A variable's value when set and not blank (OpenClaw ignores blank values).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.vars
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// Whether a variable is set to a non-blank value.
+    pub fn is_set(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Every variable.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The operating system's idea of home (`HOME`, then `USERPROFILE`), as OpenClaw's
+    /// `resolveRequiredOsHomeDir` has it; Claude Code and Codex credentials live under it.
+    pub fn os_home(&self) -> Option<Utf8PathBuf> {
+        self.get("HOME")
+            .or_else(|| self.get("USERPROFILE"))
+            .map(|h| Utf8PathBuf::from(h.trim()))
+    }
+}

@@ -1,0 +1,757 @@
+//! Which credential store an agent sees, read from disk (SPEC §2.1, §10.8).
+//!
+//! 2026.7+ keeps credentials in SQLite: a shared store (the state DB when
+//! `config_machine_state['auth.sharedStore'] = {"location":"state-db"}`, else the shared main
+//! agent's `openclaw-agent.sqlite`) and per-agent `openclaw-agent.sqlite` files merged over it
+//! (`src/agents/auth-profiles/path-resolve.ts`, `store.ts`, `persisted.ts`). 2026.6 and older
+//! keep `auth-profiles.json` + `auth-state.json` per agent dir.
+//!
+//! Reading is split from deciding: [`read_agent_store`] does the I/O and returns the documents;
+//! [`AgentStore::resolve`] merges them at a given `now` (the drift rule depends on it).
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde_json::Value;
+
+use super::credentials::{
+    AuthState, Credential, CredentialDoc, CredentialType, DocError, parse_credential_doc,
+    parse_state_doc,
+};
+use super::files::{exists, read_secret_text};
+use super::json::{Wiped, parse_json};
+use super::layout::Layout;
+use super::sqlite::Snapshot;
+use crate::error::Result;
+
+/// The agent DB schema version this reader understands (`OPENCLAW_AGENT_SCHEMA_VERSION`).
+const AGENT_SCHEMA_VERSION: i64 = 23;
+
+/// Where a store's documents came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreFlavor {
+    /// OpenClaw 2026.7 and later.
+    Sqlite,
+    /// OpenClaw 2026.6 and older: `auth-profiles.json` + `auth-state.json`.
+    LegacyJson,
+}
+
+/// A failure OpenClaw itself reports (its `models status` exits 1 with a `cli_error`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OpenClawFailure {
+    /// OpenClaw's error code where it has one (e.g. `AUTH_PROFILE_MIGRATION_REQUIRED`).
+    pub code: &'static str,
+    /// The message OpenClaw prints, with paths shortened as it does.
+    pub message: String,
+    /// The command that fixes it.
+    pub fix: String,
+}
+
+/// One owner's documents as read.
+#[derive(Debug, Clone, Default)]
+pub struct OwnerDocs {
+    pub path: Utf8PathBuf,
+    pub creds: CredentialDoc,
+    pub state: AuthState,
+}
+
+/// Everything read from disk for one agent.
+#[derive(Debug, Clone)]
+pub struct RawAgentStore {
+    pub flavor: StoreFlavor,
+    /// The store OpenClaw reports as `auth.storePath`.
+    pub store_path: Utf8PathBuf,
+    pub local: OwnerDocs,
+    /// The shared store, when it is a different database than the agent's own.
+    pub shared: Option<OwnerDocs>,
+}
+
+/// The store an agent sees after merging.
+#[derive(Debug, Clone)]
+pub struct AgentStore {
+    pub flavor: StoreFlavor,
+    pub store_path: Utf8PathBuf,
+    /// In OpenClaw's order (agent-local first, then shared).
+    pub profiles: Vec<Credential>,
+    pub state: AuthState,
+    /// Profile id → the database it came from (`providers[].effective.detail`).
+    pub origin: Vec<(String, Utf8PathBuf)>,
+    /// Entries OpenClaw drops at load (unknown type, no provider).
+    pub dropped: Vec<super::credentials::DroppedEntry>,
+    /// Local `<provider>:default` OAuth profiles replaced by a shared one (drift rule).
+    pub drift: Vec<(String, String)>,
+}
+
+/// `shortenHomePath`: the effective home becomes `~` (or `$OPENCLAW_HOME` when that is set).
+pub fn shorten_home(layout: &Layout, path: &Utf8Path) -> String {
+    match path.strip_prefix(&layout.home) {
+        Ok(rest) if rest.as_str().is_empty() => layout.home_token().to_owned(),
+        Ok(rest) => format!("{}/{rest}", layout.home_token()),
+        Err(_) => path.to_string(),
+    }
+}
+
+fn unreadable(layout: &Layout, path: &Utf8Path) -> OpenClawFailure {
+    OpenClawFailure {
+        code: "AUTH_PROFILE_STORE_UNREADABLE",
+        message: format!(
+            "Auth profile store {} is unreadable; run openclaw doctor --fix.",
+            shorten_home(layout, path)
+        ),
+        fix: "openclaw doctor --fix".to_owned(),
+    }
+}
+
+fn env_var_name(name: &str) -> bool {
+    crate::health::env_auth::is_known_env_var(name)
+}
+
+/// The shared store's owner (`parseSharedAuthStoreOwnership`).
+fn shared_db_path(
+    layout: &Layout,
+    state_db: Option<&Snapshot>,
+) -> Result<Result<Utf8PathBuf, OpenClawFailure>> {
+    let state_db_path = layout.state_db();
+    let raw = match state_db {
+        Some(db) => db.text(
+            &state_db_path,
+            "config_machine_state",
+            "value_json",
+            "state_key",
+            "auth.sharedStore",
+        )?,
+        None => None,
+    };
+    let legacy_main = layout.shared_main_dir().join("openclaw-agent.sqlite");
+    let Some(raw) = raw else {
+        return Ok(Ok(legacy_main));
+    };
+    let invalid = |shown: String| OpenClawFailure {
+        code: "INVALID_SHARED_AUTH_STORE_OWNERSHIP",
+        message: format!(
+            "Config machine state auth.sharedStore has an invalid shared auth store location ({shown}); run openclaw doctor --fix."
+        ),
+        fix: "openclaw doctor --fix".to_owned(),
+    };
+    let Ok(value) = serde_json::from_str::<Value>(&raw) else {
+        return Ok(Err(invalid("unparseable JSON".to_owned())));
+    };
+    let location = value
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.get("location"))
+        .and_then(Value::as_str);
+    Ok(match location {
+        Some("state-db") => Ok(state_db_path),
+        Some("legacy-main") => Ok(legacy_main),
+        _ => Err(invalid(value.to_string())),
+    })
+}
+
+/// Reads one SQLite owner (`auth_profile_store` / `config_machine_state` rows). `Ok(Err)` when
+/// OpenClaw would call it unreadable.
+fn read_sqlite_owner(
+    layout: &Layout,
+    db_path: &Utf8Path,
+    is_state_db: bool,
+    state_db: Option<&Snapshot>,
+    agent_id: Option<&str>,
+) -> Result<Result<OwnerDocs, OpenClawFailure>> {
+    let own;
+    let db = if is_state_db {
+        state_db
+    } else {
+        own = Snapshot::open(db_path)?;
+        own.as_ref()
+    };
+    let mut docs = OwnerDocs {
+        path: db_path.to_owned(),
+        ..OwnerDocs::default()
+    };
+    let Some(db) = db else {
+        return Ok(Ok(docs));
+    };
+    let (store_row, state_row) = if is_state_db {
+        (
+            db.text(
+                db_path,
+                "config_machine_state",
+                "value_json",
+                "state_key",
+                "authProfiles.store",
+            )?,
+            db.text(
+                db_path,
+                "config_machine_state",
+                "value_json",
+                "state_key",
+                "authProfiles.state",
+            )?,
+        )
+    } else {
+        if let Some(v) = db.user_version(db_path)?
+            && v > AGENT_SCHEMA_VERSION
+        {
+            return Ok(Err(unreadable(layout, db_path)));
+        }
+        if let (Some(want), Some(owner)) = (agent_id, db.agent_owner(db_path)?)
+            && owner != want
+        {
+            return Ok(Err(OpenClawFailure {
+                code: "AGENT_DATABASE_OWNER_MISMATCH",
+                message: format!(
+                    "OpenClaw agent database {} belongs to agent {owner}; requested agent {want}.",
+                    shorten_home(layout, db_path)
+                ),
+                fix: "check agents.entries.<id>.agentDir in openclaw.json".to_owned(),
+            }));
+        }
+        (
+            db.text(
+                db_path,
+                "auth_profile_store",
+                "store_json",
+                "store_key",
+                "primary",
+            )?,
+            db.text(
+                db_path,
+                "auth_profile_state",
+                "state_json",
+                "state_key",
+                "primary",
+            )?,
+        )
+    };
+    let Some(store_row) = store_row else {
+        // No store row: an empty store; the state row is ignored.
+        return Ok(Ok(docs));
+    };
+    let store_row = zeroize::Zeroizing::new(store_row);
+    let Ok(doc) = serde_json::from_str::<Value>(&store_row).map(Wiped) else {
+        return Ok(Err(unreadable(layout, db_path)));
+    };
+    match parse_credential_doc(&doc, &env_var_name) {
+        Ok(creds) => docs.creds = creds,
+        Err(DocError::NotAnObject | DocError::ProfilesNotAnObject) => {
+            return Ok(Err(unreadable(layout, db_path)));
+        }
+    }
+    let state_doc = state_row
+        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        .map(|v| parse_state_doc(&v))
+        .unwrap_or_default();
+    docs.state = docs.creds.inline_state.merged_with(&state_doc);
+    Ok(Ok(docs))
+}
+
+/// `assertAuthProfileMigrationReady`: retired JSON files next to an owner that holds no
+/// credentials block every `models status` run (SPEC §0; `legacy-source-files.ts`).
+fn legacy_check(layout: &Layout, owner: &OwnerDocs, dir: &Utf8Path) -> Option<OpenClawFailure> {
+    let mut sources = vec![dir.join("auth-profiles.json"), dir.join("auth.json")];
+    if dir == layout.shared_main_dir() {
+        sources.push(layout.oauth_dir().join("oauth.json"));
+    }
+    let present: Vec<Utf8PathBuf> = sources.into_iter().filter(|p| exists(p)).collect();
+    if present.is_empty() || !owner.creds.profiles.is_empty() {
+        return None;
+    }
+    let providers = legacy_providers(&present).map_or_else(
+        || "all (legacy provider scope unavailable)".to_owned(),
+        |ps| ps.join(", "),
+    );
+    Some(OpenClawFailure {
+        code: "AUTH_PROFILE_MIGRATION_REQUIRED",
+        message: format!(
+            "Auth profile store {} requires legacy credential migration; affected providers: {providers}; run openclaw doctor --fix.",
+            shorten_home(layout, &owner.path)
+        ),
+        fix: "openclaw doctor --fix".to_owned(),
+    })
+}
+
+/// The providers named in the legacy files, when every file is a parseable `auth-profiles.json`.
+fn legacy_providers(paths: &[Utf8PathBuf]) -> Option<Vec<String>> {
+    let mut providers: Vec<String> = Vec::new();
+    for path in paths {
+        if path.file_name() != Some("auth-profiles.json") {
+            return None;
+        }
+        let text = read_secret_text(path).ok()??;
+        let doc = Wiped(parse_json(path, &text).ok()?);
+        let entries = match doc.get("profiles") {
+            Some(p) => p.as_object()?,
+            None => doc.as_object()?,
+        };
+        if entries.is_empty() {
+            return None;
+        }
+        for (key, entry) in entries {
+            let provider = entry
+                .get("provider")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| doc.get("profiles").is_none().then(|| key.clone()))?;
+            let p = provider.trim().to_lowercase();
+            let valid = !p.is_empty()
+                && p.len() <= 128
+                && p.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            if !valid {
+                return None;
+            }
+            if p == "openai-codex" {
+                providers.push("openai".to_owned());
+            }
+            providers.push(p);
+        }
+    }
+    providers.sort();
+    providers.dedup();
+    Some(providers)
+}
+
+/// Which flavour of store a state dir holds. SQLite when any OpenClaw database exists or the
+/// config was last written by 2026.7+; the JSON store when only `auth-profiles.json` exists.
+pub fn detect_flavor(
+    layout: &Layout,
+    agent_dir: &Utf8Path,
+    last_touched_version: Option<&str>,
+) -> StoreFlavor {
+    let sqlite_exists = exists(&layout.state_db())
+        || exists(&layout.shared_main_dir().join("openclaw-agent.sqlite"))
+        || exists(&agent_dir.join("openclaw-agent.sqlite"));
+    if sqlite_exists {
+        return StoreFlavor::Sqlite;
+    }
+    let json_exists = exists(&agent_dir.join("auth-profiles.json"))
+        || exists(&layout.shared_main_dir().join("auth-profiles.json"));
+    let modern_config = last_touched_version.is_some_and(|v| v >= "2026.7");
+    if json_exists && !modern_config {
+        StoreFlavor::LegacyJson
+    } else {
+        StoreFlavor::Sqlite
+    }
+}
+
+/// Reads the documents an agent's `models status` would load.
+pub fn read_agent_store(
+    layout: &Layout,
+    agent_id: &str,
+    agent_dir: &Utf8Path,
+    flavor: StoreFlavor,
+) -> Result<Result<RawAgentStore, OpenClawFailure>> {
+    match flavor {
+        StoreFlavor::LegacyJson => read_legacy_store(layout, agent_dir).map(Ok),
+        StoreFlavor::Sqlite => read_sqlite_store(layout, agent_id, agent_dir),
+    }
+}
+
+fn read_sqlite_store(
+    layout: &Layout,
+    agent_id: &str,
+    agent_dir: &Utf8Path,
+) -> Result<Result<RawAgentStore, OpenClawFailure>> {
+    let state_db_path = layout.state_db();
+    let state_db = Snapshot::open(&state_db_path)?;
+    let shared_path = match shared_db_path(layout, state_db.as_ref())? {
+        Ok(p) => p,
+        Err(f) => return Ok(Err(f)),
+    };
+    let agent_db = agent_dir.join("openclaw-agent.sqlite");
+    let shared_is_state = shared_path == state_db_path;
+
+    let local_is_state = agent_db == state_db_path;
+    let local = match read_sqlite_owner(
+        layout,
+        &agent_db,
+        local_is_state,
+        state_db.as_ref(),
+        Some(agent_id),
+    )? {
+        Ok(d) => d,
+        Err(f) => return Ok(Err(f)),
+    };
+    if let Some(f) = legacy_check(layout, &local, agent_dir) {
+        return Ok(Err(f));
+    }
+    if agent_db == shared_path {
+        return Ok(Ok(RawAgentStore {
+            flavor: StoreFlavor::Sqlite,
+            store_path: agent_db,
+            local,
+            shared: None,
+        }));
+    }
+    let shared = match read_sqlite_owner(
+        layout,
+        &shared_path,
+        shared_is_state,
+        state_db.as_ref(),
+        None,
+    )? {
+        Ok(d) => d,
+        Err(f) => return Ok(Err(f)),
+    };
+    if let Some(f) = legacy_check(layout, &shared, &layout.shared_main_dir()) {
+        return Ok(Err(f));
+    }
+    // `auth.storePath` is the agent's own DB when it exists, else the shared one.
+    let store_path = if exists(&agent_db) {
+        agent_db
+    } else {
+        shared_path
+    };
+    Ok(Ok(RawAgentStore {
+        flavor: StoreFlavor::Sqlite,
+        store_path,
+        local,
+        shared: Some(shared),
+    }))
+}
+
+/// 2026.6.1: `<agentDir>/auth-profiles.json` (+ `auth-state.json`); a missing or malformed file is
+/// an empty store (`loadJsonFile` returns undefined). Agents other than main merge over main.
+fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentStore> {
+    let read_dir = |dir: &Utf8Path| -> Result<OwnerDocs> {
+        let path = dir.join("auth-profiles.json");
+        let mut docs = OwnerDocs {
+            path: path.clone(),
+            ..OwnerDocs::default()
+        };
+        if let Some(text) = read_secret_text(&path)?
+            && let Ok(doc) = parse_json(&path, &text).map(Wiped)
+            && let Ok(creds) = parse_credential_doc(&doc, &env_var_name)
+        {
+            docs.creds = creds;
+        }
+        let state_path = dir.join("auth-state.json");
+        let state_doc = crate::openclaw::files::read_text(&state_path)?
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .map(|v| parse_state_doc(&v))
+            .unwrap_or_default();
+        docs.state = docs.creds.inline_state.merged_with(&state_doc);
+        Ok(docs)
+    };
+    let main_dir = layout.state_dir.join("agents/main/agent");
+    let local = read_dir(agent_dir)?;
+    let shared = if agent_dir != main_dir {
+        Some(read_dir(&main_dir)?)
+    } else {
+        None
+    };
+    Ok(RawAgentStore {
+        flavor: StoreFlavor::LegacyJson,
+        store_path: local.path.clone(),
+        local,
+        shared,
+    })
+}
+
+impl AgentStore {
+    /// Merges the agent's store over the shared one as of `now_ms`
+    /// (`mergeAuthProfileStores` + `reconcileMainStoreOAuthProfileDrift`, `persisted.ts`).
+    pub fn resolve(raw: &RawAgentStore, now_ms: f64) -> AgentStore {
+        let local = &raw.local;
+        let mut dropped = local.creds.dropped.clone();
+        let Some(shared) = raw.shared.as_ref() else {
+            return AgentStore {
+                flavor: raw.flavor,
+                store_path: raw.store_path.clone(),
+                origin: local
+                    .creds
+                    .profiles
+                    .iter()
+                    .map(|p| (p.id.clone(), local.path.clone()))
+                    .collect(),
+                profiles: local.creds.profiles.clone(),
+                state: local.state.clone(),
+                dropped,
+                drift: Vec::new(),
+            };
+        };
+        dropped.extend(shared.creds.dropped.iter().cloned());
+        if local.creds.profiles.is_empty() && local.state.is_empty() {
+            return AgentStore {
+                flavor: raw.flavor,
+                store_path: raw.store_path.clone(),
+                origin: shared
+                    .creds
+                    .profiles
+                    .iter()
+                    .map(|p| (p.id.clone(), shared.path.clone()))
+                    .collect(),
+                profiles: shared.creds.profiles.clone(),
+                state: shared.state.clone(),
+                dropped,
+                drift: Vec::new(),
+            };
+        }
+        let mut profiles: Vec<Credential> = local.creds.profiles.clone();
+        let mut origin: Vec<(String, Utf8PathBuf)> = profiles
+            .iter()
+            .map(|p| (p.id.clone(), local.path.clone()))
+            .collect();
+        for p in &shared.creds.profiles {
+            if !profiles.iter().any(|q| q.id == p.id) {
+                origin.push((p.id.clone(), shared.path.clone()));
+                profiles.push(p.clone());
+            }
+        }
+        let mut state = AuthState {
+            order: merge_order(&shared.state, &local.state, &local.creds.profiles),
+            last_good: shared.state.last_good.clone(),
+            usage: shared.state.usage.clone(),
+        };
+        state.last_good.extend(local.state.last_good.clone());
+        state.usage.extend(local.state.usage.clone());
+
+        let mut drift = Vec::new();
+        if raw.flavor == StoreFlavor::Sqlite || raw.flavor == StoreFlavor::LegacyJson {
+            for l in &local.creds.profiles {
+                if l.kind == CredentialType::OAuth
+                    && l.id == format!("{}:default", l.provider)
+                    && let Some(r) = drift_replacement(&shared.creds.profiles, l, now_ms)
+                {
+                    drift.push((l.id.clone(), r));
+                }
+            }
+        }
+        for (legacy, repl) in &drift {
+            replace_references(
+                &mut profiles,
+                &mut origin,
+                &mut state,
+                shared,
+                legacy,
+                repl,
+                now_ms,
+            );
+        }
+        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+        state.last_good.retain(|_, id| ids.contains(&id.as_str()));
+        state
+            .usage
+            .retain(|id, _| ids.contains(&id.as_str()) || id.starts_with("inline-api-key:"));
+        AgentStore {
+            flavor: raw.flavor,
+            store_path: raw.store_path.clone(),
+            profiles,
+            state,
+            origin,
+            dropped,
+            drift,
+        }
+    }
+}
+
+fn uniq(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// `mergeProfileOrderWithOverridePrecedence`.
+fn merge_order(
+    base: &AuthState,
+    over: &AuthState,
+    local_profiles: &[Credential],
+) -> Vec<(String, Vec<String>)> {
+    let mut merged = base.order.clone();
+    for (p, ids) in &over.order {
+        match merged.iter_mut().find(|(q, _)| q == p) {
+            Some(slot) => slot.1 = ids.clone(),
+            None => merged.push((p.clone(), ids.clone())),
+        }
+    }
+    let mut local_providers: Vec<&str> = Vec::new();
+    for c in local_profiles {
+        if !local_providers.contains(&c.provider.as_str()) {
+            local_providers.push(&c.provider);
+        }
+    }
+    for p in local_providers {
+        if let Some(ids) = over.order_for(p) {
+            let v = uniq(ids.iter().cloned());
+            if let Some(slot) = merged.iter_mut().find(|(q, _)| q == p) {
+                slot.1 = v;
+            }
+        } else if let Some(base_ids) = base.order_for(p) {
+            let local_ids = local_profiles
+                .iter()
+                .filter(|c| c.provider == p)
+                .map(|c| c.id.clone());
+            let current = merged
+                .iter()
+                .find(|(q, _)| q == p)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let v = uniq(local_ids.chain(base_ids.iter().cloned()).chain(current));
+            if let Some(slot) = merged.iter_mut().find(|(q, _)| q == p) {
+                slot.1 = v;
+            }
+        }
+    }
+    merged.retain(|(_, ids)| !ids.is_empty());
+    merged
+}
+
+fn is_newer_usable(existing: &Credential, candidate: &Credential, now_ms: f64) -> bool {
+    if !candidate.has_usable_oauth(now_ms) {
+        return false;
+    }
+    if !existing.has_usable_oauth(now_ms) {
+        return true;
+    }
+    let finite = |c: &Credential| c.expires.filter(|e| e.is_finite());
+    match (finite(candidate), finite(existing)) {
+        (Some(c), Some(e)) => c > e,
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+fn norm_email(c: &Credential) -> Option<String> {
+    c.email
+        .as_deref()
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+}
+
+fn has_identity(c: &Credential) -> bool {
+    c.account_id.is_some() || norm_email(c).is_some()
+}
+
+fn equivalent(a: &Credential, b: &Credential) -> bool {
+    a.provider == b.provider
+        && a.digest == b.digest
+        && a.expires == b.expires
+        && a.email == b.email
+        && a.account_id == b.account_id
+}
+
+/// `isSafeToAdoptMainStoreOAuthIdentity`.
+fn safe_to_adopt(local: &Credential, cand: &Credential) -> bool {
+    if local.provider != cand.provider {
+        return false;
+    }
+    if equivalent(local, cand) || !has_identity(local) {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (&local.account_id, &cand.account_id) {
+        return a == b;
+    }
+    match (norm_email(local), norm_email(cand)) {
+        (Some(a), Some(b)) => a == b,
+        _ => !has_identity(local),
+    }
+}
+
+/// `hasComparableOAuthIdentityConflict`.
+fn identity_conflict(local: &Credential, cand: &Credential) -> bool {
+    let acct = matches!((&local.account_id, &cand.account_id), (Some(a), Some(b)) if a != b);
+    let email = matches!((norm_email(local), norm_email(cand)), (Some(a), Some(b)) if a != b);
+    acct || email
+}
+
+/// `findMainStoreOAuthReplacement`.
+fn drift_replacement(shared: &[Credential], local: &Credential, now_ms: f64) -> Option<String> {
+    let mut cands: Vec<&Credential> = shared
+        .iter()
+        .filter(|c| {
+            c.id != local.id
+                && c.kind == CredentialType::OAuth
+                && !c.setup_inactive
+                && c.provider == local.provider
+                && is_newer_usable(local, c, now_ms)
+        })
+        .collect();
+    let exp = |c: &Credential| c.expires.filter(|e| e.is_finite()).unwrap_or(0.0);
+    cands.sort_by(|a, b| {
+        exp(b)
+            .partial_cmp(&exp(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| crate::health::collate(&a.id, &b.id))
+    });
+    let exact: Vec<&&Credential> = cands.iter().filter(|c| safe_to_adopt(local, c)).collect();
+    if !exact.is_empty() {
+        if !has_identity(local) && exact.len() > 1 {
+            return None;
+        }
+        return Some(exact[0].id.clone());
+    }
+    if local.has_usable_oauth(now_ms) {
+        return None;
+    }
+    let fallback: Vec<&&Credential> = cands
+        .iter()
+        .filter(|c| !identity_conflict(local, c))
+        .collect();
+    (fallback.len() == 1).then(|| fallback[0].id.clone())
+}
+
+/// `replaceMergedProfileReferences`.
+fn replace_references(
+    profiles: &mut Vec<Credential>,
+    origin: &mut Vec<(String, Utf8PathBuf)>,
+    state: &mut AuthState,
+    shared: &OwnerDocs,
+    legacy: &str,
+    repl: &str,
+    now_ms: f64,
+) {
+    let shared_of = |id: &str| shared.creds.profiles.iter().find(|p| p.id == id);
+    match shared_of(legacy) {
+        Some(base) => {
+            if let Some(slot) = profiles.iter_mut().find(|p| p.id == legacy) {
+                *slot = base.clone();
+            }
+            if let Some(o) = origin.iter_mut().find(|(id, _)| id == legacy) {
+                o.1 = shared.path.clone();
+            }
+        }
+        None => {
+            profiles.retain(|p| p.id != legacy);
+            origin.retain(|(id, _)| id != legacy);
+        }
+    }
+    if let Some(base) = shared_of(repl) {
+        match profiles.iter_mut().find(|p| p.id == repl) {
+            None => {
+                profiles.push(base.clone());
+                origin.push((repl.to_owned(), shared.path.clone()));
+            }
+            Some(slot) => {
+                if slot.kind == CredentialType::OAuth && is_newer_usable(slot, base, now_ms) {
+                    *slot = base.clone();
+                }
+            }
+        }
+    }
+    for (_, ids) in &mut state.order {
+        *ids = uniq(ids.iter().map(|id| {
+            if id == legacy {
+                repl.to_owned()
+            } else {
+                id.clone()
+            }
+        }));
+    }
+    for id in state.last_good.values_mut() {
+        if id == legacy {
+            *id = repl.to_owned();
+        }
+    }
+    match shared.state.usage.get(legacy) {
+        Some(u) => {
+            state.usage.insert(legacy.to_owned(), u.clone());
+        }
+        None => {
+            state.usage.remove(legacy);
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The human report: verdict first, then per agent its routes and profiles, Claude Code's own
+//! login, and the commands that fix what is wrong. Color only when the caller says so (a
+//! terminal without `NO_COLOR`).
+
+use std::fmt::Write as _;
+
+use super::{AgentReport, ExternalCredential, Report, Verdict};
+use crate::health::{ProfileStatus, RouteOutcome};
+use crate::time::{format_remaining, format_window, from_ms};
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn magenta(&self, s: &str) -> String {
+        self.paint("35", s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+
+    fn verdict(&self, v: Verdict) -> String {
+        match v {
+            Verdict::Ok => self.green("✓ OK"),
+            Verdict::Expiring => self.yellow("! EXPIRING"),
+            Verdict::Expired => self.red("✗ EXPIRED"),
+            Verdict::Unknown => self.magenta("? UNKNOWN"),
+        }
+    }
+
+    fn outcome(&self, o: RouteOutcome) -> String {
+        let text = format!("{:<13}", o.as_str());
+        match o {
+            RouteOutcome::Ok => self.green(&text),
+            RouteOutcome::Expiring => self.yellow(&text),
+            RouteOutcome::NeedsCli => self.magenta(&text),
+            RouteOutcome::Indeterminate | RouteOutcome::Missing | RouteOutcome::Incompatible => {
+                self.red(&text)
+            }
+        }
+    }
+
+    fn status(&self, s: ProfileStatus) -> String {
+        let text = format!("{:<9}", s.as_str());
+        match s {
+            ProfileStatus::Ok | ProfileStatus::Static => self.green(&text),
+            ProfileStatus::Expiring => self.yellow(&text),
+            ProfileStatus::Expired | ProfileStatus::Missing => self.red(&text),
+        }
+    }
+}
+
+fn when(ms: i64) -> String {
+    from_ms(ms).format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn remaining(ms: i64) -> String {
+    if ms > 0 {
+        format!("{} left", format_remaining(ms))
+    } else {
+        format!("expired {} ago", format_remaining(ms))
+    }
+}
+
+/// Renders the report for a person.
+pub fn render(report: &Report, color: bool) -> String {
+    let st = Style { color };
+    let mut out = String::new();
+    let as_of = if report.as_of == report.taken_at {
+        format!("now ({})", report.as_of.format("%Y-%m-%d %H:%M UTC"))
+    } else {
+        format!("{} (forecast)", report.as_of.format("%Y-%m-%d %H:%M UTC"))
+    };
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        st.bold(&report.host),
+        st.dim(&format!(
+            "as of {as_of} · warn window {}",
+            format_window(report.warn_after_ms)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "{} — {}",
+        st.bold(&st.verdict(report.verdict)),
+        headline(report)
+    );
+    if !report.state_dir.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.dim(&format!(
+                "OpenClaw state {} · config {}",
+                report.state_dir, report.config_path
+            ))
+        );
+    }
+
+    for a in &report.agents {
+        agent_section(&mut out, &st, a);
+    }
+    if let Some(c) = &report.claude_code {
+        external_section(&mut out, &st, "Claude Code", c);
+    }
+    if let Some(c) = &report.codex {
+        external_section(&mut out, &st, "Codex", c);
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(out, "\n{}", st.bold("Could not read"));
+        for e in &report.errors {
+            let _ = writeln!(out, "  {} {e}", st.red("✗"));
+        }
+    }
+    if !report.hints.is_empty() {
+        let _ = writeln!(out, "\n{}", st.bold("To fix"));
+        for h in &report.hints {
+            let _ = writeln!(out, "  {} {}", st.dim("•"), h.about);
+            let _ = writeln!(out, "    {}", st.bold(&h.command));
+        }
+    }
+    out
+}
+
+fn headline(report: &Report) -> String {
+    if let Some(e) = report.errors.first() {
+        return format!("could not read the state: {e}");
+    }
+    let agents = &report.agents;
+    for a in agents.iter().filter(|a| a.verdict == report.verdict) {
+        if let Some(e) = &a.openclaw_error {
+            return format!("OpenClaw refuses: {}", e.message);
+        }
+        let prefix = if agents.len() > 1 {
+            format!("agent {}: ", a.agent)
+        } else {
+            String::new()
+        };
+        let route = a.routes.iter().find(|r| match report.verdict {
+            Verdict::Expired => r.outcome.fails(),
+            Verdict::Expiring => r.outcome == RouteOutcome::Expiring,
+            Verdict::Unknown => r.outcome == RouteOutcome::NeedsCli,
+            Verdict::Ok => false,
+        });
+        if let Some(r) = route {
+            let left = r
+                .profile
+                .as_ref()
+                .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id))
+                .and_then(|p| p.remaining_ms)
+                .map(|ms| format!(" ({})", remaining(ms)))
+                .unwrap_or_default();
+            return format!(
+                "{prefix}{} route {}: {}{left}",
+                r.kind.as_str(),
+                r.model,
+                r.detail
+            );
+        }
+        if report.verdict == Verdict::Unknown
+            && let Some(n) = a.notes.first()
+        {
+            return format!("{prefix}{n}");
+        }
+    }
+    match report.verdict {
+        Verdict::Ok => "every model route has a working credential".to_owned(),
+        Verdict::Unknown => "no agent could be checked".to_owned(),
+        _ => "see below".to_owned(),
+    }
+}
+
+fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
+    let source = match (&a.cli, &a.store_path) {
+        (Some(c), _) => format!(
+            "via `openclaw models status --json --check` ({} ms)",
+            c.duration_ms
+        ),
+        (None, Some(p)) => format!("read directly from {p}"),
+        (None, None) => "direct".to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {}  {}",
+        st.bold("Agent"),
+        st.bold(&a.agent),
+        st.dim(&source)
+    );
+    if let Some(e) = &a.openclaw_error {
+        let _ = writeln!(
+            out,
+            "  {} OpenClaw refuses to check this state: {}",
+            st.red("✗"),
+            e.message
+        );
+    }
+    if !a.routes.is_empty() {
+        let _ = writeln!(out, "  Routes");
+        for r in &a.routes {
+            let runtime = r
+                .runtime
+                .as_deref()
+                .map(|rt| format!(" [{rt}]"))
+                .unwrap_or_default();
+            let who = r
+                .profile
+                .clone()
+                .or_else(|| r.via.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {} {:<15} {:<34} {}",
+                st.outcome(r.outcome),
+                r.kind.as_str(),
+                format!("{}{runtime}", r.model),
+                if who.is_empty() {
+                    st.dim(&r.detail)
+                } else {
+                    format!("{who} {}", st.dim(&format!("— {}", r.detail)))
+                }
+            );
+        }
+    }
+    if !a.profiles.is_empty() {
+        let _ = writeln!(out, "  Profiles");
+        for p in &a.profiles {
+            let expiry = match (p.expires_at_ms, p.remaining_ms) {
+                (Some(at), Some(left)) => format!("{} ({})", remaining(left), when(at)),
+                _ if p.status == ProfileStatus::Static => "no expiry".to_owned(),
+                _ => p
+                    .reason_code
+                    .map(|r| r.replace('_', " "))
+                    .unwrap_or_else(|| "expiry unknown".to_owned()),
+            };
+            let unusable = a
+                .unusable_profiles
+                .iter()
+                .find(|u| u.profile_id == p.profile_id)
+                .map(|u| {
+                    format!(
+                        " [{}{} {}]",
+                        u.kind,
+                        u.reason
+                            .as_deref()
+                            .map(|r| format!(":{r}"))
+                            .unwrap_or_default(),
+                        format_remaining(u.remaining_ms)
+                    )
+                })
+                .unwrap_or_default();
+            let from = if p.source == "claude-code" {
+                st.dim(" (Claude Code's login)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "    {} {:<8} {:<40} {expiry}{unusable}{from}",
+                st.status(p.status),
+                p.kind.as_str(),
+                p.label
+            );
+        }
+    } else if a.openclaw_error.is_none() && a.cli.is_some() || a.store_path.is_some() {
+        let _ = writeln!(out, "  {}", st.dim("no stored profiles"));
+    }
+    for n in &a.notes {
+        let _ = writeln!(out, "  {} {n}", st.dim("note:"));
+    }
+}
+
+fn external_section(out: &mut String, st: &Style, name: &str, c: &ExternalCredential) {
+    let _ = writeln!(
+        out,
+        "\n{} {}",
+        st.bold(name),
+        st.dim(&format!("({})", c.path))
+    );
+    if let Some(e) = &c.error {
+        let _ = writeln!(out, "  {} {e}", st.red("✗"));
+        return;
+    }
+    let mut facts = Vec::new();
+    if let Some(s) = &c.subscription {
+        facts.push(format!("subscription {s}"));
+    }
+    if let Some(t) = &c.rate_limit_tier {
+        facts.push(format!("rate tier {t}"));
+    }
+    if let Some(e) = &c.email {
+        facts.push(e.clone());
+    }
+    if let Some(k) = &c.kind {
+        facts.push(format!("{k} login"));
+    }
+    if !facts.is_empty() {
+        let _ = writeln!(out, "  {}", facts.join(" · "));
+    }
+    let expiry = match (c.expires_at_ms, c.remaining_ms) {
+        (Some(at), Some(left)) => format!("{} ({})", remaining(left), when(at)),
+        _ => "no expiry recorded".to_owned(),
+    };
+    if let Some(s) = c.status {
+        let _ = writeln!(out, "  {} {expiry}", st.status(s));
+    }
+    if name == "Claude Code" {
+        let _ = writeln!(
+            out,
+            "  {}",
+            st.dim("OpenClaw 2026.9 does not read this file; it matters for `claude setup-token` and the claude-cli runtime")
+        );
+    }
+}

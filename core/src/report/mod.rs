@@ -1,0 +1,377 @@
+//! The one `Report` every source produces, and its renderers (human, JSON schema 1, simple).
+//!
+//! A Report never holds a secret: profile labels are OpenClaw's own (`id (email)`), and the
+//! only credential material is OpenClaw's masked form, which the JSON does not even carry.
+
+pub mod human;
+pub mod simple;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::health::evaluate::{ProviderRollup, UnusableProfile};
+use crate::health::{ProfileHealth, ProfileStatus, RouteOutcome, RouteResult};
+use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
+
+/// The version of the JSON document (`"schema": 1`). Bumped only for breaking changes;
+/// fields may be added within a version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The verdict, with `openclaw models status --check`'s exit codes plus clawauth's 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Exit 0: every route has a working credential outside the warn window.
+    Ok,
+    /// Exit 2: a route's credential expires within the warn window.
+    Expiring,
+    /// Exit 1: a route's credential is expired, missing or unusable, or OpenClaw itself fails.
+    Expired,
+    /// Exit 3: the state could not be read, or only the OpenClaw CLI could tell and it did not.
+    Unknown,
+}
+
+impl Verdict {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Self::Ok => 0,
+            Self::Expired => 1,
+            Self::Expiring => 2,
+            Self::Unknown => 3,
+        }
+    }
+
+    pub fn from_exit_code(code: i32) -> Self {
+        match code {
+            0 => Self::Ok,
+            2 => Self::Expiring,
+            1 => Self::Expired,
+            _ => Self::Unknown,
+        }
+    }
+
+    /// Severity order: unknown > expired > expiring > ok.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Ok => 0,
+            Self::Expiring => 1,
+            Self::Expired => 2,
+            Self::Unknown => 3,
+        }
+    }
+
+    pub fn worst(a: Self, b: Self) -> Self {
+        if a.rank() >= b.rank() { a } else { b }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Expiring => "expiring",
+            Self::Expired => "expired",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// Which source produced an agent's section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// OpenClaw's store read directly and evaluated by clawauth's rules.
+    Direct,
+    /// `openclaw models status --json --check`.
+    Cli,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Cli => "cli",
+        }
+    }
+}
+
+/// The model settings the routes come from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModelSettings {
+    pub default_model: Option<String>,
+    pub fallbacks: Vec<String>,
+    pub image_model: Option<String>,
+    pub image_fallbacks: Vec<String>,
+    pub utility_model: Option<String>,
+    pub utility_source: Option<String>,
+}
+
+/// How the OpenClaw CLI run went (source `cli`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CliRun {
+    pub program: String,
+    pub exit_code: Option<i32>,
+    pub duration_ms: u64,
+}
+
+/// One agent's part of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentReport {
+    pub agent: String,
+    pub source: SourceKind,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_format: Option<StoreFlavor>,
+    pub models: ModelSettings,
+    pub routes: Vec<RouteResult>,
+    pub profiles: Vec<ProfileHealth>,
+    pub providers: Vec<ProviderRollup>,
+    pub unusable_profiles: Vec<UnusableProfile>,
+    /// OpenClaw itself refuses to evaluate (its `--check` exits 1 with this message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub openclaw_error: Option<OpenClawFailure>,
+    /// Why the direct rules could not decide (only the OpenClaw CLI knows).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub needs_cli: Vec<String>,
+    /// Things worth knowing that do not change the verdict.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cli: Option<CliRun>,
+}
+
+impl AgentReport {
+    pub fn new(agent: impl Into<String>, source: SourceKind) -> Self {
+        Self {
+            agent: agent.into(),
+            source,
+            verdict: Verdict::Unknown,
+            agent_dir: None,
+            store_path: None,
+            store_format: None,
+            models: ModelSettings::default(),
+            routes: Vec::new(),
+            profiles: Vec::new(),
+            providers: Vec::new(),
+            unusable_profiles: Vec::new(),
+            openclaw_error: None,
+            needs_cli: Vec::new(),
+            notes: Vec::new(),
+            cli: None,
+        }
+    }
+}
+
+/// An external CLI's own credential (Claude Code, Codex), which OpenClaw 2026.9 does not watch.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExternalCredential {
+    pub path: String,
+    /// `ok`, `expiring`, `expired`, `missing`; `None` when the file could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ProfileStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_tier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A problem and the exact command that fixes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hint {
+    pub about: String,
+    pub command: String,
+}
+
+/// Everything clawauth knows about one gateway at one moment.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema: u32,
+    pub host: String,
+    /// When the state was read.
+    pub taken_at: DateTime<Utc>,
+    /// The moment the verdict is for (`--at`; equals `taken_at` without it).
+    pub as_of: DateTime<Utc>,
+    pub warn_after_ms: i64,
+    pub verdict: Verdict,
+    /// The exit code of `clawauth status --check` for this report.
+    pub exit_code: i32,
+    pub state_dir: String,
+    pub config_path: String,
+    pub agents: Vec<AgentReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claude_code: Option<ExternalCredential>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codex: Option<ExternalCredential>,
+    /// What could not be read (each makes the verdict unknown unless noted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    pub hints: Vec<Hint>,
+}
+
+impl Report {
+    /// Recomputes the overall verdict and exit code from the agents and errors.
+    pub fn finish(&mut self) {
+        let mut v = if self.agents.is_empty() {
+            Verdict::Unknown
+        } else {
+            Verdict::Ok
+        };
+        for a in &self.agents {
+            v = Verdict::worst(v, a.verdict);
+        }
+        if !self.errors.is_empty() {
+            v = Verdict::Unknown;
+        }
+        self.verdict = v;
+        self.exit_code = v.exit_code();
+        self.hints = hints(self);
+    }
+
+    /// The JSON document (schema 1).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+            format!("{{\"schema\":{SCHEMA_VERSION},\"verdict\":\"unknown\",\"errors\":[\"cannot serialise the report: {e}\"]}}")
+        })
+    }
+}
+
+/// The verdict of one agent's routes.
+pub fn verdict_of_routes(routes: &[RouteResult]) -> Verdict {
+    if routes.iter().any(|r| r.outcome.fails()) {
+        Verdict::Expired
+    } else if routes.iter().any(|r| r.outcome == RouteOutcome::NeedsCli) {
+        Verdict::Unknown
+    } else if routes.iter().any(|r| r.outcome == RouteOutcome::Expiring) {
+        Verdict::Expiring
+    } else {
+        Verdict::Ok
+    }
+}
+
+fn push(hints: &mut Vec<Hint>, about: String, command: impl Into<String>) {
+    let h = Hint {
+        about,
+        command: command.into(),
+    };
+    if !hints.contains(&h) {
+        hints.push(h);
+    }
+}
+
+/// The commands that fix what the report shows, most urgent first.
+fn hints(report: &Report) -> Vec<Hint> {
+    let mut out = Vec::new();
+    for a in &report.agents {
+        let agent_flag = if report.agents.len() > 1 || a.agent != "main" {
+            format!(" --agent {}", a.agent)
+        } else {
+            String::new()
+        };
+        if let Some(e) = &a.openclaw_error {
+            push(&mut out, format!("OpenClaw: {}", e.message), e.fix.clone());
+        }
+        for r in &a.routes {
+            if !(r.outcome.fails() || r.outcome == RouteOutcome::Expiring) {
+                continue;
+            }
+            let auth = crate::health::env_auth::auth_provider(&r.provider);
+            let auth = if r.runtime.as_deref() == Some("claude-cli") {
+                "anthropic"
+            } else {
+                auth
+            };
+            let profile = r
+                .profile
+                .as_ref()
+                .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id));
+            let what = format!(
+                "{} route {} ({}): {}",
+                r.kind.as_str(),
+                r.model,
+                r.outcome.as_str(),
+                r.detail
+            );
+            match (auth, profile.map(|p| p.kind)) {
+                ("anthropic", Some(crate::openclaw::credentials::CredentialType::OAuth)) => push(
+                    &mut out,
+                    what,
+                    format!("openclaw models auth login --provider anthropic{agent_flag}"),
+                ),
+                ("anthropic", Some(crate::openclaw::credentials::CredentialType::ApiKey)) => push(
+                    &mut out,
+                    what,
+                    format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}"),
+                ),
+                ("anthropic", _) => push(
+                    &mut out,
+                    what,
+                    format!(
+                        "claude setup-token   # then: openclaw models auth paste-token --provider anthropic --expires-in 365d{agent_flag}"
+                    ),
+                ),
+                (p, Some(crate::openclaw::credentials::CredentialType::ApiKey)) => push(
+                    &mut out,
+                    what,
+                    format!("openclaw models auth paste-api-key --provider {p}{agent_flag}"),
+                ),
+                (p, _) => push(
+                    &mut out,
+                    what,
+                    format!("openclaw models auth login --provider {p}{agent_flag}"),
+                ),
+            }
+        }
+        for u in &a.unusable_profiles {
+            push(
+                &mut out,
+                format!(
+                    "{} is in {} ({})",
+                    u.profile_id,
+                    u.kind,
+                    u.reason.as_deref().unwrap_or("no reason recorded")
+                ),
+                u.recovery_hint.clone(),
+            );
+        }
+        if a.verdict == Verdict::Unknown && !a.needs_cli.is_empty() {
+            push(
+                &mut out,
+                format!(
+                    "only the OpenClaw CLI can decide agent {}: {}",
+                    a.agent,
+                    a.needs_cli.join("; ")
+                ),
+                "clawauth status --source cli   # or --openclaw-bin /path/to/openclaw".to_owned(),
+            );
+        }
+    }
+    if let Some(c) = &report.claude_code
+        && matches!(
+            c.status,
+            Some(ProfileStatus::Expired | ProfileStatus::Expiring | ProfileStatus::Missing)
+        )
+    {
+        push(
+            &mut out,
+            format!(
+                "Claude Code's login ({}) is {}",
+                c.path,
+                c.status.map_or("unreadable", ProfileStatus::as_str)
+            ),
+            "claude setup-token",
+        );
+    }
+    out
+}

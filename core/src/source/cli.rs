@@ -1,0 +1,574 @@
+//! Source `cli`: `openclaw models status --json --check [--agent ID]`, run with a hard timeout.
+//!
+//! Only ever the `--json` form: the human report refreshes OAuth tokens and, when the refresh
+//! fails offline, destroys them (SPEC §4.1). The verdict is the CLI's exit code, made stricter
+//! by what its JSON shows (2026.6.1 exits 0 over an expiring `anthropic:claude-cli` profile).
+
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use tokio::io::AsyncReadExt;
+
+use crate::health::env_auth::auth_provider;
+use crate::health::evaluate::{ProviderRollup, RouteResult, UnusableProfile};
+use crate::health::model_ref::{ModelRef, parse_plain};
+use crate::health::routes::RouteKind;
+use crate::health::{ProfileHealth, ProfileStatus, RouteOutcome};
+use crate::openclaw::credentials::{CredentialType, REFRESH_MARGIN_MS};
+use crate::openclaw::env::Environment;
+use crate::openclaw::status_json::{self, StatusJson, StatusOutput};
+use crate::openclaw::store::OpenClawFailure;
+use crate::redact::last_line;
+use crate::report::{AgentReport, CliRun, ModelSettings, SourceKind, Verdict, verdict_of_routes};
+
+/// Largest stdout accepted from the CLI.
+const STDOUT_CAP: u64 = 8 * 1024 * 1024;
+const STDERR_CAP: u64 = 256 * 1024;
+
+/// Finds the `openclaw` program: `--openclaw-bin`, `$OPENCLAW_BIN`, `PATH`, then the usual
+/// npm install locations.
+pub fn find_openclaw(env: &Environment, explicit: Option<&Utf8Path>) -> Option<Utf8PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_owned());
+    }
+    if let Some(p) = env.get("OPENCLAW_BIN") {
+        return Some(Utf8PathBuf::from(p));
+    }
+    let is_exec = |p: &Utf8Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    let mut dirs: Vec<Utf8PathBuf> = env
+        .get("PATH")
+        .map(|p| {
+            p.split(':')
+                .filter(|d| !d.is_empty())
+                .map(Utf8PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(home) = env.os_home() {
+        for d in [
+            ".npm-global/bin",
+            ".local/bin",
+            ".volta/bin",
+            ".bun/bin",
+            ".local/share/pnpm",
+        ] {
+            dirs.push(home.join(d));
+        }
+    }
+    dirs.extend(["/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"].map(Utf8PathBuf::from));
+    dirs.into_iter()
+        .map(|d| d.join("openclaw"))
+        .find(|p| is_exec(p))
+}
+
+/// What one CLI run produced.
+#[derive(Debug)]
+pub struct CliOutput {
+    pub program: Utf8PathBuf,
+    pub exit_code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub duration: Duration,
+}
+
+/// Why a CLI run gave no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("cannot start {program}: {reason}")]
+    Spawn {
+        program: Utf8PathBuf,
+        reason: String,
+    },
+    #[error("`{program} models status --json --check` did not finish within {}s (raise it with --cli-timeout)", .timeout.as_secs())]
+    Timeout {
+        program: Utf8PathBuf,
+        timeout: Duration,
+    },
+    #[error("reading the output of {program}: {reason}")]
+    Read {
+        program: Utf8PathBuf,
+        reason: String,
+    },
+}
+
+/// Runs `openclaw models status --json --check [--agent ID]` with the environment of this
+/// process (plus `OPENCLAW_STATE_DIR` when a state dir was given), no stdin, a hard timeout
+/// that kills the CLI's whole process group, and capped output.
+pub async fn run(
+    program: &Utf8Path,
+    env: &Environment,
+    state_dir: Option<&Utf8Path>,
+    agent: Option<&str>,
+    timeout: Duration,
+) -> Result<CliOutput, CliError> {
+    let mut cmd = tokio::process::Command::new(program.as_std_path());
+    cmd.args(["models", "status", "--json", "--check"]);
+    if let Some(a) = agent {
+        cmd.arg("--agent").arg(a);
+    }
+    if let Some(d) = state_dir {
+        cmd.env("OPENCLAW_STATE_DIR", d.as_str());
+    }
+    cmd.env_clear().envs(env.iter());
+    // Never let a non-interactive check update or prompt.
+    cmd.env("OPENCLAW_NO_AUTO_UPDATE", "1");
+    cmd.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| CliError::Spawn {
+        program: program.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let pgid = child.id();
+    let mut out = child.stdout.take().map(|s| s.take(STDOUT_CAP));
+    let mut err = child.stderr.take().map(|s| s.take(STDERR_CAP));
+    let work = async {
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let read_out = async {
+            if let Some(o) = out.as_mut() {
+                o.read_to_end(&mut stdout).await?;
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        let read_err = async {
+            if let Some(e) = err.as_mut() {
+                e.read_to_end(&mut stderr).await?;
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        let (a, b) = tokio::join!(read_out, read_err);
+        a.and(b)?;
+        let status = child.wait().await?;
+        Ok::<_, std::io::Error>((status, stdout, stderr))
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Err(_) => {
+            kill_group(pgid);
+            Err(CliError::Timeout {
+                program: program.to_owned(),
+                timeout,
+            })
+        }
+        Ok(Err(e)) => {
+            kill_group(pgid);
+            Err(CliError::Read {
+                program: program.to_owned(),
+                reason: e.to_string(),
+            })
+        }
+        Ok(Ok((status, stdout, stderr))) => Ok(CliOutput {
+            program: program.to_owned(),
+            exit_code: status.code(),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            duration: started.elapsed(),
+        }),
+    }
+}
+
+fn kill_group(pgid: Option<u32>) {
+    if let Some(pid) = pgid
+        .and_then(|p| i32::try_from(p).ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+/// Overrides when the verdict is recomputed from the JSON for another moment or window.
+#[derive(Debug, Clone, Copy)]
+pub struct Reclassify {
+    pub now_ms: i64,
+    pub warn_ms: i64,
+}
+
+fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>) -> ProfileHealth {
+    let kind = match p.kind.as_str() {
+        "api_key" => CredentialType::ApiKey,
+        "token" => CredentialType::Token,
+        _ => CredentialType::OAuth,
+    };
+    let mut status = match p.status.as_str() {
+        "ok" => ProfileStatus::Ok,
+        "static" => ProfileStatus::Static,
+        "expiring" => ProfileStatus::Expiring,
+        "expired" => ProfileStatus::Expired,
+        _ => ProfileStatus::Missing,
+    };
+    let mut remaining = p.remaining_ms.map(|r| r as i64);
+    if let (Some(re), Some(at)) = (re, p.expires_at) {
+        let left = at as i64 - re.now_ms;
+        remaining = Some(left);
+        if matches!(
+            status,
+            ProfileStatus::Ok | ProfileStatus::Expiring | ProfileStatus::Expired
+        ) {
+            let window = if kind == CredentialType::OAuth {
+                re.warn_ms.max(REFRESH_MARGIN_MS as i64)
+            } else {
+                re.warn_ms
+            };
+            status = if left <= 0 {
+                ProfileStatus::Expired
+            } else if left <= window {
+                ProfileStatus::Expiring
+            } else {
+                ProfileStatus::Ok
+            };
+        }
+    }
+    ProfileHealth {
+        profile_id: p.profile_id.clone(),
+        provider: p.provider.clone(),
+        kind,
+        status,
+        reason_code: p.reason_code.as_deref().map(intern_reason),
+        expires_at_ms: p.expires_at.map(|e| e as i64),
+        remaining_ms: remaining,
+        label: p.label.clone().unwrap_or_else(|| p.profile_id.clone()),
+        source: "store",
+    }
+}
+
+fn intern_reason(r: &str) -> &'static str {
+    const KNOWN: [&str; 7] = [
+        "expired",
+        "missing_credential",
+        "invalid_expires",
+        "unresolved_ref",
+        "malformed_api_key",
+        "setup_inactive",
+        "profile_missing",
+    ];
+    KNOWN.iter().copied().find(|k| *k == r).unwrap_or("other")
+}
+
+/// The per-route outcomes and verdict a `models status --json` document implies
+/// (SPEC §4.5 + §10 applied to the output instead of the state).
+pub fn analyze(
+    doc: &StatusJson,
+    re: Option<Reclassify>,
+) -> (Vec<RouteResult>, Vec<ProfileHealth>, Verdict) {
+    let profiles: Vec<ProfileHealth> = doc
+        .auth
+        .oauth
+        .profiles
+        .iter()
+        .map(|p| profile_from_json(p, re))
+        .collect();
+    let status_of = |id: &str| profiles.iter().find(|p| p.profile_id == id);
+    let unusable: Vec<&str> = doc
+        .auth
+        .unusable_profiles
+        .iter()
+        .map(|u| u.profile_id.as_str())
+        .collect();
+    let issues = doc.auth.model_route_issues.as_deref().unwrap_or_default();
+    let alias_of = |raw: &str| -> Option<ModelRef> {
+        doc.aliases
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(raw.trim()))
+            .and_then(|(_, v)| v.as_str().or_else(|| v.get("ref").and_then(|r| r.as_str())))
+            .and_then(parse_plain)
+    };
+    let mut raw_routes: Vec<(RouteKind, String)> = Vec::new();
+    if let Some(d) = doc.default_model.as_ref().or(doc.resolved_default.as_ref()) {
+        raw_routes.push((RouteKind::Default, d.clone()));
+    }
+    raw_routes.extend(
+        doc.fallbacks
+            .iter()
+            .map(|f| (RouteKind::Fallback, f.clone())),
+    );
+    raw_routes.extend(
+        doc.image_model
+            .iter()
+            .map(|f| (RouteKind::Image, f.clone())),
+    );
+    raw_routes.extend(
+        doc.image_fallbacks
+            .iter()
+            .map(|f| (RouteKind::ImageFallback, f.clone())),
+    );
+    if let Some(u) = doc.utility_model.as_ref().and_then(|u| u.model_ref.clone()) {
+        raw_routes.push((RouteKind::Utility, u));
+    }
+
+    let mut routes = Vec::new();
+    for (kind, raw) in raw_routes {
+        let stripped = crate::health::model_ref::strip_profile_pin(&raw);
+        let Some(m) = alias_of(stripped).or_else(|| parse_plain(stripped)) else {
+            continue;
+        };
+        let runtime = if matches!(kind, RouteKind::Default | RouteKind::Fallback) {
+            doc.auth
+                .runtime_auth_routes
+                .iter()
+                .find(|r| r.provider == m.provider)
+        } else {
+            None
+        };
+        let mut r = RouteResult {
+            kind,
+            model: m.key(),
+            provider: m.provider.clone(),
+            runtime: runtime.map(|r| r.runtime.clone()),
+            outcome: RouteOutcome::Ok,
+            profile: None,
+            via: None,
+            detail: String::new(),
+        };
+        let issue = issues
+            .iter()
+            .find(|i| i.provider == m.provider && i.model.eq_ignore_ascii_case(&m.model));
+        let in_missing = |p: &str| doc.auth.missing_providers_in_use.iter().any(|x| x == p);
+        if let Some(i) = issue {
+            r.outcome = match i.kind.as_str() {
+                "incompatible" => RouteOutcome::Incompatible,
+                "missing-auth" => RouteOutcome::Missing,
+                _ => RouteOutcome::Indeterminate,
+            };
+            r.detail = i.message.clone();
+        } else if let Some(rt) =
+            runtime.filter(|rt| rt.status == "unavailable" || rt.status == "missing")
+        {
+            r.outcome = RouteOutcome::Missing;
+            r.detail = format!(
+                "runtime {} is {}{}",
+                rt.runtime,
+                rt.status,
+                rt.runtime_detail
+                    .as_deref()
+                    .map(|d| format!(": {d}"))
+                    .unwrap_or_default()
+            );
+        } else if in_missing(&m.provider) || runtime.is_some_and(|rt| in_missing(&rt.runtime)) {
+            r.outcome = RouteOutcome::Missing;
+            r.detail = format!(
+                "OpenClaw lists {} among providers in use without usable credentials",
+                m.provider
+            );
+        } else if !kind.is_image() {
+            // The selected profile: the first usable one of the provider's effective order.
+            let alias = auth_provider(&m.provider);
+            let rollups: Vec<&status_json::ProviderRollupJson> =
+                doc.auth
+                    .oauth
+                    .providers
+                    .iter()
+                    .filter(|p| p.provider == m.provider)
+                    .chain(doc.auth.oauth.providers.iter().filter(|p| {
+                        p.provider != m.provider && auth_provider(&p.provider) == alias
+                    }))
+                    .collect();
+            let selected = rollups
+                .iter()
+                .flat_map(|p| p.effective_profiles.iter())
+                .find_map(|ep| {
+                    let h = status_of(&ep.profile_id)?;
+                    let ready = !unusable.contains(&ep.profile_id.as_str())
+                        && match h.status {
+                            ProfileStatus::Ok | ProfileStatus::Static => true,
+                            ProfileStatus::Expiring => {
+                                h.kind != CredentialType::OAuth
+                                    || h.remaining_ms.is_some_and(|r| r as f64 > REFRESH_MARGIN_MS)
+                            }
+                            _ => false,
+                        };
+                    ready.then_some(h)
+                });
+            match selected {
+                Some(h) => {
+                    r.profile = Some(h.profile_id.clone());
+                    r.via = Some("profile".to_owned());
+                    r.outcome = if h.status == ProfileStatus::Expiring {
+                        RouteOutcome::Expiring
+                    } else {
+                        RouteOutcome::Ok
+                    };
+                    r.detail = format!("{} is {}", h.label, h.status.as_str());
+                }
+                None => {
+                    let expired_selected = rollups
+                        .iter()
+                        .flat_map(|p| p.effective_profiles.iter())
+                        .filter_map(|ep| status_of(&ep.profile_id))
+                        .find(|h| !unusable.contains(&h.profile_id.as_str()));
+                    match (expired_selected, re.is_some()) {
+                        (Some(h), true) if h.status == ProfileStatus::Expired => {
+                            r.outcome = RouteOutcome::Missing;
+                            r.detail = format!("{} will have expired", h.label);
+                        }
+                        _ => {
+                            r.detail =
+                                "credential outside the profile store (env or config)".to_owned()
+                        }
+                    }
+                }
+            }
+        }
+        routes.push(r);
+    }
+    let mut verdict = verdict_of_routes(&routes);
+    let global_fail = !doc.auth.missing_providers_in_use.is_empty()
+        || issues.iter().any(|i| {
+            matches!(
+                i.kind.as_str(),
+                "incompatible" | "indeterminate" | "missing-auth"
+            )
+        })
+        || doc
+            .auth
+            .runtime_auth_routes
+            .iter()
+            .any(|r| r.status == "unavailable");
+    if global_fail {
+        verdict = Verdict::Expired;
+    }
+    (routes, profiles, verdict)
+}
+
+fn rollups_from_json(doc: &StatusJson) -> Vec<ProviderRollup> {
+    doc.auth
+        .oauth
+        .providers
+        .iter()
+        .map(|p| ProviderRollup {
+            provider: p.provider.clone(),
+            status: match p.status.as_str() {
+                "ok" => ProfileStatus::Ok,
+                "static" => ProfileStatus::Static,
+                "expiring" => ProfileStatus::Expiring,
+                "expired" => ProfileStatus::Expired,
+                _ => ProfileStatus::Missing,
+            },
+            profiles: p.profiles.iter().map(|x| x.profile_id.clone()).collect(),
+            effective_profiles: p
+                .effective_profiles
+                .iter()
+                .map(|x| x.profile_id.clone())
+                .collect(),
+            expires_at_ms: p.expires_at.map(|e| e as i64),
+            remaining_ms: p.remaining_ms.map(|e| e as i64),
+        })
+        .collect()
+}
+
+fn unusable_from_json(doc: &StatusJson) -> Vec<UnusableProfile> {
+    doc.auth
+        .unusable_profiles
+        .iter()
+        .map(|u| UnusableProfile {
+            profile_id: u.profile_id.clone(),
+            provider: (!u.provider.is_empty()).then(|| u.provider.clone()),
+            kind: if u.kind == "disabled" {
+                "disabled"
+            } else {
+                "cooldown"
+            },
+            reason: u.reason.clone(),
+            classification: u.classification.clone(),
+            recovery_hint: u.recovery_hint.clone().unwrap_or_default(),
+            until_ms: u.until.unwrap_or_default() as i64,
+            remaining_ms: u.remaining_ms.unwrap_or_default() as i64,
+        })
+        .collect()
+}
+
+/// Turns a CLI run into an agent's report section.
+pub fn agent_report(agent: &str, out: &CliOutput, re: Option<Reclassify>) -> AgentReport {
+    let mut report = AgentReport::new(agent, SourceKind::Cli);
+    report.cli = Some(CliRun {
+        program: out.program.to_string(),
+        exit_code: out.exit_code,
+        duration_ms: out.duration.as_millis() as u64,
+    });
+    let exit_verdict = match out.exit_code {
+        Some(c @ (0..=2)) => Verdict::from_exit_code(c),
+        // Killed by a signal or an unexpected code: the gateway-side command failed.
+        _ => Verdict::Expired,
+    };
+    match status_json::parse(&out.stdout) {
+        Ok(StatusOutput::Failure(f)) => {
+            report.verdict = Verdict::Expired;
+            report.openclaw_error = Some(OpenClawFailure {
+                code: "CLI_ERROR",
+                message: crate::redact::scrub(&f.error.message),
+                fix: if f.error.message.contains("doctor") {
+                    "openclaw doctor --fix".to_owned()
+                } else if f.error.message.contains("--agent") {
+                    "clawauth status --agent <id>   # one per agent".to_owned()
+                } else {
+                    "openclaw doctor".to_owned()
+                },
+            });
+        }
+        Ok(StatusOutput::Status(doc)) => {
+            let (routes, profiles, json_verdict) = analyze(&doc, re);
+            report.verdict = match re {
+                // Another moment or window: the JSON decides, the exit code was for now.
+                Some(_) => Verdict::worst(
+                    json_verdict,
+                    if exit_verdict == Verdict::Expired {
+                        Verdict::Expired
+                    } else {
+                        Verdict::Ok
+                    },
+                ),
+                None => Verdict::worst(exit_verdict, json_verdict),
+            };
+            if re.is_none()
+                && json_verdict != exit_verdict
+                && Verdict::worst(exit_verdict, json_verdict) == json_verdict
+            {
+                report.notes.push(format!(
+                    "OpenClaw exited {} but its own report shows a {} route; clawauth reports the stricter verdict \
+                     (OpenClaw 2026.6.1 ignores an expiring anthropic:claude-cli profile)",
+                    exit_verdict.exit_code(),
+                    json_verdict.as_str()
+                ));
+            }
+            report.agent_dir = doc.agent_dir.clone();
+            report.store_path = doc.auth.store_path.clone();
+            report.models = ModelSettings {
+                default_model: doc.default_model.clone(),
+                fallbacks: doc.fallbacks.clone(),
+                image_model: doc.image_model.clone(),
+                image_fallbacks: doc.image_fallbacks.clone(),
+                utility_model: doc.utility_model.as_ref().and_then(|u| u.model_ref.clone()),
+                utility_source: doc.utility_model.as_ref().and_then(|u| u.source.clone()),
+            };
+            report.providers = rollups_from_json(&doc);
+            report.unusable_profiles = unusable_from_json(&doc);
+            report.routes = routes;
+            report.profiles = profiles;
+        }
+        Err(why) => {
+            if exit_verdict == Verdict::Ok || out.exit_code == Some(2) {
+                report.verdict = Verdict::Unknown;
+                report
+                    .notes
+                    .push(format!("cannot read the CLI's answer: {why}"));
+            } else {
+                report.verdict = Verdict::Expired;
+                report.openclaw_error = Some(OpenClawFailure {
+                    code: "CLI_FAILED",
+                    message: format!(
+                        "`openclaw models status --json --check` failed (exit {}): {}",
+                        out.exit_code.map_or("signal".to_owned(), |c| c.to_string()),
+                        last_line(&out.stderr, 300)
+                    ),
+                    fix: "openclaw doctor".to_owned(),
+                });
+            }
+        }
+    }
+    report
+}

@@ -1,0 +1,340 @@
+//! The sources that produce a [`Report`] for a gateway, and the status check that picks among
+//! them (DESIGN.md §Core 6): `direct` reads the store and applies the health rules (milliseconds,
+//! no Node.js); `cli` runs `openclaw models status --json --check`; `auto` uses direct and asks
+//! the CLI only for agents whose verdict needs it.
+
+pub mod cli;
+pub mod direct;
+
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+use chrono::{DateTime, Utc};
+
+use crate::health::ProfileStatus;
+use crate::openclaw::credentials::{REFRESH_MARGIN_MS, WARN_MS};
+use crate::openclaw::env::Environment;
+use crate::openclaw::external::{claude_code_dir, codex_auth_path, read_claude_code, read_codex};
+use crate::report::{AgentReport, ExternalCredential, Report, SCHEMA_VERSION, Verdict};
+use crate::time::to_ms;
+
+/// Which source answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceChoice {
+    /// Direct, falling back to the CLI for agents whose verdict needs it (when it is found).
+    #[default]
+    Auto,
+    Direct,
+    Cli,
+}
+
+/// What `clawauth status` was asked.
+#[derive(Debug, Clone)]
+pub struct StatusRequest {
+    pub state_dir: Option<Utf8PathBuf>,
+    pub agent: Option<String>,
+    pub source: SourceChoice,
+    pub openclaw_bin: Option<Utf8PathBuf>,
+    /// Evaluate as of this moment instead of now (a forecast).
+    pub at: Option<DateTime<Utc>>,
+    pub warn_ms: i64,
+    pub cli_timeout: Duration,
+}
+
+impl Default for StatusRequest {
+    fn default() -> Self {
+        Self {
+            state_dir: None,
+            agent: None,
+            source: SourceChoice::Auto,
+            openclaw_bin: None,
+            at: None,
+            warn_ms: WARN_MS as i64,
+            cli_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// This machine's host name.
+pub fn local_host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
+fn external_status(expires: Option<i64>, now_ms: i64, warn_ms: i64) -> ProfileStatus {
+    match expires {
+        None => ProfileStatus::Missing,
+        Some(e) if e - now_ms <= 0 => ProfileStatus::Expired,
+        Some(e) if e - now_ms <= warn_ms.max(REFRESH_MARGIN_MS as i64) => ProfileStatus::Expiring,
+        Some(_) => ProfileStatus::Ok,
+    }
+}
+
+/// Claude Code's and Codex's own credentials on this host.
+fn external_sections(
+    env: &Environment,
+    now_ms: i64,
+    warn_ms: i64,
+) -> (Option<ExternalCredential>, Option<ExternalCredential>) {
+    let blank = |path: String| ExternalCredential {
+        path,
+        status: None,
+        kind: None,
+        expires_at_ms: None,
+        remaining_ms: None,
+        subscription: None,
+        rate_limit_tier: None,
+        email: None,
+        error: None,
+    };
+    let claude = match read_claude_code(env) {
+        Ok(Some(c)) => Some(ExternalCredential {
+            status: Some(external_status(c.expires_at_ms, now_ms, warn_ms)),
+            kind: Some(c.kind.to_owned()),
+            expires_at_ms: c.expires_at_ms,
+            remaining_ms: c.expires_at_ms.map(|e| e - now_ms),
+            subscription: c.subscription_type,
+            rate_limit_tier: c.rate_limit_tier,
+            email: c.email,
+            ..blank(c.path.to_string())
+        }),
+        Ok(None) => None,
+        Err(e) => Some(ExternalCredential {
+            error: Some(e.to_string()),
+            ..blank(
+                claude_code_dir(env)
+                    .map(|d| d.join(".credentials.json").to_string())
+                    .unwrap_or_default(),
+            )
+        }),
+    };
+    let codex = match read_codex(env) {
+        Ok(Some(c)) => Some(ExternalCredential {
+            status: Some(if c.has_access_token {
+                external_status(c.expires_at_ms, now_ms, warn_ms)
+            } else if c.has_api_key {
+                ProfileStatus::Static
+            } else {
+                ProfileStatus::Missing
+            }),
+            kind: c.auth_mode.clone(),
+            expires_at_ms: c.expires_at_ms,
+            remaining_ms: c.expires_at_ms.map(|e| e - now_ms),
+            subscription: c.plan,
+            email: c.email,
+            ..blank(c.path.to_string())
+        }),
+        Ok(None) => None,
+        Err(e) => Some(ExternalCredential {
+            error: Some(e.to_string()),
+            ..blank(
+                codex_auth_path(env)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            )
+        }),
+    };
+    (claude, codex)
+}
+
+/// Checks the gateway on this machine.
+pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<Utc>) -> Report {
+    let as_of = req.at.unwrap_or(taken_at);
+    let now_ms = to_ms(as_of);
+    let (claude_code, codex) = external_sections(env, now_ms, req.warn_ms);
+    let mut report = Report {
+        schema: SCHEMA_VERSION,
+        host: local_host_name(),
+        taken_at,
+        as_of,
+        warn_after_ms: req.warn_ms,
+        verdict: Verdict::Unknown,
+        exit_code: 3,
+        state_dir: String::new(),
+        config_path: String::new(),
+        agents: Vec::new(),
+        claude_code,
+        codex,
+        errors: Vec::new(),
+        hints: Vec::new(),
+    };
+    let reclassify =
+        (req.at.is_some() || req.warn_ms != WARN_MS as i64).then_some(cli::Reclassify {
+            now_ms,
+            warn_ms: req.warn_ms,
+        });
+
+    let loaded = match direct::load(env, req.state_dir.as_deref()) {
+        Ok(l) => {
+            report.state_dir = l.layout.state_dir.to_string();
+            report.config_path = l.layout.config_path.to_string();
+            l
+        }
+        Err(e) => {
+            if req.source == SourceChoice::Direct {
+                report.errors.push(e.to_string());
+            } else {
+                // Let the CLI try what we could not read.
+                let mut agents = run_cli_for(
+                    env,
+                    req,
+                    &[(
+                        req.agent.clone(),
+                        req.agent.clone().unwrap_or_else(|| "main".into()),
+                    )],
+                    reclassify,
+                )
+                .await;
+                for a in &mut agents {
+                    a.notes.push(format!("direct read failed: {e}"));
+                }
+                report.agents = agents;
+                if report.agents.iter().all(|a| a.cli.is_none()) {
+                    report.errors.push(e.to_string());
+                }
+            }
+            report.finish();
+            return report;
+        }
+    };
+    let targets = match direct::targets(&loaded, req.agent.as_deref()) {
+        Ok(t) => t,
+        Err(f) => {
+            report.agents.push(direct::failed_agent(
+                req.agent.as_deref().unwrap_or("main"),
+                f,
+            ));
+            report.finish();
+            return report;
+        }
+    };
+
+    if req.source == SourceChoice::Cli {
+        let jobs: Vec<(Option<String>, String)> = targets
+            .iter()
+            .map(|(id, explicit)| ((*explicit).then(|| id.clone()), id.clone()))
+            .collect();
+        report.agents = run_cli_for(env, req, &jobs, reclassify).await;
+        report.finish();
+        return report;
+    }
+
+    let mut needs_cli: Vec<(usize, Option<String>, String)> = Vec::new();
+    for (i, (id, explicit)) in targets.iter().enumerate() {
+        match direct::evaluate_agent(&loaded, id, *explicit, now_ms, req.warn_ms) {
+            Ok(a) => {
+                if a.verdict == Verdict::Unknown && req.source == SourceChoice::Auto {
+                    needs_cli.push((i, explicit.then(|| id.clone()), id.clone()));
+                }
+                report.agents.push(a);
+            }
+            Err(e) => {
+                let mut a = AgentReport::new(id.clone(), crate::report::SourceKind::Direct);
+                a.notes.push(format!("cannot read this agent's state: {e}"));
+                if req.source == SourceChoice::Auto {
+                    needs_cli.push((i, explicit.then(|| id.clone()), id.clone()));
+                } else {
+                    report.errors.push(format!("agent {id}: {e}"));
+                }
+                report.agents.push(a);
+            }
+        }
+    }
+    if !needs_cli.is_empty() {
+        let jobs: Vec<(Option<String>, String)> = needs_cli
+            .iter()
+            .map(|(_, a, id)| (a.clone(), id.clone()))
+            .collect();
+        let answers = run_cli_for(env, req, &jobs, reclassify).await;
+        for ((i, _, _), mut answer) in needs_cli.into_iter().zip(answers) {
+            let direct = &report.agents[i];
+            if answer.cli.is_none() {
+                // No CLI answer: keep the direct section, say why it stays unknown.
+                let mut kept = direct.clone();
+                kept.notes.extend(answer.notes);
+                report.agents[i] = kept;
+                continue;
+            }
+            answer.notes.extend(
+                direct
+                    .needs_cli
+                    .iter()
+                    .map(|r| format!("direct rules could not decide: {r}")),
+            );
+            answer.notes.extend(direct.notes.iter().cloned());
+            report.agents[i] = answer;
+        }
+    }
+    report.finish();
+    report
+}
+
+/// Runs the CLI once per job `(--agent value, agent name)`, concurrently.
+async fn run_cli_for(
+    env: &Environment,
+    req: &StatusRequest,
+    jobs: &[(Option<String>, String)],
+    reclassify: Option<cli::Reclassify>,
+) -> Vec<AgentReport> {
+    let Some(program) = cli::find_openclaw(env, req.openclaw_bin.as_deref()) else {
+        return jobs
+            .iter()
+            .map(|(_, name)| {
+                let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
+                a.notes.push(
+                    "the OpenClaw CLI was not found on PATH; pass --openclaw-bin /path/to/openclaw"
+                        .to_owned(),
+                );
+                a.needs_cli.push("openclaw not found".to_owned());
+                a
+            })
+            .collect();
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for (idx, (flag, name)) in jobs.iter().cloned().enumerate() {
+        let program = program.clone();
+        let env = env.clone();
+        let state_dir = req.state_dir.clone();
+        let timeout = req.cli_timeout;
+        set.spawn(async move {
+            let out = cli::run(
+                &program,
+                &env,
+                state_dir.as_deref(),
+                flag.as_deref(),
+                timeout,
+            )
+            .await;
+            let report = match out {
+                Ok(o) => cli::agent_report(&name, &o, reclassify),
+                Err(e) => {
+                    let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
+                    a.notes.push(e.to_string());
+                    a.needs_cli.push(e.to_string());
+                    a
+                }
+            };
+            (idx, report)
+        });
+    }
+    let mut out: Vec<Option<AgentReport>> = vec![None; jobs.len()];
+    while let Some(done) = set.join_next().await {
+        if let Ok((idx, r)) = done {
+            out[idx] = Some(r);
+        }
+    }
+    out.into_iter()
+        .zip(jobs)
+        .map(|(r, (_, name))| {
+            r.unwrap_or_else(|| {
+                let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
+                a.notes.push("the CLI task failed".to_owned());
+                a
+            })
+        })
+        .collect()
+}

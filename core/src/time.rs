@@ -1,0 +1,177 @@
+//! Moments and durations as the CLI takes and shows them.
+//!
+//! OpenClaw stores times as Unix milliseconds; clawauth's API uses `DateTime<Utc>` and converts at
+//! the edge with [`to_ms`] / [`from_ms`].
+
+use chrono::{DateTime, Utc};
+
+/// Unix milliseconds of a moment.
+pub fn to_ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// The moment of a Unix-milliseconds value, clamped to chrono's range.
+pub fn from_ms(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(if ms < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// A duration parse error, phrased for a command-line user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(String);
+
+/// Parses a duration such as `24h`, `90m`, `7d`, `1d12h`, `30s`, `500ms` or a bare number of
+/// milliseconds. Units: `ms`, `s`, `m`, `h`, `d`, `w`.
+pub fn parse_duration_ms(input: &str) -> Result<i64, ParseError> {
+    let s = input.trim();
+    let bad = || {
+        ParseError(format!(
+            "invalid duration '{input}': use a number with a unit, e.g. 30m, 24h, 7d or 1d12h"
+        ))
+    };
+    if s.is_empty() {
+        return Err(bad());
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<i64>().map_err(|_| bad());
+    }
+    let mut total: i64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let n: i64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let factor: i64 = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" | "min" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            "w" => 7 * 86_400_000,
+            _ => return Err(bad()),
+        };
+        total = n
+            .checked_mul(factor)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    Ok(total)
+}
+
+/// Parses `--at`: Unix milliseconds (`1795256402000`), RFC 3339 (`2026-11-21T10:00:00Z`), or an
+/// offset from `now` (`+3d`, `-2h`, `+1d12h`).
+pub fn parse_moment(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ParseError> {
+    let s = input.trim();
+    if let Some(rest) = s.strip_prefix('+') {
+        return Ok(from_ms(to_ms(now).saturating_add(parse_duration_ms(rest)?)));
+    }
+    if let Some(rest) = s.strip_prefix('-') {
+        return Ok(from_ms(to_ms(now).saturating_sub(parse_duration_ms(rest)?)));
+    }
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        let ms: i64 = s
+            .parse()
+            .map_err(|_| ParseError(format!("invalid moment '{input}': number too large")))?;
+        return Ok(from_ms(ms));
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            ParseError(format!(
+                "invalid moment '{input}': use Unix milliseconds (1795256402000), RFC 3339 \
+                 (2026-11-21T10:00:00Z) or an offset from now (+3d, -2h)"
+            ))
+        })
+}
+
+/// A remaining time in the two largest units: `6d 4h`, `5h 12m`, `42m`, `<1m`.
+/// Negative values are formatted by magnitude; callers say "ago".
+pub fn format_remaining(ms: i64) -> String {
+    let ms = ms.unsigned_abs();
+    let minutes = ms / 60_000;
+    let (d, h, m) = (minutes / 1440, (minutes / 60) % 24, minutes % 60);
+    match (d, h, m) {
+        (0, 0, 0) => "<1m".to_owned(),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, 0) => format!("{h}h"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, 0, _) => format!("{d}d"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// A duration for humans in one unit, as used for warn windows: `24h`, `30m`, `7d`.
+pub fn format_window(ms: i64) -> String {
+    if ms % 86_400_000 == 0 && ms >= 86_400_000 * 2 {
+        format!("{}d", ms / 86_400_000)
+    } else if ms % 3_600_000 == 0 {
+        format!("{}h", ms / 3_600_000)
+    } else if ms % 60_000 == 0 {
+        format!("{}m", ms / 60_000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration_ms("24h"), Ok(86_400_000));
+        assert_eq!(parse_duration_ms("1d12h"), Ok(129_600_000));
+        assert_eq!(parse_duration_ms("90m"), Ok(5_400_000));
+        assert_eq!(parse_duration_ms("500"), Ok(500));
+        assert!(parse_duration_ms("12x").is_err());
+        assert!(parse_duration_ms("h").is_err());
+        assert!(parse_duration_ms("").is_err());
+        assert!(parse_duration_ms("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn moments() {
+        let now = from_ms(1_795_256_402_000);
+        assert_eq!(
+            to_ms(parse_moment("+3d", now).expect("offset")),
+            1_795_256_402_000 + 3 * 86_400_000
+        );
+        assert_eq!(
+            to_ms(parse_moment("-1h", now).expect("offset")),
+            1_795_256_402_000 - 3_600_000
+        );
+        assert_eq!(
+            to_ms(parse_moment("1795256402000", now).expect("ms")),
+            1_795_256_402_000
+        );
+        assert_eq!(
+            to_ms(parse_moment("2026-11-21T10:20:02Z", now).expect("rfc3339")),
+            1_795_256_402_000
+        );
+        assert!(parse_moment("tomorrow", now).is_err());
+    }
+
+    #[test]
+    fn remaining() {
+        assert_eq!(
+            format_remaining(6 * 86_400_000 + 4 * 3_600_000 + 59_000),
+            "6d 4h"
+        );
+        assert_eq!(format_remaining(3 * 3_600_000 + 12 * 60_000), "3h 12m");
+        assert_eq!(format_remaining(42 * 60_000), "42m");
+        assert_eq!(format_remaining(59_999), "<1m");
+        assert_eq!(format_remaining(-7_200_000), "2h");
+        assert_eq!(format_window(86_400_000), "24h");
+        assert_eq!(format_window(7 * 86_400_000), "7d");
+    }
+}

