@@ -154,6 +154,14 @@ pub fn run(args: StatusArgs) -> ExitCode {
             return crate::usage_error(&format!("--cli-timeout: {e}"), "e.g. --cli-timeout 45s");
         }
     };
+    if let Some(dir) = &args.state_dir
+        && !dir.is_dir()
+    {
+        return crate::usage_error(
+            &format!("--state-dir {dir}: no such directory"),
+            "point it at OpenClaw's state directory (the one holding openclaw.json and state/), e.g. ~/.openclaw",
+        );
+    }
     if let Some(bin) = &args.openclaw_bin
         && !bin.is_file()
     {

@@ -181,6 +181,7 @@ impl AgentEvaluation {
 
 struct Evaluator<'a> {
     inputs: &'a AgentInputs<'a>,
+    configured: ConfiguredProfiles,
     now: f64,
     usage: BTreeMap<String, UsageStats>,
     health: BTreeMap<String, ProfileHealth>,
@@ -193,7 +194,7 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
     if !inputs.store.profiles.is_empty() {
         clear_expired_cooldowns(&mut usage, now);
     }
-    let configured = configured_profiles(inputs.cfg);
+    let configured = ConfiguredProfiles::from_config(inputs.cfg);
     let mut profiles: Vec<ProfileHealth> = inputs
         .store
         .profiles
@@ -224,6 +225,7 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         .collect();
     let ev = Evaluator {
         inputs,
+        configured,
         now,
         usage,
         health,
@@ -258,27 +260,43 @@ fn clear_expired_cooldowns(usage: &mut BTreeMap<String, UsageStats>, now: f64) {
     }
 }
 
-/// `auth.profiles.<id>` of the config.
-pub fn configured_profiles(cfg: &Value) -> BTreeMap<String, ConfiguredProfile> {
-    cfg.pointer("/auth/profiles")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(id, v)| {
-                    let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-                    (
-                        id.clone(),
-                        ConfiguredProfile {
-                            provider: s("provider").map(|p| p.trim().to_lowercase()),
-                            mode: s("mode"),
-                            display_name: s("displayName"),
-                            email: s("email"),
-                        },
-                    )
+/// `auth.profiles.<id>` of the config, in the config's order: without a stored or configured
+/// order these ids are the candidates, and ties keep this order.
+#[derive(Debug, Clone, Default)]
+pub struct ConfiguredProfiles(Vec<(String, ConfiguredProfile)>);
+
+impl ConfiguredProfiles {
+    pub fn from_config(cfg: &Value) -> Self {
+        Self(
+            cfg.pointer("/auth/profiles")
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .map(|(id, v)| {
+                            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+                            (
+                                id.clone(),
+                                ConfiguredProfile {
+                                    provider: s("provider").map(|p| p.trim().to_lowercase()),
+                                    mode: s("mode"),
+                                    display_name: s("displayName"),
+                                    email: s("email"),
+                                },
+                            )
+                        })
+                        .collect()
                 })
-                .collect()
-        })
-        .unwrap_or_default()
+                .unwrap_or_default(),
+        )
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ConfiguredProfile> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &ConfiguredProfile)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
 }
 
 fn config_order(cfg: &Value, provider: &str) -> Option<Vec<String>> {
@@ -330,8 +348,7 @@ impl Evaluator<'_> {
         if !self.compatible(&cred.provider, provider) {
             return Err(Ineligible::ProviderMismatch);
         }
-        let configured = configured_profiles(self.inputs.cfg);
-        if let Some(c) = configured.get(id) {
+        if let Some(c) = self.configured.get(id) {
             if c.provider
                 .as_deref()
                 .is_some_and(|p| !self.compatible(p, provider))
@@ -398,8 +415,8 @@ impl Evaluator<'_> {
             .map(<[String]>::to_vec);
         let from_state = stored_order.is_some();
         let explicit_order = stored_order.or_else(|| config_order(self.inputs.cfg, provider));
-        let configured = configured_profiles(self.inputs.cfg);
-        let explicit_profiles: Vec<String> = configured
+        let explicit_profiles: Vec<String> = self
+            .configured
             .iter()
             .filter(|(_, c)| {
                 c.provider
@@ -750,7 +767,7 @@ impl Evaluator<'_> {
                     o.keys()
                         .any(|k| auth_provider(&k.trim().to_lowercase()) == alias)
                 })
-            || configured_profiles(self.inputs.cfg).values().any(|c| {
+            || self.configured.iter().any(|(_, c)| {
                 c.provider
                     .as_deref()
                     .is_some_and(|p| auth_provider(p) == alias)

@@ -52,6 +52,8 @@ pub struct OwnerDocs {
     pub path: Utf8PathBuf,
     pub creds: CredentialDoc,
     pub state: AuthState,
+    /// Why a document that exists could not be used (OpenClaw reads it as empty).
+    pub problem: Option<String>,
 }
 
 /// Everything read from disk for one agent.
@@ -79,6 +81,8 @@ pub struct AgentStore {
     pub dropped: Vec<super::credentials::DroppedEntry>,
     /// Local `<provider>:default` OAuth profiles replaced by a shared one (drift rule).
     pub drift: Vec<(String, String)>,
+    /// Documents OpenClaw reads as empty because they are malformed.
+    pub problems: Vec<String>,
 }
 
 /// `shortenHomePath`: the effective home becomes `~` (or `$OPENCLAW_HOME` when that is set).
@@ -419,11 +423,14 @@ fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentSt
             path: path.clone(),
             ..OwnerDocs::default()
         };
-        if let Some(text) = read_secret_text(&path)?
-            && let Ok(doc) = parse_json(&path, &text).map(Wiped)
-            && let Ok(creds) = parse_credential_doc(&doc, &env_var_name)
-        {
-            docs.creds = creds;
+        if let Some(text) = read_secret_text(&path)? {
+            match parse_json(&path, &text).map(Wiped) {
+                Ok(doc) => match parse_credential_doc(&doc, &env_var_name) {
+                    Ok(creds) => docs.creds = creds,
+                    Err(_) => docs.problem = Some(format!("{path} has no `profiles` object")),
+                },
+                Err(e) => docs.problem = Some(e.to_string()),
+            }
         }
         let state_path = dir.join("auth-state.json");
         let state_doc = crate::openclaw::files::read_text(&state_path)?
@@ -454,6 +461,10 @@ impl AgentStore {
     pub fn resolve(raw: &RawAgentStore, now_ms: f64) -> AgentStore {
         let local = &raw.local;
         let mut dropped = local.creds.dropped.clone();
+        let problems: Vec<String> = std::iter::once(&raw.local)
+            .chain(raw.shared.as_ref())
+            .filter_map(|d| d.problem.clone())
+            .collect();
         let Some(shared) = raw.shared.as_ref() else {
             return AgentStore {
                 flavor: raw.flavor,
@@ -468,6 +479,7 @@ impl AgentStore {
                 state: local.state.clone(),
                 dropped,
                 drift: Vec::new(),
+                problems,
             };
         };
         dropped.extend(shared.creds.dropped.iter().cloned());
@@ -485,6 +497,7 @@ impl AgentStore {
                 state: shared.state.clone(),
                 dropped,
                 drift: Vec::new(),
+                problems,
             };
         }
         let mut profiles: Vec<Credential> = local.creds.profiles.clone();
@@ -541,6 +554,7 @@ impl AgentStore {
             origin,
             dropped,
             drift,
+            problems,
         }
     }
 }

@@ -181,6 +181,11 @@ pub fn evaluate_agent(
             layout.state_dir
         ));
     }
+    for p in &store.problems {
+        report
+            .notes
+            .push(format!("{p} — OpenClaw reads it as an empty store"));
+    }
     for d in &store.dropped {
         report
             .notes
