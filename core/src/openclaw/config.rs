@@ -29,6 +29,8 @@ pub struct Config {
     pub exists: bool,
     /// `${VAR}` references left unresolved (OpenClaw warns and keeps them literally).
     pub missing_env: Vec<String>,
+    /// What OpenClaw 2026.9.6's schema rejects (`- <path>: <message>` lines without the dash).
+    pub schema_issues: Vec<String>,
 }
 
 /// Environment variables that decide credentials, with where each came from. Values are kept
@@ -137,6 +139,7 @@ pub fn load(
                 path,
                 exists: false,
                 missing_env: Vec::new(),
+                schema_issues: Vec::new(),
             }),
             auth_env,
         ));
@@ -221,12 +224,14 @@ pub fn load(
             .get("OPENCLAW_DEFER_SHELL_ENV_FALLBACK")
             .is_some_and(truthy);
 
+    let schema_issues = super::schema::check(&root);
     Ok((
         Ok(Config {
             root,
             path,
             exists: true,
             missing_env,
+            schema_issues,
         }),
         auth_env,
     ))

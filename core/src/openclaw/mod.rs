@@ -8,6 +8,7 @@ pub mod external;
 pub mod files;
 pub mod json;
 pub mod layout;
+pub mod schema;
 pub mod sqlite;
 pub mod status_json;
 pub mod store;

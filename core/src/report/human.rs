@@ -147,6 +147,13 @@ fn headline(report: &Report) -> String {
         return format!("could not read the state: {e}");
     }
     let agents = &report.agents;
+    if let Some(n) = agents
+        .iter()
+        .flat_map(|a| a.notes.iter())
+        .find(|n| n.starts_with("no OpenClaw state"))
+    {
+        return n.clone();
+    }
     for a in agents.iter().filter(|a| a.verdict == report.verdict) {
         if let Some(e) = &a.openclaw_error {
             return format!("OpenClaw refuses: {}", e.message);
@@ -216,33 +223,54 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
     }
     if !a.routes.is_empty() {
         let _ = writeln!(out, "  Routes");
+        let model_w = a
+            .routes
+            .iter()
+            .map(|r| r.model.len() + r.runtime.as_ref().map_or(0, |rt| rt.len() + 3))
+            .max()
+            .unwrap_or(0);
         for r in &a.routes {
             let runtime = r
                 .runtime
                 .as_deref()
                 .map(|rt| format!(" [{rt}]"))
                 .unwrap_or_default();
-            let who = r
+            let profile = r
                 .profile
-                .clone()
-                .or_else(|| r.via.clone())
-                .unwrap_or_default();
+                .as_ref()
+                .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id));
+            let detail = match (profile, r.outcome) {
+                (Some(p), RouteOutcome::Ok | RouteOutcome::Expiring) => {
+                    let left = p
+                        .remaining_ms
+                        .map(|ms| format!(", {}", remaining(ms)))
+                        .unwrap_or_default();
+                    format!("{} ({}{left})", p.profile_id, p.status.as_str())
+                }
+                (None, RouteOutcome::Ok) => r
+                    .via
+                    .clone()
+                    .map_or_else(|| r.detail.clone(), |v| format!("via {v}")),
+                _ => r.detail.clone(),
+            };
             let _ = writeln!(
                 out,
-                "    {} {:<15} {:<34} {}",
+                "    {} {:<15} {:<model_w$}  {}",
                 st.outcome(r.outcome),
                 r.kind.as_str(),
                 format!("{}{runtime}", r.model),
-                if who.is_empty() {
-                    st.dim(&r.detail)
-                } else {
-                    format!("{who} {}", st.dim(&format!("— {}", r.detail)))
-                }
+                detail
             );
         }
     }
     if !a.profiles.is_empty() {
         let _ = writeln!(out, "  Profiles");
+        let label_w = a.profiles.iter().map(|p| p.label.len()).max().unwrap_or(0);
+        let routed: Vec<&str> = a
+            .routes
+            .iter()
+            .filter_map(|r| r.profile.as_deref())
+            .collect();
         for p in &a.profiles {
             let expiry = match (p.expires_at_ms, p.remaining_ms) {
                 (Some(at), Some(left)) => format!("{} ({})", remaining(left), when(at)),
@@ -268,20 +296,23 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                     )
                 })
                 .unwrap_or_default();
-            let from = if p.source == "claude-code" {
-                st.dim(" (Claude Code's login)")
-            } else {
-                String::new()
-            };
+            let mut extra = String::new();
+            if p.source == "claude-code" {
+                extra.push_str(" (Claude Code's login)");
+            }
+            if !a.routes.is_empty() && !routed.contains(&p.profile_id.as_str()) {
+                extra.push_str(" · not used by any route");
+            }
             let _ = writeln!(
                 out,
-                "    {} {:<8} {:<40} {expiry}{unusable}{from}",
+                "    {} {:<8} {:<label_w$}  {expiry}{unusable}{}",
                 st.status(p.status),
                 p.kind.as_str(),
-                p.label
+                p.label,
+                st.dim(&extra)
             );
         }
-    } else if a.openclaw_error.is_none() && a.cli.is_some() || a.store_path.is_some() {
+    } else if a.openclaw_error.is_none() && (a.cli.is_some() || a.store_path.is_some()) {
         let _ = writeln!(out, "  {}", st.dim("no stored profiles"));
     }
     for n in &a.notes {

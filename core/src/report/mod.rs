@@ -270,8 +270,10 @@ fn push(hints: &mut Vec<Hint>, about: String, command: impl Into<String>) {
     }
 }
 
-/// The commands that fix what the report shows, most urgent first.
+/// The commands that fix what the report shows, most urgent first: one per credential, naming
+/// the routes it serves.
 fn hints(report: &Report) -> Vec<Hint> {
+    use crate::openclaw::credentials::CredentialType;
     let mut out = Vec::new();
     for a in &report.agents {
         let agent_flag = if report.agents.len() > 1 || a.agent != "main" {
@@ -282,65 +284,80 @@ fn hints(report: &Report) -> Vec<Hint> {
         if let Some(e) = &a.openclaw_error {
             push(&mut out, format!("OpenClaw: {}", e.message), e.fix.clone());
         }
-        for r in &a.routes {
-            if !(r.outcome.fails() || r.outcome == RouteOutcome::Expiring) {
-                continue;
+        // Group failing / expiring routes by the credential behind them.
+        let mut groups: Vec<(String, Vec<&RouteResult>)> = Vec::new();
+        for r in a
+            .routes
+            .iter()
+            .filter(|r| r.outcome.fails() || r.outcome == RouteOutcome::Expiring)
+        {
+            let key = r
+                .profile
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", r.provider, r.outcome.as_str()));
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, rs)) => rs.push(r),
+                None => groups.push((key, vec![r])),
             }
-            let auth = crate::health::env_auth::auth_provider(&r.provider);
+        }
+        for (_, routes) in groups {
+            let r = routes[0];
             let auth = if r.runtime.as_deref() == Some("claude-cli") {
                 "anthropic"
             } else {
-                auth
+                crate::health::env_auth::auth_provider(&r.provider)
             };
             let profile = r
                 .profile
                 .as_ref()
                 .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id));
-            let what = format!(
-                "{} route {} ({}): {}",
-                r.kind.as_str(),
-                r.model,
-                r.outcome.as_str(),
-                r.detail
-            );
-            match (auth, profile.map(|p| p.kind)) {
-                ("anthropic", Some(crate::openclaw::credentials::CredentialType::OAuth)) => push(
-                    &mut out,
-                    what,
-                    format!("openclaw models auth login --provider anthropic{agent_flag}"),
+            let serves = routes
+                .iter()
+                .map(|r| format!("{} {}", r.kind.as_str(), r.model))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let what = match profile {
+                Some(p) => {
+                    let when = match p.remaining_ms {
+                        Some(ms) if ms > 0 => {
+                            format!("expires in {}", crate::time::format_remaining(ms))
+                        }
+                        Some(ms) => format!("expired {} ago", crate::time::format_remaining(ms)),
+                        None => p.status.as_str().to_owned(),
+                    };
+                    format!("{} ({}) {when} — serves {serves}", p.label, p.kind.as_str())
+                }
+                None => format!("{serves}: {}", r.detail),
+            };
+            let id_flag = profile
+                .map(|p| format!(" --profile-id {}", p.profile_id))
+                .unwrap_or_default();
+            let command = match (auth, profile.map(|p| p.kind)) {
+                ("anthropic", Some(CredentialType::OAuth)) => {
+                    format!("openclaw models auth login --provider anthropic{agent_flag}")
+                }
+                ("anthropic", Some(CredentialType::ApiKey)) => {
+                    format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}")
+                }
+                ("anthropic", _) => format!(
+                    "claude setup-token && openclaw models auth paste-token --provider anthropic{id_flag} --expires-in 365d{agent_flag}"
                 ),
-                ("anthropic", Some(crate::openclaw::credentials::CredentialType::ApiKey)) => push(
-                    &mut out,
-                    what,
-                    format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}"),
-                ),
-                ("anthropic", _) => push(
-                    &mut out,
-                    what,
-                    format!(
-                        "claude setup-token   # then: openclaw models auth paste-token --provider anthropic --expires-in 365d{agent_flag}"
-                    ),
-                ),
-                (p, Some(crate::openclaw::credentials::CredentialType::ApiKey)) => push(
-                    &mut out,
-                    what,
-                    format!("openclaw models auth paste-api-key --provider {p}{agent_flag}"),
-                ),
-                (p, _) => push(
-                    &mut out,
-                    what,
-                    format!("openclaw models auth login --provider {p}{agent_flag}"),
-                ),
-            }
+                (p, Some(CredentialType::ApiKey)) => {
+                    format!("openclaw models auth paste-api-key --provider {p}{agent_flag}")
+                }
+                (p, _) => format!("openclaw models auth login --provider {p}{agent_flag}"),
+            };
+            push(&mut out, what, command);
         }
         for u in &a.unusable_profiles {
             push(
                 &mut out,
                 format!(
-                    "{} is in {} ({})",
+                    "{} is in {} ({}) for {}",
                     u.profile_id,
                     u.kind,
-                    u.reason.as_deref().unwrap_or("no reason recorded")
+                    u.reason.as_deref().unwrap_or("no reason recorded"),
+                    crate::time::format_remaining(u.remaining_ms)
                 ),
                 u.recovery_hint.clone(),
             );
@@ -366,7 +383,7 @@ fn hints(report: &Report) -> Vec<Hint> {
         push(
             &mut out,
             format!(
-                "Claude Code's login ({}) is {}",
+                "Claude Code's own login ({}) is {}",
                 c.path,
                 c.status.map_or("unreadable", ProfileStatus::as_str)
             ),

@@ -13,6 +13,7 @@ use crate::openclaw::env::Environment;
 use crate::openclaw::external::{codex_auth_path, read_claude_code_file};
 use crate::openclaw::files::exists;
 use crate::openclaw::layout::{Layout, expand_user_path};
+use crate::openclaw::schema;
 use crate::openclaw::store::{
     AgentStore, OpenClawFailure, StoreFlavor, detect_flavor, read_agent_store,
 };
@@ -115,6 +116,28 @@ pub fn evaluate_agent(
     let mut report = AgentReport::new(agent, SourceKind::Direct);
     report.agent_dir = Some(agent_dir.to_string());
     report.store_format = Some(flavor);
+    if !cfg.schema_issues.is_empty() {
+        let lines: Vec<String> = cfg.schema_issues.iter().map(|l| format!("- {l}")).collect();
+        if flavor == StoreFlavor::Sqlite && !schema::newer_than_skeleton(last_touched) {
+            let mut r = failed_agent(
+                agent,
+                OpenClawFailure {
+                    code: "INVALID_CONFIG",
+                    message: format!("Invalid config at {}:\n{}", cfg.path, lines.join("\n")),
+                    fix: format!("fix {} (then check it with `openclaw doctor`)", cfg.path),
+                },
+            );
+            r.agent_dir = report.agent_dir;
+            r.store_format = report.store_format;
+            return Ok(r);
+        }
+        report.notes.push(format!(
+            "keys OpenClaw {} would reject, ignored because this config was written by OpenClaw {}: {}",
+            schema::SCHEMA_VERSION,
+            last_touched.unwrap_or("2026.6 or older"),
+            lines.join(" ")
+        ));
+    }
 
     let raw = match read_agent_store(layout, agent, &agent_dir, flavor)? {
         Ok(raw) => raw,
