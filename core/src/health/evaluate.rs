@@ -211,9 +211,9 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         .collect();
     for p in &mut profiles {
         if let Some(c) = inputs.store.profiles.iter().find(|c| c.id == p.profile_id)
-            && c.external_source.is_some()
+            && let Some(src) = c.external_source
         {
-            p.source = "claude-code";
+            p.source = src;
         }
     }
     profiles.sort_by(|a, b| {

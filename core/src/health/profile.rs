@@ -48,8 +48,8 @@ pub struct ProfileHealth {
     pub remaining_ms: Option<i64>,
     /// `id`, `id (display name)` or `id (email)`: OpenClaw's label, never a secret.
     pub label: String,
-    /// `store`, or `claude-code` when 2026.6.1 would show Claude Code's credential for an
-    /// unusable `anthropic:claude-cli` profile.
+    /// `store`; `claude-code` / `minimax-cli` when OpenClaw shows an external CLI's login for an
+    /// unusable profile (`health::bootstrap`).
     pub source: &'static str,
 }
 

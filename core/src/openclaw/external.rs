@@ -179,6 +179,27 @@ pub fn read_codex(env: &Environment) -> Result<Option<CodexCredentials>> {
     }))
 }
 
+/// The MiniMax CLI's login expiry from `~/.minimax/oauth_creds.json` (OS home), when the file
+/// holds an access token, a refresh token and a finite `expiry_date`.
+pub fn read_minimax_login(env: &Environment) -> Result<Option<f64>> {
+    let Some(home) = env.os_home() else {
+        return Ok(None);
+    };
+    let path = home.join(".minimax").join("oauth_creds.json");
+    let Some(text) = read_secret_text(&path)? else {
+        return Ok(None);
+    };
+    let Ok(doc) = parse_json(&path, &text).map(Wiped) else {
+        return Ok(None);
+    };
+    let complete =
+        str_field(&doc, "access_token").is_some() && str_field(&doc, "refresh_token").is_some();
+    Ok(doc
+        .get("expiry_date")
+        .and_then(Value::as_f64)
+        .filter(|e| e.is_finite() && complete))
+}
+
 /// The claims of a JWT, without checking its signature (we only want `exp`, never trust it).
 pub fn jwt_claims(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;

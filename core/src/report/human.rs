@@ -297,8 +297,10 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 })
                 .unwrap_or_default();
             let mut extra = String::new();
-            if p.source == "claude-code" {
-                extra.push_str(" (Claude Code's login)");
+            match p.source {
+                "claude-code" => extra.push_str(" (Claude Code's login)"),
+                "minimax-cli" => extra.push_str(" (MiniMax CLI's login)"),
+                _ => {}
             }
             if !a.routes.is_empty() && !routed.contains(&p.profile_id.as_str()) {
                 extra.push_str(" · not used by any route");

@@ -221,6 +221,31 @@ pub struct Report {
 }
 
 impl Report {
+    /// An empty report for `host`; add agents and errors, then [`Report::finish`].
+    pub fn new(
+        host: impl Into<String>,
+        taken_at: DateTime<Utc>,
+        as_of: DateTime<Utc>,
+        warn_after_ms: i64,
+    ) -> Self {
+        Self {
+            schema: SCHEMA_VERSION,
+            host: host.into(),
+            taken_at,
+            as_of,
+            warn_after_ms,
+            verdict: Verdict::Unknown,
+            exit_code: Verdict::Unknown.exit_code(),
+            state_dir: String::new(),
+            config_path: String::new(),
+            agents: Vec::new(),
+            claude_code: None,
+            codex: None,
+            errors: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
     /// Recomputes the overall verdict and exit code from the agents and errors.
     pub fn finish(&mut self) {
         let mut v = if self.agents.is_empty() {

@@ -4,13 +4,13 @@ use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
 
 use crate::error::Result;
-use crate::health::legacy::resolve_claude_cli;
+use crate::health::bootstrap::{MinimaxLogin, resolve_claude_cli, resolve_minimax_cli};
 use crate::health::routes::{Planner, Target};
 use crate::health::{AgentInputs, RouteOutcome, evaluate};
 use crate::openclaw::agents::{Roster, Selection};
 use crate::openclaw::config::{self, AuthEnv, Config};
 use crate::openclaw::env::Environment;
-use crate::openclaw::external::{codex_auth_path, read_claude_code_file};
+use crate::openclaw::external::{codex_auth_path, read_claude_code_file, read_minimax_login};
 use crate::openclaw::files::exists;
 use crate::openclaw::layout::{Layout, expand_user_path};
 use crate::openclaw::schema;
@@ -160,6 +160,16 @@ pub fn evaluate_agent(
             .ok()
             .flatten();
         resolve_claude_cli(&mut store.profiles, claude.as_ref(), now);
+    } else if store
+        .profiles
+        .iter()
+        .any(|p| p.id == crate::health::bootstrap::MINIMAX_CLI_PROFILE)
+    {
+        let login = read_minimax_login(&loaded.env)
+            .ok()
+            .flatten()
+            .map(|expires_ms| MinimaxLogin { expires_ms });
+        resolve_minimax_cli(&mut store.profiles, login, now);
     }
 
     let planner = Planner {

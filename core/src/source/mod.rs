@@ -15,7 +15,7 @@ use crate::health::ProfileStatus;
 use crate::openclaw::credentials::{REFRESH_MARGIN_MS, WARN_MS};
 use crate::openclaw::env::Environment;
 use crate::openclaw::external::{claude_code_dir, codex_auth_path, read_claude_code, read_codex};
-use crate::report::{AgentReport, ExternalCredential, Report, SCHEMA_VERSION, Verdict};
+use crate::report::{AgentReport, ExternalCredential, Report, Verdict};
 use crate::time::to_ms;
 
 /// Which source answers.
@@ -146,22 +146,9 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
     let as_of = req.at.unwrap_or(taken_at);
     let now_ms = to_ms(as_of);
     let (claude_code, codex) = external_sections(env, now_ms, req.warn_ms);
-    let mut report = Report {
-        schema: SCHEMA_VERSION,
-        host: local_host_name(),
-        taken_at,
-        as_of,
-        warn_after_ms: req.warn_ms,
-        verdict: Verdict::Unknown,
-        exit_code: 3,
-        state_dir: String::new(),
-        config_path: String::new(),
-        agents: Vec::new(),
-        claude_code,
-        codex,
-        errors: Vec::new(),
-        hints: Vec::new(),
-    };
+    let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
+    report.claude_code = claude_code;
+    report.codex = codex;
     let reclassify =
         (req.at.is_some() || req.warn_ms != WARN_MS as i64).then_some(cli::Reclassify {
             now_ms,
