@@ -176,7 +176,7 @@ fn every_recorded_json_output_parses_to_the_recorded_verdict() {
         let text = std::fs::read_to_string(&case.stdout).expect("recorded stdout");
         let verdict = match status_json::parse(&text).expect("recorded output parses") {
             StatusOutput::Failure(_) => Verdict::Expired,
-            StatusOutput::Status(doc) => analyze(&doc, None).2,
+            StatusOutput::Status(doc) => analyze(&doc, None, None).2,
         };
         let want = match DELIBERATE
             .iter()

@@ -3,6 +3,7 @@
 //! then `clawauth status --check` with `--source direct`, `--source cli` and the default `auto`
 //! must exit exactly as `openclaw models status --json --check` does on the same state.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -236,6 +237,13 @@ fn status_exits_as_the_real_cli_on_state_written_by_the_real_cli() {
                     let next = queue.lock().expect("queue").pop();
                     let Some(s) = next else { break };
                     let r = run_checks(&oc, s);
+                    // Progress on the real stderr (libtest captures `eprintln!`).
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "live CLI {} {}",
+                        if r.is_ok() { "ok  " } else { "FAIL" },
+                        s.name
+                    );
                     results.lock().expect("results").push(r);
                 }
             });

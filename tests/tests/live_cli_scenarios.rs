@@ -5,10 +5,11 @@
 //! difference. The CLI's own JSON, read by clawauth's parser, must also give the CLI's exit code.
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::sync::Mutex;
 
 use clawauth_core::openclaw::status_json::{self, StatusOutput};
-use clawauth_core::source::cli::analyze;
+use clawauth_core::source::cli::{CliOutput, agent_report};
 use clawauth_tests::openclaw_cli::openclaw;
 use clawauth_tests::scenario::{self, Scenario};
 use serde_json::Value;
@@ -120,14 +121,32 @@ fn check(oc: &clawauth_tests::openclaw_cli::OpenClaw, s: &Scenario) -> Result<St
                 .join(" ")
         ));
     }
-    let json_verdict = match &parsed {
-        StatusOutput::Failure(_) => 1,
-        StatusOutput::Status(doc) => analyze(doc, None).2.exit_code(),
-    };
-    if json_verdict != cli_exit && why.is_none() {
+    // What the `cli` source makes of this run: the CLI's answer, read by clawauth.
+    let cli_source = agent_report(
+        "main",
+        &CliOutput {
+            program: "openclaw".into(),
+            exit_code: Some(cli_exit),
+            stdout: cli_text.clone(),
+            stderr: String::new(),
+            duration: std::time::Duration::ZERO,
+        },
+        None,
+    );
+    if cli_source.verdict.exit_code() != cli_exit {
         problems.push(format!(
-            "the CLI's JSON reads as exit {json_verdict}, the CLI exited {cli_exit}"
+            "the cli source reads this answer as exit {}, the CLI exited {cli_exit}",
+            cli_source.verdict.exit_code()
         ));
+    }
+    if let StatusOutput::Status(doc) = &parsed {
+        let fails = cli_source.routes.iter().any(|r| r.outcome.fails());
+        if cli_exit == 1 && !fails && doc.auth.missing_providers_in_use.is_empty() {
+            problems.push(format!(
+                "the cli source's routes do not show why the CLI exited 1: {:?}",
+                cli_source.routes
+            ));
+        }
     }
     if let StatusOutput::Status(_) = parsed {
         let cli_doc: Value = serde_json::from_str(&cli_text).map_err(|e| e.to_string())?;
@@ -178,6 +197,7 @@ fn clawauth_agrees_with_the_real_cli_on_every_scenario() {
         .into_iter()
         .filter(|s| only.as_deref().is_none_or(|o| s.name.contains(o)))
         .collect();
+    let total = scenarios.len();
     let queue = Mutex::new(scenarios.iter().collect::<Vec<_>>());
     let results = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
@@ -190,7 +210,17 @@ fn clawauth_agrees_with_the_real_cli_on_every_scenario() {
                     let next = queue.lock().expect("queue").pop();
                     let Some(s) = next else { break };
                     let r = check(&oc, s);
-                    results.lock().expect("results").push((s.name.clone(), r));
+                    let mut done = results.lock().expect("results");
+                    // Progress as results land (the whole run takes minutes). Written to the real
+                    // stderr: libtest captures `eprintln!`.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "live scenarios [{}/{total}] {} {}",
+                        done.len() + 1,
+                        if r.is_ok() { "ok  " } else { "FAIL" },
+                        s.name
+                    );
+                    done.push((s.name.clone(), r));
                 }
             });
         }

@@ -383,3 +383,23 @@ mod tests {
         assert!(err.contains("not an SQLite database"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod version_tests {
+    /// OpenClaw's agent schema uses `octet_length()` (SQLite 3.43+): the bundled SQLite must
+    /// know it.
+    #[test]
+    fn bundled_sqlite_is_current() {
+        let v = rusqlite::version_number();
+        assert!(
+            v >= 3_043_000,
+            "bundled SQLite {} is older than 3.43",
+            rusqlite::version()
+        );
+        let conn = rusqlite::Connection::open_in_memory().expect("open");
+        let n: i64 = conn
+            .query_row("SELECT octet_length('héllo')", [], |r| r.get(0))
+            .expect("octet_length");
+        assert_eq!(n, 6);
+    }
+}

@@ -251,10 +251,14 @@ fn intern_reason(r: &str) -> &'static str {
 }
 
 /// The per-route outcomes and verdict a `models status --json` document implies
-/// (SPEC §4.5 + §10 applied to the output instead of the state).
+/// (SPEC §4.5 + §10 applied to the output instead of the state). The output does not always
+/// say which profile a route selected (profiles of aliased providers sit in separate roll-ups;
+/// a config key can override them); `exit` — the CLI's own verdict, when known — picks the
+/// selection that agrees with it.
 pub fn analyze(
     doc: &StatusJson,
     re: Option<Reclassify>,
+    exit: Option<Verdict>,
 ) -> (Vec<RouteResult>, Vec<ProfileHealth>, Verdict) {
     let profiles: Vec<ProfileHealth> = doc
         .auth
@@ -368,40 +372,50 @@ pub fn analyze(
                         p.provider != m.provider && auth_provider(&p.provider) == alias
                     }))
                     .collect();
-            let selected = rollups
+            // Candidates OpenClaw can select: ready ones, and openai OAuth, which it refreshes
+            // read-only (so an expired one is selected, and fails the route).
+            let candidates: Vec<&ProfileHealth> = rollups
                 .iter()
                 .flat_map(|p| p.effective_profiles.iter())
-                .find_map(|ep| {
-                    let h = status_of(&ep.profile_id)?;
-                    let ready = !unusable.contains(&ep.profile_id.as_str())
-                        && match h.status {
-                            ProfileStatus::Ok | ProfileStatus::Static => true,
-                            ProfileStatus::Expiring => {
-                                h.kind != CredentialType::OAuth
-                                    || h.remaining_ms.is_some_and(|r| r as f64 > REFRESH_MARGIN_MS)
-                            }
-                            _ => false,
-                        };
-                    ready.then_some(h)
-                });
+                .filter(|ep| !unusable.contains(&ep.profile_id.as_str()))
+                .filter_map(|ep| status_of(&ep.profile_id))
+                .filter(|h| match h.status {
+                    ProfileStatus::Ok | ProfileStatus::Static => true,
+                    ProfileStatus::Expiring => {
+                        h.kind != CredentialType::OAuth
+                            || h.remaining_ms.is_some_and(|r| r as f64 > REFRESH_MARGIN_MS)
+                    }
+                    ProfileStatus::Expired => {
+                        h.kind == CredentialType::OAuth && auth_provider(&h.provider) == "openai"
+                    }
+                    ProfileStatus::Missing => false,
+                })
+                .collect();
+            let selected = match exit {
+                Some(Verdict::Ok) => candidates
+                    .iter()
+                    .find(|h| matches!(h.status, ProfileStatus::Ok | ProfileStatus::Static))
+                    .or(candidates.first()),
+                _ => candidates.first(),
+            };
             match selected {
                 Some(h) => {
                     r.profile = Some(h.profile_id.clone());
                     r.via = Some("profile".to_owned());
-                    r.outcome = if h.status == ProfileStatus::Expiring {
-                        RouteOutcome::Expiring
-                    } else {
-                        RouteOutcome::Ok
+                    r.outcome = match h.status {
+                        ProfileStatus::Expiring => RouteOutcome::Expiring,
+                        ProfileStatus::Expired | ProfileStatus::Missing => RouteOutcome::Missing,
+                        ProfileStatus::Ok | ProfileStatus::Static => RouteOutcome::Ok,
                     };
                     r.detail = format!("{} is {}", h.label, h.status.as_str());
                 }
                 None => {
-                    let expired_selected = rollups
+                    let first = rollups
                         .iter()
                         .flat_map(|p| p.effective_profiles.iter())
                         .filter_map(|ep| status_of(&ep.profile_id))
                         .find(|h| !unusable.contains(&h.profile_id.as_str()));
-                    match (expired_selected, re.is_some()) {
+                    match (first, re.is_some()) {
                         (Some(h), true) if h.status == ProfileStatus::Expired => {
                             r.outcome = RouteOutcome::Missing;
                             r.detail = format!("{} will have expired", h.label);
@@ -511,23 +525,19 @@ pub fn agent_report(agent: &str, out: &CliOutput, re: Option<Reclassify>) -> Age
             });
         }
         Ok(StatusOutput::Status(doc)) => {
-            let (routes, profiles, json_verdict) = analyze(&doc, re);
+            let (routes, profiles, json_verdict) =
+                analyze(&doc, re, re.is_none().then_some(exit_verdict));
+            // 2026.7+ prints route issues: its exit code is the verdict. 2026.6.1's output lacks
+            // them and its exit code hides an expiring anthropic:claude-cli profile, so there the
+            // stricter of the two counts.
+            let modern = doc.auth.model_route_issues.is_some();
             report.verdict = match re {
                 // Another moment or window: the JSON decides, the exit code was for now.
-                Some(_) => Verdict::worst(
-                    json_verdict,
-                    if exit_verdict == Verdict::Expired {
-                        Verdict::Expired
-                    } else {
-                        Verdict::Ok
-                    },
-                ),
+                Some(_) => json_verdict,
+                None if modern => exit_verdict,
                 None => Verdict::worst(exit_verdict, json_verdict),
             };
-            if re.is_none()
-                && json_verdict != exit_verdict
-                && Verdict::worst(exit_verdict, json_verdict) == json_verdict
-            {
+            if re.is_none() && !modern && report.verdict != exit_verdict {
                 report.notes.push(format!(
                     "OpenClaw exited {} but its own report shows a {} route; clawauth reports the stricter verdict \
                      (OpenClaw 2026.6.1 ignores an expiring anthropic:claude-cli profile)",
