@@ -10,5 +10,7 @@ echo "==> cargo fmt --check" >&2
 cargo fmt --all -- --check
 echo "==> cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo build (the binary the end-to-end tests run)" >&2
+cargo build --workspace --locked
 echo "==> cargo test" >&2
 cargo test --workspace --locked

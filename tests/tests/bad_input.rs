@@ -171,6 +171,7 @@ fn a_database_being_written_is_reported_as_locked_then_read_once_free() {
         db.with_file_name("openclaw.sqlite-journal").is_file(),
         "a hot journal exists"
     );
+    clawauth_tests::clawauth_bin(); // build first: the deadline is clawauth's, not cargo's
     let started = Instant::now();
     let (out, doc) = status(home.path(), now, &[]);
     assert_eq!(out.status.code(), Some(3), "{doc}");

@@ -286,6 +286,7 @@ fn the_cli_source_survives_a_hung_crashing_or_garbled_cli() {
         "hang",
         &format!("(sleep 2; touch {}) & sleep 60", marker.display()),
     );
+    clawauth_tests::clawauth_bin(); // build first: the deadline is clawauth's, not cargo's
     let started = std::time::Instant::now();
     let out = clawauth(
         &[

@@ -520,14 +520,13 @@ impl AgentStore {
         state.usage.extend(local.state.usage.clone());
 
         let mut drift = Vec::new();
-        if raw.flavor == StoreFlavor::Sqlite || raw.flavor == StoreFlavor::LegacyJson {
-            for l in &local.creds.profiles {
-                if l.kind == CredentialType::OAuth
-                    && l.id == format!("{}:default", l.provider)
-                    && let Some(r) = drift_replacement(&shared.creds.profiles, l, now_ms)
-                {
-                    drift.push((l.id.clone(), r));
-                }
+        // Both flavours merge with the drift rule (2026.6.1 has it too, SPEC §10 rule 8).
+        for l in &local.creds.profiles {
+            if l.kind == CredentialType::OAuth
+                && l.id == format!("{}:default", l.provider)
+                && let Some(r) = drift_replacement(&shared.creds.profiles, l, now_ms)
+            {
+                drift.push((l.id.clone(), r));
             }
         }
         for (legacy, repl) in &drift {

@@ -188,7 +188,35 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
             return report;
         }
     };
-    let targets = match direct::targets(&loaded, req.agent.as_deref()) {
+    let targets = direct::targets(&loaded, req.agent.as_deref());
+    // A wrong --agent is this command line's mistake: refuse it whatever the source.
+    if let Err(f) = &targets
+        && matches!(f.code, "UNKNOWN_AGENT" | "INVALID_ARGUMENT")
+    {
+        report.agents.push(direct::failed_agent(
+            req.agent.as_deref().unwrap_or("main"),
+            f.clone(),
+        ));
+        report.finish();
+        return report;
+    }
+    if req.source == SourceChoice::Cli {
+        // The CLI answers for itself, even where clawauth's own reading refuses the config.
+        let jobs: Vec<(Option<String>, String)> = match &targets {
+            Ok(t) => t
+                .iter()
+                .map(|(id, explicit)| ((*explicit).then(|| id.clone()), id.clone()))
+                .collect(),
+            Err(_) => vec![(
+                req.agent.clone(),
+                req.agent.clone().unwrap_or_else(|| "main".into()),
+            )],
+        };
+        report.agents = run_cli_for(env, req, &jobs, reclassify).await;
+        report.finish();
+        return report;
+    }
+    let targets = match targets {
         Ok(t) => t,
         Err(f) => {
             report.agents.push(direct::failed_agent(
@@ -199,16 +227,6 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
             return report;
         }
     };
-
-    if req.source == SourceChoice::Cli {
-        let jobs: Vec<(Option<String>, String)> = targets
-            .iter()
-            .map(|(id, explicit)| ((*explicit).then(|| id.clone()), id.clone()))
-            .collect();
-        report.agents = run_cli_for(env, req, &jobs, reclassify).await;
-        report.finish();
-        return report;
-    }
 
     let mut needs_cli: Vec<(usize, Option<String>, String)> = Vec::new();
     for (i, (id, explicit)) in targets.iter().enumerate() {
