@@ -112,17 +112,6 @@ pub fn env_vars_for(provider: &str) -> &'static [&'static str] {
         .map_or(&[], |(_, v)| v)
 }
 
-/// Every known credential env var name.
-pub fn all_env_var_names() -> impl Iterator<Item = &'static str> {
-    let mut names: Vec<&'static str> = ENV_VARS
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names.into_iter()
-}
-
 /// Whether a bare string is a known credential env var name (stored values equal to such a name
 /// are read as "use that variable").
 pub fn is_known_env_var(name: &str) -> bool {

@@ -154,31 +154,6 @@ pub struct AgentEvaluation {
     pub unusable: Vec<UnusableProfile>,
 }
 
-impl AgentEvaluation {
-    /// The worst route outcome (`Ok` when there are no routes).
-    pub fn worst(&self) -> RouteOutcome {
-        let fails = self.routes.iter().any(|r| r.outcome.fails());
-        if fails {
-            return RouteOutcome::Missing;
-        }
-        if self
-            .routes
-            .iter()
-            .any(|r| r.outcome == RouteOutcome::NeedsCli)
-        {
-            return RouteOutcome::NeedsCli;
-        }
-        if self
-            .routes
-            .iter()
-            .any(|r| r.outcome == RouteOutcome::Expiring)
-        {
-            return RouteOutcome::Expiring;
-        }
-        RouteOutcome::Ok
-    }
-}
-
 struct Evaluator<'a> {
     inputs: &'a AgentInputs<'a>,
     configured: ConfiguredProfiles,

@@ -146,21 +146,6 @@ impl Roster {
         }
     }
 
-    /// The owner `models status` uses without `--agent` (systemAgent, default marker, only agent).
-    pub fn owner(&self) -> Option<String> {
-        if let Some(s) = &self.system_agent {
-            return Some(s.clone());
-        }
-        if let Some(d) = self.entries.iter().find(|e| e.is_default) {
-            return Some(d.id.clone());
-        }
-        match self.entries.len() {
-            0 => Some("main".to_owned()),
-            1 => Some(self.entries[0].id.clone()),
-            _ => None,
-        }
-    }
-
     /// `agents.entries.<id>.agentDir` (`~` expanded), else `<state>/agents/<id>/agent`.
     pub fn agent_dir(&self, layout: &Layout, id: &str) -> Utf8PathBuf {
         self.get(id)
