@@ -184,13 +184,6 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
             )
         })
         .collect();
-    for p in &mut profiles {
-        if let Some(c) = inputs.store.profiles.iter().find(|c| c.id == p.profile_id)
-            && let Some(src) = c.external_source
-        {
-            p.source = src;
-        }
-    }
     profiles.sort_by(|a, b| {
         collate(&a.provider, &b.provider).then_with(|| collate(&a.profile_id, &b.profile_id))
     });
@@ -212,6 +205,14 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         routes,
         profiles,
     }
+}
+
+/// The latest end among unusable windows that are set (`> 0`).
+fn latest_window(ends: [Option<f64>; 3]) -> Option<f64> {
+    ends.into_iter()
+        .flatten()
+        .filter(|t| *t > 0.0)
+        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
 }
 
 /// `clearExpiredCooldowns`: windows that ended (`now >= until`) are erased with their details.
@@ -364,20 +365,12 @@ impl Evaluator<'_> {
         if cooldown_other_model && !block_applies && !active(s.disabled_until) {
             return None;
         }
-        let until = [
-            if block_other_model {
-                None
-            } else {
-                s.blocked_until
-            },
-            s.cooldown_until,
-            s.disabled_until,
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|t| *t > 0.0)
-        .fold(None::<f64>, |m, t| Some(m.map_or(t, |m| m.max(t))));
-        until.filter(|u| now < *u)
+        let blocked = if block_other_model {
+            None
+        } else {
+            s.blocked_until
+        };
+        latest_window([blocked, s.cooldown_until, s.disabled_until]).filter(|u| now < *u)
     }
 
     /// `resolveAuthProfileOrderWithMetadata`.
@@ -663,10 +656,8 @@ impl Evaluator<'_> {
                     let inline = format!("inline-api-key:{provider}");
                     let cooling = !ignores_cooldowns(provider)
                         && self.usage.get(&inline).is_some_and(|s| {
-                            [s.cooldown_until, s.disabled_until, s.blocked_until]
-                                .into_iter()
-                                .flatten()
-                                .any(|t| self.now < t)
+                            latest_window([s.cooldown_until, s.disabled_until, s.blocked_until])
+                                .is_some_and(|u| self.now < u)
                         });
                     let avail = if cooling {
                         Availability::Unavailable(format!(
@@ -1054,11 +1045,7 @@ impl Evaluator<'_> {
                 if provider.as_deref().is_some_and(ignores_cooldowns) {
                     return None;
                 }
-                let until = [s.blocked_until, s.cooldown_until, s.disabled_until]
-                    .into_iter()
-                    .flatten()
-                    .filter(|t| *t > 0.0)
-                    .fold(None::<f64>, |m, t| Some(m.map_or(t, |m| m.max(t))))?;
+                let until = latest_window([s.blocked_until, s.cooldown_until, s.disabled_until])?;
                 if self.now >= until {
                     return None;
                 }

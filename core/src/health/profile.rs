@@ -21,6 +21,17 @@ pub enum ProfileStatus {
 }
 
 impl ProfileStatus {
+    /// OpenClaw's status word; anything unknown reads as `missing`.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "ok" => Self::Ok,
+            "static" => Self::Static,
+            "expiring" => Self::Expiring,
+            "expired" => Self::Expired,
+            _ => Self::Missing,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
@@ -87,6 +98,18 @@ pub fn label(cred: &Credential, configured: Option<&ConfiguredProfile>) -> Strin
     }
 }
 
+/// The status of a credential with `remaining_ms` left under a warn window (both inclusive, as
+/// `resolveTokenExpiryState`).
+pub fn status_for_remaining(remaining_ms: i64, window_ms: i64) -> ProfileStatus {
+    if remaining_ms <= 0 {
+        ProfileStatus::Expired
+    } else if remaining_ms <= window_ms {
+        ProfileStatus::Expiring
+    } else {
+        ProfileStatus::Ok
+    }
+}
+
 /// `resolveOAuthStatus`: expiry → ok / expiring / expired (with times) or missing.
 fn oauth_status(expires: Option<f64>, now_ms: f64, window_ms: f64) -> (ProfileStatus, Option<f64>) {
     let Some(e) = expires.filter(|e| e.is_finite() && e.abs() <= MAX_DATE_MS && *e > 0.0) else {
@@ -119,7 +142,7 @@ pub fn profile_health(
         expires_at_ms: None,
         remaining_ms: None,
         label: label(cred, configured),
-        source: "store",
+        source: cred.external_source.unwrap_or("store"),
     };
     let with_expiry = |h: &mut ProfileHealth, (status, at): (ProfileStatus, Option<f64>)| {
         h.status = status;

@@ -338,16 +338,19 @@ pub fn detect_flavor(
     }
 }
 
-/// Reads the documents an agent's `models status` would load.
+/// Reads the documents an agent's `models status` would load. `state_db` is the snapshot of
+/// `<state>/state/openclaw.sqlite` (read once per check and shared by all agents; only the
+/// SQLite flavour uses it).
 pub fn read_agent_store(
     layout: &Layout,
     agent_id: &str,
     agent_dir: &Utf8Path,
     flavor: StoreFlavor,
+    state_db: Option<&Snapshot>,
 ) -> Result<Result<RawAgentStore, OpenClawFailure>> {
     match flavor {
         StoreFlavor::LegacyJson => read_legacy_store(layout, agent_dir).map(Ok),
-        StoreFlavor::Sqlite => read_sqlite_store(layout, agent_id, agent_dir),
+        StoreFlavor::Sqlite => read_sqlite_store(layout, agent_id, agent_dir, state_db),
     }
 }
 
@@ -355,10 +358,10 @@ fn read_sqlite_store(
     layout: &Layout,
     agent_id: &str,
     agent_dir: &Utf8Path,
+    state_db: Option<&Snapshot>,
 ) -> Result<Result<RawAgentStore, OpenClawFailure>> {
     let state_db_path = layout.state_db();
-    let state_db = Snapshot::open(&state_db_path)?;
-    let shared_path = match shared_db_path(layout, state_db.as_ref())? {
+    let shared_path = match shared_db_path(layout, state_db)? {
         Ok(p) => p,
         Err(f) => return Ok(Err(f)),
     };
@@ -366,16 +369,11 @@ fn read_sqlite_store(
     let shared_is_state = shared_path == state_db_path;
 
     let local_is_state = agent_db == state_db_path;
-    let local = match read_sqlite_owner(
-        layout,
-        &agent_db,
-        local_is_state,
-        state_db.as_ref(),
-        Some(agent_id),
-    )? {
-        Ok(d) => d,
-        Err(f) => return Ok(Err(f)),
-    };
+    let local =
+        match read_sqlite_owner(layout, &agent_db, local_is_state, state_db, Some(agent_id))? {
+            Ok(d) => d,
+            Err(f) => return Ok(Err(f)),
+        };
     if let Some(f) = legacy_check(layout, &local, agent_dir) {
         return Ok(Err(f));
     }
@@ -387,13 +385,7 @@ fn read_sqlite_store(
             shared: None,
         }));
     }
-    let shared = match read_sqlite_owner(
-        layout,
-        &shared_path,
-        shared_is_state,
-        state_db.as_ref(),
-        None,
-    )? {
+    let shared = match read_sqlite_owner(layout, &shared_path, shared_is_state, state_db, None)? {
         Ok(d) => d,
         Err(f) => return Ok(Err(f)),
     };

@@ -12,6 +12,7 @@ use tokio::io::AsyncReadExt;
 use crate::health::env_auth::auth_provider;
 use crate::health::evaluate::{ProviderRollup, RouteResult, UnusableProfile};
 use crate::health::model_ref::{ModelRef, parse_plain};
+use crate::health::profile::status_for_remaining;
 use crate::health::routes::RouteKind;
 use crate::health::{ProfileHealth, ProfileStatus, RouteOutcome};
 use crate::openclaw::credentials::{CredentialType, REFRESH_MARGIN_MS};
@@ -195,13 +196,7 @@ fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>)
         "token" => CredentialType::Token,
         _ => CredentialType::OAuth,
     };
-    let mut status = match p.status.as_str() {
-        "ok" => ProfileStatus::Ok,
-        "static" => ProfileStatus::Static,
-        "expiring" => ProfileStatus::Expiring,
-        "expired" => ProfileStatus::Expired,
-        _ => ProfileStatus::Missing,
-    };
+    let mut status = ProfileStatus::parse(&p.status);
     let mut remaining = p.remaining_ms.map(|r| r as i64);
     if let (Some(re), Some(at)) = (re, p.expires_at) {
         let left = at as i64 - re.now_ms;
@@ -215,13 +210,7 @@ fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>)
             } else {
                 re.warn_ms
             };
-            status = if left <= 0 {
-                ProfileStatus::Expired
-            } else if left <= window {
-                ProfileStatus::Expiring
-            } else {
-                ProfileStatus::Ok
-            };
+            status = status_for_remaining(left, window);
         }
     }
     ProfileHealth {
@@ -456,13 +445,7 @@ fn rollups_from_json(doc: &StatusJson) -> Vec<ProviderRollup> {
         .iter()
         .map(|p| ProviderRollup {
             provider: p.provider.clone(),
-            status: match p.status.as_str() {
-                "ok" => ProfileStatus::Ok,
-                "static" => ProfileStatus::Static,
-                "expiring" => ProfileStatus::Expiring,
-                "expired" => ProfileStatus::Expired,
-                _ => ProfileStatus::Missing,
-            },
+            status: ProfileStatus::parse(&p.status),
             profiles: p.profiles.iter().map(|x| x.profile_id.clone()).collect(),
             effective_profiles: p
                 .effective_profiles

@@ -14,6 +14,7 @@ use crate::openclaw::external::{codex_auth_path, read_claude_code_file, read_min
 use crate::openclaw::files::exists;
 use crate::openclaw::layout::{Layout, expand_user_path};
 use crate::openclaw::schema;
+use crate::openclaw::sqlite::Snapshot;
 use crate::openclaw::store::{
     AgentStore, OpenClawFailure, StoreFlavor, detect_flavor, read_agent_store,
 };
@@ -25,6 +26,19 @@ pub struct Loaded {
     pub config: std::result::Result<Config, OpenClawFailure>,
     pub auth_env: AuthEnv,
     pub env: Environment,
+    /// `<state>/state/openclaw.sqlite`, read on first use and shared by every agent.
+    state_db: std::cell::OnceCell<Option<Snapshot>>,
+}
+
+impl Loaded {
+    /// The state database snapshot (`None` when it does not exist), read once.
+    pub fn state_db(&self) -> Result<Option<&Snapshot>> {
+        if let Some(db) = self.state_db.get() {
+            return Ok(db.as_ref());
+        }
+        let db = Snapshot::open(&self.layout.state_db())?;
+        Ok(self.state_db.get_or_init(|| db).as_ref())
+    }
 }
 
 /// Reads the layout and the config.
@@ -36,6 +50,7 @@ pub fn load(env: &Environment, state_dir: Option<&Utf8Path>) -> Result<Loaded> {
         config,
         auth_env,
         env: env.clone(),
+        state_db: std::cell::OnceCell::new(),
     })
 }
 
@@ -139,7 +154,11 @@ pub fn evaluate_agent(
         ));
     }
 
-    let raw = match read_agent_store(layout, agent, &agent_dir, flavor)? {
+    let state_db = match flavor {
+        StoreFlavor::Sqlite => loaded.state_db()?,
+        StoreFlavor::LegacyJson => None,
+    };
+    let raw = match read_agent_store(layout, agent, &agent_dir, flavor, state_db)? {
         Ok(raw) => raw,
         Err(f) => {
             return Ok({

@@ -12,6 +12,7 @@ use camino::Utf8PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::health::ProfileStatus;
+use crate::health::profile::status_for_remaining;
 use crate::openclaw::credentials::{REFRESH_MARGIN_MS, WARN_MS};
 use crate::openclaw::env::Environment;
 use crate::openclaw::external::{claude_code_dir, codex_auth_path, read_claude_code, read_codex};
@@ -66,12 +67,9 @@ pub fn local_host_name() -> String {
 }
 
 fn external_status(expires: Option<i64>, now_ms: i64, warn_ms: i64) -> ProfileStatus {
-    match expires {
-        None => ProfileStatus::Missing,
-        Some(e) if e - now_ms <= 0 => ProfileStatus::Expired,
-        Some(e) if e - now_ms <= warn_ms.max(REFRESH_MARGIN_MS as i64) => ProfileStatus::Expiring,
-        Some(_) => ProfileStatus::Ok,
-    }
+    expires.map_or(ProfileStatus::Missing, |e| {
+        status_for_remaining(e - now_ms, warn_ms.max(REFRESH_MARGIN_MS as i64))
+    })
 }
 
 /// Claude Code's and Codex's own credentials on this host.
