@@ -191,12 +191,18 @@ impl Checker {
         }
     }
 
+    /// zod's type error: `Invalid input: expected <what>, received <type>`.
+    fn expected(&mut self, path: &[Seg], what: &str, got: Option<&Value>) {
+        let got = got.map_or("undefined", js_type);
+        self.issue(
+            path,
+            format!("Invalid input: expected {what}, received {got}"),
+        );
+    }
+
     fn string_field(&mut self, v: Option<&Value>, path: &[Seg]) {
         if let Some(v) = v.filter(|v| !v.is_string()) {
-            self.issue(
-                path,
-                format!("Invalid input: expected string, received {}", js_type(v)),
-            );
+            self.expected(path, "string", Some(v));
         }
     }
 
@@ -223,20 +229,11 @@ impl Checker {
             Some(Value::Object(order)) => {
                 for (p, ids) in order {
                     if !ids.is_array() {
-                        self.issue(
-                            &[k("auth"), k("order"), k(p)],
-                            format!("Invalid input: expected array, received {}", js_type(ids)),
-                        );
+                        self.expected(&[k("auth"), k("order"), k(p)], "array", Some(ids));
                     }
                 }
             }
-            Some(other) => self.issue(
-                &[k("auth"), k("order")],
-                format!(
-                    "Invalid input: expected record, received {}",
-                    js_type(other)
-                ),
-            ),
+            Some(other) => self.expected(&[k("auth"), k("order")], "record", Some(other)),
             None => {}
         }
         match cfg.pointer("/auth/profiles") {
@@ -251,23 +248,11 @@ impl Checker {
                         );
                     }
                     if !p.get("provider").is_some_and(Value::is_string) {
-                        self.issue(
-                            &with(&base, k("provider")),
-                            format!(
-                                "Invalid input: expected string, received {}",
-                                p.get("provider").map_or("undefined", js_type)
-                            ),
-                        );
+                        self.expected(&with(&base, k("provider")), "string", p.get("provider"));
                     }
                 }
             }
-            Some(other) => self.issue(
-                &[k("auth"), k("profiles")],
-                format!(
-                    "Invalid input: expected record, received {}",
-                    js_type(other)
-                ),
-            ),
+            Some(other) => self.expected(&[k("auth"), k("profiles")], "record", Some(other)),
             None => {}
         }
     }
