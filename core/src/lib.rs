@@ -5,12 +5,16 @@
 //! functions) → `report` (the one Report type and its renderers), with `source` choosing how
 //! the state is obtained (read directly, or from `openclaw models status --json --check`).
 
+pub mod config;
 pub mod error;
+pub mod fsutil;
 pub mod health;
 pub mod openclaw;
 pub mod redact;
 pub mod report;
+pub mod secrets;
 pub mod source;
+pub mod ssh;
 pub mod time;
 
 pub use error::{Error, Result};
