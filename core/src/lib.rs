@@ -8,6 +8,7 @@
 pub mod config;
 pub mod error;
 pub mod fsutil;
+pub mod gateway;
 pub mod health;
 pub mod openclaw;
 pub mod redact;
@@ -16,5 +17,8 @@ pub mod secrets;
 pub mod source;
 pub mod ssh;
 pub mod time;
+
+#[cfg(test)]
+pub(crate) mod testutil;
 
 pub use error::{Error, Result};

@@ -1,1 +1,954 @@
+//! Where clawauth keeps its own secrets (SSH key passphrases, ntfy tokens, …): DESIGN.md §Core 10.
+//!
+//! Two stores behind one trait:
+//! - [`KeyringStore`]: the Linux kernel keyring (keyutils, through keyring-core) on desktops and
+//!   gateway hosts. Kernel keys live in memory: they survive logout while the user's persistent
+//!   keyring lives (a few days by default) but not a reboot ([`SecretStore::survives_reboot`]).
+//! - [`FileStore`]: one JSON file, `<config dir>/secrets.json`, mode 0600 in a 0700 directory, for
+//!   Termux (Android's seccomp filter kills a process that calls keyctl) and wherever the kernel
+//!   keyring is unusable (containers, qemu user mode, no session keyring).
+//!
+//! [`open`] picks one. Secret values never appear in errors, logs or `Debug` output, and buffers
+//! that held them are zeroized.
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::str::FromStr;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::openclaw::env::Environment;
+
+/// Environment variable choosing the store (`auto`, `file` or `keyring`).
+pub const ENV_SECRET_STORE: &str = "CLAWAUTH_SECRET_STORE";
+/// The keyring service name under which every clawauth secret is stored.
+pub const KEYRING_SERVICE: &str = "clawauth";
+/// File name of the file store inside the config directory.
+pub const SECRETS_FILE: &str = "secrets.json";
+/// Version written into the secrets file.
+const FILE_VERSION: u32 = 1;
+/// A secrets file larger than this is refused.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A secret in memory: zeroized on drop; `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(Zeroizing::new(s.into()))
+    }
+
+    /// The secret's value. Hand it only to what needs it (stdin of a child, a key decryptor).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Why a secret could not be read or written. The text names the file or store, what is wrong
+/// and how to fix it; it never contains a secret value.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: Utf8PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error(
+        "{path} holds secrets but other users may access it (mode {mode:04o}); run `chmod 600 {path}` and try again"
+    )]
+    InsecureMode { path: Utf8PathBuf, mode: u32 },
+
+    #[error(
+        "{path} is not a valid clawauth secrets file ({detail}); clawauth will not overwrite it: fix it, or move it away to start a new one"
+    )]
+    Malformed { path: Utf8PathBuf, detail: String },
+
+    #[error(
+        "{path} is {size} bytes, more than the {limit} bytes a clawauth secrets file may have; move it away to start a new one"
+    )]
+    TooLarge {
+        path: Utf8PathBuf,
+        size: u64,
+        limit: u64,
+    },
+
+    #[error(
+        "no place for the secrets file: set HOME, XDG_CONFIG_HOME or CLAWAUTH_CONFIG, or use the keyring"
+    )]
+    NoConfigDir,
+
+    #[error(
+        "the system keyring cannot be used: {detail}; use the file store instead (secret_store = \"file\" in the config, or CLAWAUTH_SECRET_STORE=file)"
+    )]
+    KeyringUnavailable { detail: String },
+
+    #[error("the system keyring failed to {action} secret {key:?}: {detail}")]
+    Keyring {
+        action: &'static str,
+        key: String,
+        detail: String,
+    },
+
+    #[error("unknown secret store {given:?} (from {origin}): use auto, file or keyring")]
+    UnknownStore { given: String, origin: &'static str },
+
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A place where clawauth keeps secrets, by key.
+pub trait SecretStore: Send + Sync {
+    /// `"file"` or `"keyring"`.
+    fn kind(&self) -> &'static str;
+    /// The secret under `key`, `None` when there is none.
+    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError>;
+    /// Stores `value` under `key`, replacing any previous value. Empty values are refused.
+    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError>;
+    /// Removes the secret under `key`; `true` when there was one.
+    fn delete(&self, key: &str) -> Result<bool, SecretError>;
+    /// Whether stored secrets survive a reboot (the kernel keyring's do not).
+    fn survives_reboot(&self) -> bool {
+        true
+    }
+}
+
+/// Which store [`open`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreChoice {
+    /// The keyring when it works here, else the file store (always the file store on Termux).
+    #[default]
+    Auto,
+    File,
+    Keyring,
+}
+
+impl FromStr for StoreChoice {
+    type Err = SecretError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "file" => Ok(Self::File),
+            "keyring" => Ok(Self::Keyring),
+            _ => Err(SecretError::UnknownStore {
+                given: s.to_owned(),
+                origin: "the secret store setting",
+            }),
+        }
+    }
+}
+
+impl fmt::Display for StoreChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::File => "file",
+            Self::Keyring => "keyring",
+        })
+    }
+}
+
+/// Whether we run under Termux (where keyctl gets the process killed).
+pub fn is_termux(env: &Environment) -> bool {
+    env.is_set("TERMUX_VERSION") || env.get("PREFIX").is_some_and(|p| p.contains("com.termux"))
+}
+
+/// Opens the secret store: `choice` when given, else `$CLAWAUTH_SECRET_STORE`, else Auto.
+///
+/// Auto is the keyring when a probe (set, get and delete a throwaway entry) succeeds, else the
+/// file store; on Termux it is the file store without probing. An explicit `keyring` is probed
+/// too, so a keyring that cannot work is reported here rather than at the first secret.
+pub fn open(
+    env: &Environment,
+    choice: Option<StoreChoice>,
+) -> Result<Box<dyn SecretStore>, SecretError> {
+    let choice = match choice {
+        Some(c) => c,
+        None => match env.get(ENV_SECRET_STORE) {
+            Some(v) => StoreChoice::from_str(v).map_err(|_| SecretError::UnknownStore {
+                given: v.to_owned(),
+                origin: ENV_SECRET_STORE,
+            })?,
+            None => StoreChoice::Auto,
+        },
+    };
+    let file = || -> Result<Box<dyn SecretStore>, SecretError> {
+        let path = FileStore::default_path(env).ok_or(SecretError::NoConfigDir)?;
+        Ok(Box::new(FileStore::new(path)))
+    };
+    match choice {
+        StoreChoice::File => file(),
+        StoreChoice::Keyring => {
+            if is_termux(env) {
+                return Err(SecretError::KeyringUnavailable {
+                    detail: "Android blocks the kernel keyring for apps (Termux)".to_owned(),
+                });
+            }
+            let k = KeyringStore::new()?;
+            k.probe()?;
+            Ok(Box::new(k))
+        }
+        StoreChoice::Auto => {
+            if is_termux(env) {
+                return file();
+            }
+            match KeyringStore::new().and_then(|k| k.probe().map(|()| k)) {
+                Ok(k) => Ok(Box::new(k)),
+                Err(e) => {
+                    tracing::debug!("secret store: keyring unusable, using the file store: {e}");
+                    file()
+                }
+            }
+        }
+    }
+}
+
+/// The key under which an SSH key file's passphrase is stored: `ssh-key-passphrase:` and the
+/// file's absolute path (made absolute against the current directory when relative; not
+/// canonicalized, so a symlinked path and its target are different keys).
+pub fn passphrase_key(key_file: &Utf8Path) -> String {
+    let abs = if key_file.is_absolute() {
+        key_file.to_owned()
+    } else {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| Utf8PathBuf::from_path_buf(d).ok())
+            .map_or_else(|| key_file.to_owned(), |d| d.join(key_file))
+    };
+    format!("ssh-key-passphrase:{abs}")
+}
+
+fn check_key(key: &str) -> Result<(), SecretError> {
+    if key.is_empty() || key.len() > 4000 || key.contains('\0') {
+        return Err(SecretError::Invalid(format!(
+            "invalid secret key {key:?}: it must be 1 to 4000 bytes without NUL"
+        )));
+    }
+    Ok(())
+}
+
+fn check_value(key: &str, value: &Secret) -> Result<(), SecretError> {
+    if value.expose().is_empty() {
+        return Err(SecretError::Invalid(format!(
+            "refusing to store an empty secret under {key:?}; delete it instead"
+        )));
+    }
+    Ok(())
+}
+
+// ---- file store -----------------------------------------------------------------------------
+
+/// Secrets in one JSON file (`{"version":1,"secrets":{KEY:VALUE}}`), mode 0600.
+pub struct FileStore {
+    path: Utf8PathBuf,
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for ZString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| ZString(Zeroizing::new(s)))
+    }
+}
+
+/// A zeroizing string for serde (zeroize's own serde support is not enabled).
+struct ZString(Zeroizing<String>);
+
+impl Serialize for ZString {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretsFile {
+    version: u32,
+    #[serde(default)]
+    secrets: BTreeMap<String, ZString>,
+}
+
+impl FileStore {
+    pub fn new(path: impl Into<Utf8PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// `<config dir>/secrets.json` (see [`crate::config::config_dir`]).
+    pub fn default_path(env: &Environment) -> Option<Utf8PathBuf> {
+        crate::config::config_dir(env).map(|d| d.join(SECRETS_FILE))
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Utf8Path {
+        &self.path
+    }
+
+    fn io(&self, action: &'static str, source: std::io::Error) -> SecretError {
+        SecretError::Io {
+            action,
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn malformed(&self, detail: impl Into<String>) -> SecretError {
+        SecretError::Malformed {
+            path: self.path.clone(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Reads the file; `None` when it does not exist. Refuses a file other users may access.
+    fn read(&self) -> Result<Option<SecretsFile>, SecretError> {
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io("read", e)),
+        };
+        let meta = f.metadata().map_err(|e| self.io("read", e))?;
+        if !meta.is_file() {
+            return Err(self.malformed("not a regular file"));
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(SecretError::InsecureMode {
+                path: self.path.clone(),
+                mode,
+            });
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(SecretError::TooLarge {
+                path: self.path.clone(),
+                size: meta.len(),
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let mut buf = Zeroizing::new(Vec::with_capacity(meta.len() as usize + 1));
+        f.by_ref()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| self.io("read", e))?;
+        if buf.len() as u64 > MAX_FILE_BYTES {
+            return Err(SecretError::TooLarge {
+                path: self.path.clone(),
+                size: buf.len() as u64,
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        // serde_json's own messages can quote the offending value; report only its kind and
+        // position.
+        let file: SecretsFile = serde_json::from_slice(&buf).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Syntax => "invalid JSON",
+                serde_json::error::Category::Eof => "truncated JSON",
+                serde_json::error::Category::Data => "unexpected content",
+                serde_json::error::Category::Io => "unreadable",
+            };
+            self.malformed(format!(
+                "{what} at line {}, column {}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if file.version != FILE_VERSION {
+            return Err(self.malformed(format!(
+                "version {} is not one this clawauth knows ({FILE_VERSION}); a newer clawauth wrote it",
+                file.version
+            )));
+        }
+        Ok(Some(file))
+    }
+
+    fn write(&self, file: &SecretsFile) -> Result<(), SecretError> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(256));
+        serde_json::to_writer_pretty(&mut *bytes, file)
+            .map_err(|_| self.io("write", std::io::Error::other("cannot encode the secrets")))?;
+        bytes.push(b'\n');
+        crate::fsutil::write_atomic(&self.path, &bytes, Some(0o600)).map_err(|e| match e {
+            crate::Error::Io { source, .. } => self.io("write", source),
+            other => SecretError::Invalid(other.to_string()),
+        })
+    }
+
+    /// Runs a read-modify-write under an exclusive lock on `<file>.lock`, so two clawauth
+    /// processes cannot lose each other's updates.
+    fn update<T>(&self, f: impl FnOnce(&mut SecretsFile) -> (T, bool)) -> Result<T, SecretError> {
+        let lock_path = Utf8PathBuf::from(format!("{}.lock", self.path));
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_str().is_empty()) {
+            crate::fsutil::create_private_dir(dir).map_err(|e| match e {
+                crate::Error::Io { source, path } => SecretError::Io {
+                    action: "create",
+                    path,
+                    source,
+                },
+                other => SecretError::Invalid(other.to_string()),
+            })?;
+        }
+        let lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(|e| SecretError::Io {
+                action: "create",
+                path: lock_path.clone(),
+                source: e,
+            })?;
+        lock.lock().map_err(|e| SecretError::Io {
+            action: "lock",
+            path: lock_path.clone(),
+            source: e,
+        })?;
+        let mut file = self.read()?.unwrap_or(SecretsFile {
+            version: FILE_VERSION,
+            secrets: BTreeMap::new(),
+        });
+        let (out, changed) = f(&mut file);
+        if changed {
+            self.write(&file)?;
+        }
+        drop(lock);
+        Ok(out)
+    }
+}
+
+impl SecretStore for FileStore {
+    fn kind(&self) -> &'static str {
+        "file"
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
+        check_key(key)?;
+        Ok(self
+            .read()?
+            .and_then(|mut f| f.secrets.remove(key))
+            .map(|v| Secret(v.0)))
+    }
+
+    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+        check_key(key)?;
+        check_value(key, value)?;
+        self.update(|f| {
+            f.secrets.insert(key.to_owned(), ZString(value.0.clone()));
+            ((), true)
+        })
+    }
+
+    fn delete(&self, key: &str) -> Result<bool, SecretError> {
+        check_key(key)?;
+        if !self.path.exists() {
+            return Ok(false);
+        }
+        self.update(|f| {
+            let removed = f.secrets.remove(key).is_some();
+            (removed, removed)
+        })
+    }
+}
+
+// ---- keyring store --------------------------------------------------------------------------
+
+/// Secrets in the system keyring under service [`KEYRING_SERVICE`], one entry per key (the
+/// key is the entry's user name). On Linux that is the kernel keyring (keyutils): entries are
+/// linked into the session keyring and the user's persistent keyring, and are lost on reboot.
+pub struct KeyringStore {
+    #[cfg(target_os = "linux")]
+    store: std::sync::Arc<linux_keyutils_keyring_store::Store>,
+}
+
+impl fmt::Debug for KeyringStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyringStore")
+            .field("service", &KEYRING_SERVICE)
+            .finish()
+    }
+}
+
+/// Describes a keyring error without any secret bytes it may carry.
+fn keyring_detail(e: &keyring_core::Error) -> String {
+    use keyring_core::Error as E;
+    match e {
+        E::PlatformFailure(p) => format!("platform failure: {p}"),
+        E::NoStorageAccess(p) => format!(
+            "access denied ({p}); the process may need a session keyring (`keyctl session`)"
+        ),
+        E::NoEntry => "no such entry".to_owned(),
+        E::BadEncoding(_) => "the stored value is not UTF-8".to_owned(),
+        E::BadDataFormat(_, _) => "the stored value has an unexpected format".to_owned(),
+        E::BadStoreFormat(s) => format!("bad store format: {s}"),
+        E::TooLong(what, limit) => format!("{what} is longer than the keyring allows ({limit})"),
+        E::Invalid(what, why) => format!("invalid {what}: {why}"),
+        E::Ambiguous(v) => format!("{} entries match", v.len()),
+        E::NoDefaultStore => "no keyring store configured".to_owned(),
+        E::NotSupportedByStore(s) => format!("not supported: {s}"),
+        _ => "unknown keyring error".to_owned(),
+    }
+}
+
+impl KeyringStore {
+    /// The platform's keyring store. Creating it touches no keyring; see [`Self::probe`].
+    pub fn new() -> Result<Self, SecretError> {
+        #[cfg(target_os = "linux")]
+        {
+            let store = linux_keyutils_keyring_store::Store::new().map_err(|e| {
+                SecretError::KeyringUnavailable {
+                    detail: keyring_detail(&e),
+                }
+            })?;
+            Ok(Self { store })
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            Err(SecretError::KeyringUnavailable {
+                detail: "no keyring backend is built for this platform".to_owned(),
+            })
+        }
+    }
+
+    /// An entry for `key`, built after making sure this thread has a session keyring of its own.
+    ///
+    /// A thread without one (cron, a container, a service without pam_keyinit) falls back to the
+    /// user-session keyring; the store would then add keys there that the thread cannot read
+    /// back (AccessDenied), and its own `get_persistent` call replaces that session keyring
+    /// halfway through. Asking for the session keyring with "create" first joins a fresh
+    /// anonymous one (what `keyctl session` does, but for this thread, without unsafe code);
+    /// a thread that already has a real session keyring keeps it. Keys are also linked into the
+    /// user's persistent keyring, which is how a later process finds them.
+    #[cfg(target_os = "linux")]
+    fn entry(&self, key: &str) -> Result<keyring_core::Entry, keyring_core::Error> {
+        use keyring_core::api::CredentialStoreApi;
+        use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
+        KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|e| match e {
+            KeyError::AccessDenied => keyring_core::Error::NoStorageAccess(e.into()),
+            other => keyring_core::Error::PlatformFailure(other.into()),
+        })?;
+        self.store.build(KEYRING_SERVICE, key, None)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn entry(&self, _key: &str) -> Result<keyring_core::Entry, keyring_core::Error> {
+        Err(keyring_core::Error::NoDefaultStore)
+    }
+
+    /// Checks that the keyring works here by setting, reading back and deleting a throwaway
+    /// entry. Cheap (a few syscalls); any failure means "use the file store".
+    pub fn probe(&self) -> Result<(), SecretError> {
+        // Without the user's persistent keyring a key lives only in this process's session
+        // keyring and is gone when clawauth exits.
+        #[cfg(target_os = "linux")]
+        linux_keyutils::KeyRing::get_persistent(linux_keyutils::KeyRingIdentifier::Session)
+            .map_err(|e| SecretError::KeyringUnavailable {
+                detail: format!(
+                    "no persistent keyring ({e}), so stored secrets would vanish when clawauth exits"
+                ),
+            })?;
+        let mut nonce = [0u8; 8];
+        rand::fill(&mut nonce);
+        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let key = format!("clawauth-probe-{}-{hex}", std::process::id());
+        let value = Secret::new(format!("probe-{hex}"));
+        let unavailable = |e: SecretError| SecretError::KeyringUnavailable {
+            detail: match e {
+                SecretError::Keyring { detail, .. } => detail,
+                other => other.to_string(),
+            },
+        };
+        self.set(&key, &value).map_err(unavailable)?;
+        let read = self.get(&key);
+        let deleted = self.delete(&key);
+        match read.map_err(unavailable)? {
+            Some(v) if v == value => {}
+            _ => {
+                return Err(SecretError::KeyringUnavailable {
+                    detail: "a value written to it could not be read back".to_owned(),
+                });
+            }
+        }
+        deleted.map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+impl SecretStore for KeyringStore {
+    fn kind(&self) -> &'static str {
+        "keyring"
+    }
+
+    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
+        check_key(key)?;
+        let err = |e: keyring_core::Error| SecretError::Keyring {
+            action: "read",
+            key: key.to_owned(),
+            detail: keyring_detail(&e),
+        };
+        let entry = self.entry(key).map_err(err)?;
+        match entry.get_secret() {
+            Ok(bytes) => {
+                let bytes = Zeroizing::new(bytes);
+                match std::str::from_utf8(&bytes) {
+                    Ok(s) => Ok(Some(Secret::new(s))),
+                    Err(_) => Err(err(keyring_core::Error::BadEncoding(Vec::new()))),
+                }
+            }
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::BadEncoding(mut b)) => {
+                zeroize::Zeroize::zeroize(&mut b);
+                Err(err(keyring_core::Error::BadEncoding(Vec::new())))
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+        check_key(key)?;
+        check_value(key, value)?;
+        let err = |e: keyring_core::Error| SecretError::Keyring {
+            action: "store",
+            key: key.to_owned(),
+            detail: keyring_detail(&e),
+        };
+        self.entry(key)
+            .and_then(|e| e.set_secret(value.expose().as_bytes()))
+            .map_err(err)
+    }
+
+    fn delete(&self, key: &str) -> Result<bool, SecretError> {
+        check_key(key)?;
+        let err = |e: keyring_core::Error| SecretError::Keyring {
+            action: "delete",
+            key: key.to_owned(),
+            detail: keyring_detail(&e),
+        };
+        match self.entry(key).and_then(|e| e.delete_credential()) {
+            Ok(()) => Ok(true),
+            Err(keyring_core::Error::NoEntry) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    fn survives_reboot(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    const VALUE: &str = "hunter2-very-secret-passphrase";
+
+    use crate::testutil::{mode, tmp};
+
+    fn chmod(p: &Utf8Path, m: u32) {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).expect("chmod");
+    }
+
+    #[test]
+    fn secret_is_redacted() {
+        let s = Secret::new(VALUE);
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(format!("{s}"), "[redacted]");
+        assert_eq!(s.expose(), VALUE);
+        let store = FileStore::new("/x/secrets.json");
+        assert!(!format!("{store:?}").contains(VALUE));
+    }
+
+    #[test]
+    fn store_choice_parses() {
+        assert_eq!("auto".parse::<StoreChoice>().ok(), Some(StoreChoice::Auto));
+        assert_eq!(
+            " File ".parse::<StoreChoice>().ok(),
+            Some(StoreChoice::File)
+        );
+        assert_eq!(
+            "keyring".parse::<StoreChoice>().ok(),
+            Some(StoreChoice::Keyring)
+        );
+        let e = "vault".parse::<StoreChoice>().expect_err("bad");
+        assert!(e.to_string().contains("auto, file or keyring"), "{e}");
+        assert_eq!(StoreChoice::Keyring.to_string(), "keyring");
+    }
+
+    #[test]
+    fn passphrase_key_is_absolute() {
+        assert_eq!(
+            passphrase_key(Utf8Path::new("/home/u/.ssh/id_ed25519")),
+            "ssh-key-passphrase:/home/u/.ssh/id_ed25519"
+        );
+        let rel = passphrase_key(Utf8Path::new("id_rsa"));
+        let rest = rel.strip_prefix("ssh-key-passphrase:").expect("prefix");
+        assert!(Utf8Path::new(rest).is_absolute(), "{rel}");
+        assert!(rest.ends_with("/id_rsa"), "{rel}");
+    }
+
+    #[test]
+    fn file_store_roundtrip_and_delete() {
+        let (_t, d) = tmp();
+        let p = d.join("cfg/secrets.json");
+        let s = FileStore::new(&p);
+        assert_eq!(s.kind(), "file");
+        assert!(s.survives_reboot());
+        assert!(s.get("a").expect("get").is_none());
+        assert!(!s.delete("a").expect("delete missing file"));
+        assert!(!p.exists(), "delete must not create the file");
+
+        let k = passphrase_key(Utf8Path::new("/home/u/.ssh/id \"weird\" key"));
+        s.set(&k, &Secret::new(VALUE)).expect("set");
+        s.set("ntfy-token", &Secret::new("tk_1")).expect("set");
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(p.parent().expect("dir")), 0o700);
+        assert_eq!(s.get(&k).expect("get").expect("some").expose(), VALUE);
+        // A second store object on the same file sees the same secrets.
+        let s2 = FileStore::new(&p);
+        assert_eq!(
+            s2.get("ntfy-token").expect("get").expect("some").expose(),
+            "tk_1"
+        );
+        // Overwrite.
+        s.set("ntfy-token", &Secret::new("tk_2")).expect("set");
+        assert_eq!(
+            s.get("ntfy-token").expect("get").expect("some").expose(),
+            "tk_2"
+        );
+
+        assert!(s.delete(&k).expect("delete"));
+        assert!(!s.delete(&k).expect("delete again"));
+        assert!(s.get(&k).expect("get").is_none());
+        assert_eq!(
+            s.get("ntfy-token").expect("get").expect("some").expose(),
+            "tk_2"
+        );
+        assert_eq!(mode(&p), 0o600);
+
+        let text = std::fs::read_to_string(&p).expect("read");
+        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["secrets"]["ntfy-token"], "tk_2");
+    }
+
+    #[test]
+    fn file_store_refuses_empty_values_and_bad_keys() {
+        let (_t, d) = tmp();
+        let s = FileStore::new(d.join("secrets.json"));
+        assert!(s.set("k", &Secret::new("")).is_err());
+        assert!(s.set("", &Secret::new("v")).is_err());
+        assert!(s.get("a\0b").is_err());
+        assert!(!d.join("secrets.json").exists());
+    }
+
+    #[test]
+    fn file_store_refuses_readable_file() {
+        let (_t, d) = tmp();
+        let p = d.join("secrets.json");
+        let s = FileStore::new(&p);
+        s.set("k", &Secret::new(VALUE)).expect("set");
+        for m in [0o644, 0o640, 0o604, 0o660, 0o602] {
+            chmod(&p, m);
+            let e = s.get("k").expect_err("insecure").to_string();
+            assert!(e.contains(p.as_str()), "{e}");
+            assert!(e.contains(&format!("chmod 600 {p}")), "{e}");
+            assert!(!e.contains(VALUE), "{e}");
+            // Writing is refused too (it would have to read the file first).
+            assert!(s.set("k2", &Secret::new("x")).is_err());
+            assert!(s.delete("k").is_err());
+        }
+        chmod(&p, 0o600);
+        assert_eq!(s.get("k").expect("get").expect("some").expose(), VALUE);
+        assert!(s.get("k2").expect("get").is_none());
+        chmod(&p, 0o400);
+        assert_eq!(s.get("k").expect("get").expect("some").expose(), VALUE);
+    }
+
+    #[test]
+    fn file_store_malformed_is_an_error_and_not_overwritten() {
+        let (_t, d) = tmp();
+        let p = d.join("secrets.json");
+        let s = FileStore::new(&p);
+        let cases = [
+            format!("{{\"version\":1,\"secrets\":{{\"k\":\"{VALUE}\""),
+            format!("{{\"version\":1,\"secrets\":{{\"k\":[\"{VALUE}\"]}}}}"),
+            format!("{{\"version\":1,\"secrets\":{{\"k\":{{\"v\":\"{VALUE}\"}}}}}}"),
+            format!("{{\"version\":1,\"secrets\":\"{VALUE}\"}}"),
+            format!("{{\"version\":2,\"secrets\":{{\"k\":\"{VALUE}\"}}}}"),
+            format!("{{\"secrets\":{{\"k\":\"{VALUE}\"}}}}"),
+            format!("{{\"version\":1,\"{VALUE}\":1}}"),
+            VALUE.to_owned(),
+            String::new(),
+        ];
+        for text in cases {
+            std::fs::write(&p, &text).expect("write");
+            chmod(&p, 0o600);
+            let e = s.get("k").expect_err(&text).to_string();
+            assert!(e.contains(p.as_str()), "{e}");
+            assert!(e.contains("not a valid clawauth secrets file"), "{e}");
+            assert!(!e.contains(VALUE), "secret leaked: {e}");
+            let e = s
+                .set("other", &Secret::new("x"))
+                .expect_err("set on malformed");
+            assert!(!e.to_string().contains(VALUE), "{e}");
+            assert!(!format!("{e:?}").contains(VALUE), "{e:?}");
+            assert!(s.delete("k").is_err());
+            assert_eq!(
+                std::fs::read_to_string(&p).expect("read"),
+                text,
+                "file changed"
+            );
+        }
+    }
+
+    #[test]
+    fn file_store_default_path_follows_config_dir() {
+        let env = Environment::empty().with("HOME", "/home/u");
+        assert_eq!(
+            FileStore::default_path(&env).as_deref(),
+            Some(Utf8Path::new("/home/u/.config/clawauth/secrets.json"))
+        );
+        let env = env.with("CLAWAUTH_CONFIG", "/etc/ca/config.toml");
+        assert_eq!(
+            FileStore::default_path(&env).as_deref(),
+            Some(Utf8Path::new("/etc/ca/secrets.json"))
+        );
+        assert_eq!(FileStore::default_path(&Environment::empty()), None);
+    }
+
+    #[test]
+    fn open_honours_choice_and_env() {
+        let (_t, d) = tmp();
+        let base = Environment::empty().with("HOME", d.as_str());
+        let s = open(&base, Some(StoreChoice::File)).expect("file");
+        assert_eq!(s.kind(), "file");
+        let env = base.clone().with(ENV_SECRET_STORE, "file");
+        assert_eq!(open(&env, None).expect("env file").kind(), "file");
+        let bad = base.clone().with(ENV_SECRET_STORE, "vault");
+        let e = open(&bad, None).err().expect("bad env").to_string();
+        assert!(e.contains(ENV_SECRET_STORE) && e.contains("vault"), "{e}");
+        // The argument wins over the environment.
+        assert_eq!(
+            open(&bad, Some(StoreChoice::File)).expect("arg").kind(),
+            "file"
+        );
+        assert!(matches!(
+            open(&Environment::empty(), Some(StoreChoice::File)),
+            Err(SecretError::NoConfigDir)
+        ));
+    }
+
+    #[test]
+    fn termux_never_touches_the_keyring() {
+        let (_t, d) = tmp();
+        for env in [
+            Environment::empty()
+                .with("HOME", d.as_str())
+                .with("PREFIX", "/data/data/com.termux/files/usr"),
+            Environment::empty()
+                .with("HOME", d.as_str())
+                .with("TERMUX_VERSION", "0.118.0"),
+        ] {
+            assert!(is_termux(&env));
+            assert_eq!(open(&env, None).expect("auto").kind(), "file");
+            let e = open(&env, Some(StoreChoice::Keyring))
+                .err()
+                .expect("keyring");
+            assert!(e.to_string().contains("Termux"), "{e}");
+        }
+        assert!(!is_termux(&Environment::empty().with("PREFIX", "/usr")));
+    }
+
+    /// Whether the kernel keyring works in this process (it does not in many containers, under
+    /// qemu user mode, or without a session keyring).
+    fn keyring_works() -> bool {
+        KeyringStore::new().and_then(|k| k.probe()).is_ok()
+    }
+
+    #[test]
+    fn auto_uses_keyring_when_it_works_else_file() {
+        let (_t, d) = tmp();
+        let env = Environment::empty().with("HOME", d.as_str());
+        let s = open(&env, Some(StoreChoice::Auto)).expect("auto");
+        if keyring_works() {
+            assert_eq!(s.kind(), "keyring");
+            assert!(!s.survives_reboot());
+        } else {
+            // Documented fallback: the kernel keyring is unusable here, Auto picks the file.
+            assert_eq!(s.kind(), "file");
+            let e = open(&env, Some(StoreChoice::Keyring))
+                .err()
+                .expect("keyring");
+            assert!(e.to_string().contains("file store"), "{e}");
+        }
+    }
+
+    #[test]
+    fn keyring_roundtrip_or_a_clear_refusal() {
+        if !keyring_works() {
+            // A kernel keyring that is blocked (Docker's seccomp profile, qemu user mode) must be
+            // refused with a message pointing at the file store, never half-used.
+            let (_t, d) = tmp();
+            let env = Environment::empty().with("HOME", d.as_str());
+            let e = open(&env, Some(StoreChoice::Keyring))
+                .err()
+                .expect("keyring refused");
+            assert!(e.to_string().contains("file store"), "{e}");
+            return;
+        }
+        let k = KeyringStore::new().expect("keyring");
+        assert_eq!(k.kind(), "keyring");
+        assert!(!format!("{k:?}").contains(VALUE));
+        let mut nonce = [0u8; 8];
+        rand::fill(&mut nonce);
+        let key = format!("clawauth-test:{nonce:02x?}@odd key");
+        assert!(k.get(&key).expect("get").is_none());
+        k.set(&key, &Secret::new(VALUE)).expect("set");
+        assert_eq!(k.get(&key).expect("get").expect("some").expose(), VALUE);
+        k.set(&key, &Secret::new("second")).expect("overwrite");
+        assert_eq!(k.get(&key).expect("get").expect("some").expose(), "second");
+        assert!(k.delete(&key).expect("delete"));
+        assert!(!k.delete(&key).expect("delete again"));
+        assert!(k.get(&key).expect("get").is_none());
+        assert!(k.set(&key, &Secret::new("")).is_err());
+
+        // Each thread starts without a session keyring of its own (its first keyctl used to
+        // fail with AccessDenied): set in one new thread, read in another.
+        let key2 = format!("{key}-threads");
+        let k = std::sync::Arc::new(k);
+        let (k1, key_1) = (k.clone(), key2.clone());
+        std::thread::spawn(move || k1.set(&key_1, &Secret::new(VALUE)).expect("set in thread"))
+            .join()
+            .expect("thread");
+        let (k2, key_2) = (k.clone(), key2.clone());
+        let got = std::thread::spawn(move || k2.get(&key_2).expect("get in thread"))
+            .join()
+            .expect("thread");
+        assert_eq!(got.expect("some").expose(), VALUE);
+        assert!(k.delete(&key2).expect("delete"));
+    }
+}

@@ -3,6 +3,8 @@
 //! Front end only: it parses the command line, calls clawauth-core, renders, and maps the
 //! verdict to an exit code. Every decision lives in the core.
 
+mod hosts;
+mod remote;
 mod status;
 
 use std::process::ExitCode;
@@ -37,6 +39,12 @@ struct Cli {
 enum Command {
     /// Check the gateway's credentials: which model routes work, which expire, and how to fix them
     Status(status::StatusArgs),
+    /// Manage the gateways clawauth checks over SSH: add, list, remove, trust
+    #[command(subcommand)]
+    Hosts(hosts::HostsCommand),
+    /// Store or forget the passphrase of an encrypted SSH key in clawauth's secret store
+    #[command(subcommand)]
+    Passphrase(hosts::PassphraseCommand),
 }
 
 fn main() -> ExitCode {
@@ -54,7 +62,22 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Status(args) => status::run(args),
+        Command::Hosts(cmd) => hosts::run(cmd),
+        Command::Passphrase(cmd) => hosts::passphrase(cmd),
     }
+}
+
+/// The async runtime for network work: a couple of threads, so slow key decryption on one host
+/// never stalls the others.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            ExitCode::from(EXIT_INTERNAL)
+        })
 }
 
 /// Logs go to stderr, filtered by `CLAWAUTH_LOG` (e.g. `CLAWAUTH_LOG=debug`); warnings by default.

@@ -2,11 +2,12 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use clap::{Args, ValueEnum};
 use clawauth_core::openclaw::env::Environment;
-use clawauth_core::report::{human, simple};
+use clawauth_core::report::{Report, Verdict, human, simple};
 use clawauth_core::source::{SourceChoice, StatusRequest, status};
 use clawauth_core::time::{parse_duration_ms, parse_moment};
 
@@ -40,7 +41,7 @@ pub enum ColorChoice {
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Check the gateway's model credentials on this machine.\n\n\
+    long_about = "Check the gateway's model credentials, on this machine or over SSH (--host).\n\n\
         clawauth evaluates every route OpenClaw's `models status --check` evaluates — the default model \
         and its fallbacks, the image model and its fallbacks, and the utility model — and reports, per \
         route, the profile that serves it and how long it has left. With several agents configured and \
@@ -55,6 +56,19 @@ pub enum ColorChoice {
         direct  the store only; where only the CLI could tell, the verdict is unknown (exit 3).\n  \
         cli     `openclaw models status --json --check` (never the human form: it refreshes, and offline\n          \
         destroys, OAuth tokens), killed after --cli-timeout.\n\n\
+        OVER SSH (--host NAME, repeatable, or --all): one connection per host, hosts at once.\n  \
+        On the gateway clawauth asks, in order:\n  \
+        1. clawauth installed there (`clawauth status --format json`: milliseconds, no Node.js);\n  \
+        2. `openclaw models status --json --check`, found through a login shell's PATH or the\n     \
+        host's `openclaw` path in config.toml;\n  \
+        3. the legacy JSON files and Claude Code's .credentials.json, read over the connection\n     \
+        and evaluated here.\n  \
+        The report names the source that answered and the gateway's clock skew. Host keys are\n  \
+        checked against ~/.ssh/known_hosts: an unknown host is refused until `clawauth hosts\n  \
+        trust NAME` (or --accept-new); a changed key is always refused. Keys: ssh-agent\n  \
+        ($SSH_AUTH_SOCK), IdentityFile from ~/.ssh/config, ~/.ssh/id_ed25519, id_ecdsa, id_rsa;\n  \
+        an encrypted key uses the passphrase stored with `clawauth passphrase set KEY`, or asks.\n  \
+        With --host, --state-dir and --openclaw-bin are paths on the gateway.\n\n\
         FORMATS:\n  \
         human   verdict, routes, profiles, Claude Code's own login, and the commands that fix problems\n  \
         json    the Report as JSON, \"schema\": 1 (no secrets: OpenClaw's labels at most)\n  \
@@ -64,7 +78,8 @@ pub enum ColorChoice {
         0   ok: every route has a credential that works beyond the warn window\n  \
         1   expired, missing or unusable credential on a route, or OpenClaw itself fails on this state\n  \
         2   a route's credential expires within the warn window (default 24h)\n  \
-        3   unknown: the state could not be read, or only the OpenClaw CLI could tell and it did not\n  \
+        3   unknown: the gateway could not be reached or read, or only the OpenClaw CLI could tell\n  \
+        With several hosts the worst verdict wins; simple prints `NAME WORD` lines, json an array.\n  \
         Without --check: 0 whenever a report was printed.\n  \
         64  the command line is wrong (never confused with a verdict)   70  clawauth itself failed\n\n\
         EXAMPLES:\n  \
@@ -72,6 +87,8 @@ pub enum ColorChoice {
         clawauth status --check --format simple  # one word + exit code, for scripts and widgets\n  \
         clawauth status --at +3d                 # what will have expired in three days?\n  \
         clawauth status --agent work --format json\n  \
+        clawauth status --host gw --check        # over SSH: 0/1/2 as openclaw on the gateway, 3 unreachable\n  \
+        clawauth status --all --format simple    # every host in ~/.config/clawauth/config.toml\n  \
         OPENCLAW_STATE_DIR=/srv/oc clawauth status --source cli --openclaw-bin ~/.npm-global/bin/openclaw\n\n\
         Logs go to stderr; set CLAWAUTH_LOG=debug for more."
 )]
@@ -108,13 +125,48 @@ pub struct StatusArgs {
     #[arg(long)]
     check: bool,
 
-    /// Hard limit for the OpenClaw CLI run
-    #[arg(long, value_name = "DURATION", default_value = "30s")]
-    cli_timeout: String,
+    /// Hard limit for the OpenClaw CLI run (default 30s, or [defaults] cli_timeout for hosts)
+    #[arg(long, value_name = "DURATION")]
+    cli_timeout: Option<String>,
 
     /// When to use color in the human format
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
+
+    /// Check this gateway over SSH: a host from config.toml (`clawauth hosts add`), an ~/.ssh/config alias or user@host[:port]; repeat for several
+    #[arg(long = "host", value_name = "NAME")]
+    hosts: Vec<String>,
+
+    /// Check every host in config.toml
+    #[arg(long, conflicts_with = "hosts")]
+    all: bool,
+
+    /// Trust and remember an unknown host key on first use (a changed key is always refused)
+    #[arg(long)]
+    accept_new: bool,
+
+    /// SSH connect timeout (default 5s, or [defaults] connect_timeout in config.toml)
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+
+    /// Deadline for each host's whole check (default 60s, or [defaults] deadline)
+    #[arg(long, value_name = "DURATION")]
+    deadline: Option<String>,
+}
+
+/// Parses a positive duration flag, or explains the mistake.
+pub fn positive_duration(flag: &str, value: &str, example: &str) -> Result<Duration, ExitCode> {
+    match parse_duration_ms(value) {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms.unsigned_abs())),
+        Ok(_) => Err(crate::usage_error(
+            &format!("{flag} must be longer than zero"),
+            &format!("e.g. {flag} {example}"),
+        )),
+        Err(e) => Err(crate::usage_error(
+            &format!("{flag}: {e}"),
+            &format!("e.g. {flag} {example}"),
+        )),
+    }
 }
 
 pub fn run(args: StatusArgs) -> ExitCode {
@@ -130,30 +182,60 @@ pub fn run(args: StatusArgs) -> ExitCode {
             );
         }
     };
-    let warn_ms = match parse_duration_ms(&args.warn) {
-        Ok(ms) if ms > 0 => ms,
-        Ok(_) => {
+    let warn_ms = match positive_duration("--warn", &args.warn, "24h") {
+        Ok(d) => d.as_millis() as i64,
+        Err(code) => return code,
+    };
+    let cli_timeout = match args
+        .cli_timeout
+        .as_deref()
+        .map(|v| positive_duration("--cli-timeout", v, "45s"))
+        .transpose()
+    {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
+    let source = match args.source {
+        Source::Auto => SourceChoice::Auto,
+        Source::Direct => SourceChoice::Direct,
+        Source::Cli => SourceChoice::Cli,
+    };
+    let output = Output {
+        format: args.format,
+        check: args.check,
+        color: args.color,
+    };
+    if !args.hosts.is_empty() || args.all {
+        return crate::remote::status(crate::remote::StatusFlags {
+            env,
+            now,
+            hosts: args.hosts,
+            all: args.all,
+            accept_new: args.accept_new,
+            connect_timeout: args.connect_timeout,
+            deadline: args.deadline,
+            agent: args.agent,
+            state_dir: args.state_dir.map(Utf8PathBuf::into_string),
+            openclaw: args.openclaw_bin.map(Utf8PathBuf::into_string),
+            source,
+            at,
+            warn_ms,
+            cli_timeout,
+            output,
+        });
+    }
+    for (flag, given) in [
+        ("--accept-new", args.accept_new),
+        ("--connect-timeout", args.connect_timeout.is_some()),
+        ("--deadline", args.deadline.is_some()),
+    ] {
+        if given {
             return crate::usage_error(
-                "--warn must be longer than zero",
-                "e.g. --warn 24h or --warn 7d",
+                &format!("{flag} only applies to gateways checked over SSH"),
+                "add --host NAME (or --all)",
             );
         }
-        Err(e) => {
-            return crate::usage_error(&format!("--warn: {e}"), "e.g. --warn 24h or --warn 7d");
-        }
-    };
-    let cli_timeout = match parse_duration_ms(&args.cli_timeout) {
-        Ok(ms) if ms > 0 => std::time::Duration::from_millis(ms.unsigned_abs()),
-        Ok(_) => {
-            return crate::usage_error(
-                "--cli-timeout must be longer than zero",
-                "e.g. --cli-timeout 45s",
-            );
-        }
-        Err(e) => {
-            return crate::usage_error(&format!("--cli-timeout: {e}"), "e.g. --cli-timeout 45s");
-        }
-    };
+    }
     if let Some(dir) = &args.state_dir
         && !dir.is_dir()
     {
@@ -173,49 +255,78 @@ pub fn run(args: StatusArgs) -> ExitCode {
     let req = StatusRequest {
         state_dir: args.state_dir,
         agent: args.agent,
-        source: match args.source {
-            Source::Auto => SourceChoice::Auto,
-            Source::Direct => SourceChoice::Direct,
-            Source::Cli => SourceChoice::Cli,
-        },
+        source,
         openclaw_bin: args.openclaw_bin,
         at,
         warn_ms,
-        cli_timeout,
+        cli_timeout: cli_timeout.unwrap_or(Duration::from_secs(30)),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(crate::EXIT_INTERNAL);
-        }
+        Err(code) => return code,
     };
     let report = runtime.block_on(status(&env, &req, now));
+    output.print(&env, &[report])
+}
 
-    let stdout = std::io::stdout();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => stdout.is_terminal() && env.get("NO_COLOR").is_none(),
-    };
-    let text = match args.format {
-        Format::Human => human::render(&report, color),
-        Format::Json => format!("{}\n", report.to_json()),
-        Format::Simple => format!("{}\n", simple::word(&report)),
-    };
-    let mut lock = stdout.lock();
-    if let Err(e) = lock.write_all(text.as_bytes()).and_then(|()| lock.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write the report: {e}");
-        return ExitCode::from(crate::EXIT_INTERNAL);
-    }
-    if args.check {
-        ExitCode::from(u8::try_from(report.exit_code).unwrap_or(3))
-    } else {
-        ExitCode::SUCCESS
+/// How reports are printed and turned into an exit code.
+pub struct Output {
+    pub format: Format,
+    pub check: bool,
+    pub color: ColorChoice,
+}
+
+impl Output {
+    /// Prints one report (as for a local check) or several (one per host: the simple format
+    /// prints `NAME WORD` lines, JSON an array), and returns the exit code: with --check the
+    /// worst verdict's.
+    pub fn print(&self, env: &Environment, reports: &[Report]) -> ExitCode {
+        let stdout = std::io::stdout();
+        let color = match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => stdout.is_terminal() && env.get("NO_COLOR").is_none(),
+        };
+        let several = reports.len() > 1;
+        let text = match self.format {
+            Format::Human => reports
+                .iter()
+                .map(|r| human::render(r, color))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Format::Json if several => {
+                let docs: Vec<String> = reports.iter().map(Report::to_json).collect();
+                format!("[\n{}\n]\n", docs.join(",\n"))
+            }
+            Format::Json => format!(
+                "{}\n",
+                reports.iter().map(Report::to_json).collect::<String>()
+            ),
+            Format::Simple if several => reports
+                .iter()
+                .map(|r| format!("{} {}\n", r.host, simple::word(r)))
+                .collect(),
+            Format::Simple => reports
+                .iter()
+                .map(|r| format!("{}\n", simple::word(r)))
+                .collect(),
+        };
+        let mut lock = stdout.lock();
+        if let Err(e) = lock.write_all(text.as_bytes()).and_then(|()| lock.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write the report: {e}");
+            return ExitCode::from(crate::EXIT_INTERNAL);
+        }
+        if self.check {
+            let worst = reports
+                .iter()
+                .map(|r| r.verdict)
+                .reduce(Verdict::worst)
+                .unwrap_or(Verdict::Unknown);
+            ExitCode::from(u8::try_from(worst.exit_code()).unwrap_or(3))
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -14,8 +14,10 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::Digest;
 
+pub mod lab;
 pub mod openclaw_cli;
 pub mod scenario;
+pub mod sshd;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

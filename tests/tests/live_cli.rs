@@ -9,9 +9,8 @@ use std::sync::Mutex;
 
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 
-/// An obviously fake Anthropic setup-token (OpenClaw requires the prefix and ≥ 80 characters).
 fn fake_token(tag: &str) -> String {
-    format!("sk-ant-oat01-FAKE-live-{tag}-{}", "x".repeat(80))
+    clawauth_tests::lab::fake_token(&format!("live-{tag}"))
 }
 
 struct Step {

@@ -30,7 +30,7 @@ use crate::openclaw::credentials::{
 use crate::openclaw::store::{AgentStore, StoreFlavor};
 
 /// How one route fares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RouteOutcome {
     Ok,
@@ -67,7 +67,7 @@ impl RouteOutcome {
 }
 
 /// One evaluated route.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RouteResult {
     pub kind: RouteKind,
     pub model: String,
@@ -86,7 +86,7 @@ pub struct RouteResult {
 }
 
 /// `auth.oauth.providers[]`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ProviderRollup {
     pub provider: String,
     pub status: ProfileStatus,
@@ -99,13 +99,14 @@ pub struct ProviderRollup {
 }
 
 /// `auth.unusableProfiles[]`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct UnusableProfile {
     pub profile_id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// `cooldown` or `disabled`.
-    pub kind: &'static str,
+    #[serde(deserialize_with = "crate::report::de::static_str")]
+    pub kind: crate::report::de::Code,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,7 +10,7 @@ use crate::openclaw::credentials::{
 use crate::openclaw::store::StoreFlavor;
 
 /// A profile's status as `models status` prints it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileStatus {
     Ok,
@@ -44,15 +44,19 @@ impl ProfileStatus {
 }
 
 /// One row of `auth.oauth.profiles`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ProfileHealth {
     pub profile_id: String,
     pub provider: String,
     #[serde(rename = "type")]
     pub kind: CredentialType,
     pub status: ProfileStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason_code: Option<&'static str>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::report::de::opt_static_str"
+    )]
+    pub reason_code: Option<crate::report::de::Code>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +65,8 @@ pub struct ProfileHealth {
     pub label: String,
     /// `store`; `claude-code` / `minimax-cli` when OpenClaw shows an external CLI's login for an
     /// unusable profile (`health::bootstrap`).
-    pub source: &'static str,
+    #[serde(deserialize_with = "crate::report::de::static_str")]
+    pub source: crate::report::de::Code,
 }
 
 /// Display name and email configured for a profile in `openclaw.json` (`auth.profiles.<id>`).

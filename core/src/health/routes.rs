@@ -11,7 +11,7 @@ use super::model_ref::{AliasIndex, ModelRef, parse, parse_plain, strip_profile_p
 use crate::openclaw::agents::{AgentEntry, Roster};
 
 /// Which setting a route comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RouteKind {
     Default,

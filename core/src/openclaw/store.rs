@@ -26,7 +26,7 @@ use crate::error::Result;
 const AGENT_SCHEMA_VERSION: i64 = 23;
 
 /// Where a store's documents came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreFlavor {
     /// OpenClaw 2026.7 and later.
@@ -36,10 +36,11 @@ pub enum StoreFlavor {
 }
 
 /// A failure OpenClaw itself reports (its `models status` exits 1 with a `cli_error`).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpenClawFailure {
     /// OpenClaw's error code where it has one (e.g. `AUTH_PROFILE_MIGRATION_REQUIRED`).
-    pub code: &'static str,
+    #[serde(deserialize_with = "crate::report::de::static_str")]
+    pub code: crate::report::de::Code,
     /// The message OpenClaw prints, with paths shortened as it does.
     pub message: String,
     /// The command that fixes it.

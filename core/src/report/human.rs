@@ -116,6 +116,9 @@ pub fn render(report: &Report, color: bool) -> String {
             ))
         );
     }
+    if let Some(v) = &report.via {
+        via_line(&mut out, &st, v);
+    }
 
     for a in &report.agents {
         agent_section(&mut out, &st, a);
@@ -127,9 +130,23 @@ pub fn render(report: &Report, color: bool) -> String {
         external_section(&mut out, &st, "Codex", c);
     }
     if !report.errors.is_empty() {
-        let _ = writeln!(out, "\n{}", st.bold("Could not read"));
+        let title = if report.via.is_some() {
+            "Could not check"
+        } else {
+            "Could not read"
+        };
+        let _ = writeln!(out, "\n{}", st.bold(title));
         for e in &report.errors {
-            let _ = writeln!(out, "  {} {e}", st.red("✗"));
+            let mut lines = e.lines();
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                st.red("✗"),
+                lines.next().unwrap_or_default()
+            );
+            for more in lines {
+                let _ = writeln!(out, "    {more}");
+            }
         }
     }
     if !report.hints.is_empty() {
@@ -142,9 +159,54 @@ pub fn render(report: &Report, color: bool) -> String {
     out
 }
 
+fn via_line(out: &mut String, st: &Style, v: &super::Via) {
+    let source = match v.source.as_str() {
+        "clawauth" => "answered by clawauth on the gateway",
+        "openclaw-cli" => "answered by `openclaw models status` on the gateway",
+        "files" => "evaluated here from the gateway's files",
+        _ => "no source answered",
+    };
+    let skew = match v.clock_skew_ms {
+        Some(ms) if ms.abs() >= 1000 => format!(
+            " · gateway clock {}{}",
+            if ms > 0 { "+" } else { "-" },
+            format_remaining(ms.abs())
+        ),
+        Some(_) => " · clocks agree".to_owned(),
+        None => String::new(),
+    };
+    let line = if v.source == "none" && v.connect_ms == 0 {
+        format!("via {} {} · not reached", v.transport, v.destination)
+    } else {
+        format!(
+            "via {} {} (connected in {} ms) · {source}{skew}",
+            v.transport, v.destination, v.connect_ms
+        )
+    };
+    let _ = writeln!(out, "{}", st.dim(&line));
+    for s in &v.skipped {
+        let _ = writeln!(out, "{}", st.dim(&format!("  skipped {s}")));
+    }
+    if let Some(ms) = v.clock_skew_ms
+        && ms.abs() >= 5 * 60 * 1000
+    {
+        let _ = writeln!(
+            out,
+            "{} the gateway's clock is off by {}: OpenClaw judges expiry by it (fix with NTP: `timedatectl set-ntp true`)",
+            st.yellow("!"),
+            format_remaining(ms.abs())
+        );
+    }
+}
+
 fn headline(report: &Report) -> String {
     if let Some(e) = report.errors.first() {
-        return format!("could not read the state: {e}");
+        let first = e.lines().next().unwrap_or_default();
+        return if report.via.is_some() {
+            first.to_owned()
+        } else {
+            format!("could not read the state: {first}")
+        };
     }
     let agents = &report.agents;
     if let Some(n) = agents

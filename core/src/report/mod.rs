@@ -3,6 +3,7 @@
 //! A Report never holds a secret: profile labels are OpenClaw's own (`id (email)`), and the
 //! only credential material is OpenClaw's masked form, which the JSON does not even carry.
 
+pub mod de;
 pub mod human;
 pub mod simple;
 
@@ -18,7 +19,7 @@ use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The verdict, with `openclaw models status --check`'s exit codes plus clawauth's 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Exit 0: every route has a working credential outside the warn window.
@@ -75,7 +76,7 @@ impl Verdict {
 }
 
 /// Which source produced an agent's section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     /// OpenClaw's store read directly and evaluated by clawauth's rules.
@@ -94,7 +95,7 @@ impl SourceKind {
 }
 
 /// The model settings the routes come from.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct ModelSettings {
     pub default_model: Option<String>,
     pub fallbacks: Vec<String>,
@@ -105,7 +106,7 @@ pub struct ModelSettings {
 }
 
 /// How the OpenClaw CLI run went (source `cli`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct CliRun {
     pub program: String,
     pub exit_code: Option<i32>,
@@ -113,7 +114,7 @@ pub struct CliRun {
 }
 
 /// One agent's part of the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct AgentReport {
     pub agent: String,
     pub source: SourceKind,
@@ -133,10 +134,10 @@ pub struct AgentReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub openclaw_error: Option<OpenClawFailure>,
     /// Why the direct rules could not decide (only the OpenClaw CLI knows).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs_cli: Vec<String>,
     /// Things worth knowing that do not change the verdict.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cli: Option<CliRun>,
@@ -165,7 +166,7 @@ impl AgentReport {
 }
 
 /// An external CLI's own credential (Claude Code, Codex), which OpenClaw 2026.9 does not watch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ExternalCredential {
     pub path: String,
     /// `ok`, `expiring`, `expired`, `missing`; `None` when the file could not be read.
@@ -188,14 +189,35 @@ pub struct ExternalCredential {
 }
 
 /// A problem and the exact command that fixes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Hint {
     pub about: String,
     pub command: String,
 }
 
+/// How a remote gateway answered.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Via {
+    /// `ssh`.
+    pub transport: String,
+    /// `user@host:port` as connected.
+    pub destination: String,
+    /// The source that answered: `clawauth` (clawauth installed on the gateway),
+    /// `openclaw-cli` (`openclaw models status --json --check` there), `files` (the state files
+    /// read over SSH and evaluated here), or `none`.
+    pub source: String,
+    /// TCP connect, key exchange and authentication.
+    pub connect_ms: u64,
+    /// The gateway's clock minus this machine's (positive: the gateway is ahead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew_ms: Option<i64>,
+    /// The sources tried before the one that answered, and why each did not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
 /// Everything clawauth knows about one gateway at one moment.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Report {
     pub schema: u32,
     pub host: String,
@@ -214,9 +236,13 @@ pub struct Report {
     pub claude_code: Option<ExternalCredential>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub codex: Option<ExternalCredential>,
+    /// How a remote gateway was reached and which source answered (absent for local checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<Via>,
     /// What could not be read (each makes the verdict unknown unless noted).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    #[serde(default)]
     pub hints: Vec<Hint>,
 }
 
@@ -241,6 +267,7 @@ impl Report {
             agents: Vec::new(),
             claude_code: None,
             codex: None,
+            via: None,
             errors: Vec::new(),
             hints: Vec::new(),
         }

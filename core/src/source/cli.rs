@@ -4,11 +4,11 @@
 //! fails offline, destroys them (SPEC §4.1). The verdict is the CLI's exit code, made stricter
 //! by what its JSON shows (2026.6.1 exits 0 over an expiring `anthropic:claude-cli` profile).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use tokio::io::AsyncReadExt;
 
+use crate::gateway::{Command, Gateway, GatewayError, Limits};
 use crate::health::env_auth::auth_provider;
 use crate::health::evaluate::{ProviderRollup, RouteResult, UnusableProfile};
 use crate::health::model_ref::{ModelRef, parse_plain};
@@ -23,8 +23,8 @@ use crate::redact::last_line;
 use crate::report::{AgentReport, CliRun, ModelSettings, SourceKind, Verdict, verdict_of_routes};
 
 /// Largest stdout accepted from the CLI.
-const STDOUT_CAP: u64 = 8 * 1024 * 1024;
-const STDERR_CAP: u64 = 256 * 1024;
+const STDOUT_CAP: usize = 8 * 1024 * 1024;
+const STDERR_CAP: usize = 256 * 1024;
 
 /// Finds the `openclaw` program: `--openclaw-bin`, `$OPENCLAW_BIN`, `PATH`, then the usual
 /// npm install locations.
@@ -95,91 +95,49 @@ pub enum CliError {
     },
 }
 
-/// Runs `openclaw models status --json --check [--agent ID]` with the environment of this
-/// process (plus `OPENCLAW_STATE_DIR` when a state dir was given), no stdin, a hard timeout
-/// that kills the CLI's whole process group, and capped output.
-pub async fn run(
-    program: &Utf8Path,
-    env: &Environment,
-    state_dir: Option<&Utf8Path>,
-    agent: Option<&str>,
-    timeout: Duration,
-) -> Result<CliOutput, CliError> {
-    let mut cmd = tokio::process::Command::new(program.as_std_path());
-    cmd.args(["models", "status", "--json", "--check"]);
+/// The command `openclaw models status --json --check [--agent ID]`, with `OPENCLAW_STATE_DIR`
+/// when a state dir was given and auto-update turned off (a check never updates or prompts).
+pub fn command(program: &str, state_dir: Option<&str>, agent: Option<&str>) -> Command {
+    let mut cmd = Command::new(program).args(["models", "status", "--json", "--check"]);
     if let Some(a) = agent {
-        cmd.arg("--agent").arg(a);
+        cmd = cmd.arg("--agent").arg(a);
     }
     if let Some(d) = state_dir {
-        cmd.env("OPENCLAW_STATE_DIR", d.as_str());
+        cmd = cmd.env("OPENCLAW_STATE_DIR", d);
     }
-    cmd.env_clear().envs(env.iter());
-    // Never let a non-interactive check update or prompt.
-    cmd.env("OPENCLAW_NO_AUTO_UPDATE", "1");
-    cmd.stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true);
-    let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| CliError::Spawn {
-        program: program.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let pgid = child.id();
-    let mut out = child.stdout.take().map(|s| s.take(STDOUT_CAP));
-    let mut err = child.stderr.take().map(|s| s.take(STDERR_CAP));
-    let work = async {
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
-        let read_out = async {
-            if let Some(o) = out.as_mut() {
-                o.read_to_end(&mut stdout).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        let read_err = async {
-            if let Some(e) = err.as_mut() {
-                e.read_to_end(&mut stderr).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        let (a, b) = tokio::join!(read_out, read_err);
-        a.and(b)?;
-        let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, stdout, stderr))
-    };
-    match tokio::time::timeout(timeout, work).await {
-        Err(_) => {
-            kill_group(pgid);
-            Err(CliError::Timeout {
-                program: program.to_owned(),
-                timeout,
-            })
-        }
-        Ok(Err(e)) => {
-            kill_group(pgid);
-            Err(CliError::Read {
-                program: program.to_owned(),
-                reason: e.to_string(),
-            })
-        }
-        Ok(Ok((status, stdout, stderr))) => Ok(CliOutput {
-            program: program.to_owned(),
-            exit_code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-            duration: started.elapsed(),
-        }),
-    }
+    cmd.env("OPENCLAW_NO_AUTO_UPDATE", "1")
 }
 
-fn kill_group(pgid: Option<u32>) {
-    if let Some(pid) = pgid
-        .and_then(|p| i32::try_from(p).ok())
-        .and_then(rustix::process::Pid::from_raw)
-    {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+/// Runs `cmd` (see [`command`]) on the gateway with no stdin, a hard timeout and capped output.
+/// `program` names the OpenClaw CLI in the report.
+pub async fn run<G: Gateway>(
+    gw: &G,
+    cmd: &Command,
+    program: &str,
+    timeout: Duration,
+) -> Result<CliOutput, CliError> {
+    let mut limits = Limits::new(timeout, STDOUT_CAP);
+    limits.stderr_cap = STDERR_CAP;
+    match gw.exec(cmd, None, limits).await {
+        Ok(out) => Ok(CliOutput {
+            program: Utf8PathBuf::from(program),
+            exit_code: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            duration: out.duration,
+        }),
+        Err(GatewayError::Timeout { .. }) => Err(CliError::Timeout {
+            program: Utf8PathBuf::from(program),
+            timeout,
+        }),
+        Err(GatewayError::Spawn { reason, .. }) => Err(CliError::Spawn {
+            program: Utf8PathBuf::from(program),
+            reason,
+        }),
+        Err(e) => Err(CliError::Read {
+            program: Utf8PathBuf::from(program),
+            reason: e.to_string(),
+        }),
     }
 }
 

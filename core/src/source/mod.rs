@@ -5,12 +5,14 @@
 
 pub mod cli;
 pub mod direct;
+pub mod remote;
 
 use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use chrono::{DateTime, Utc};
 
+use crate::gateway::local::LocalGateway;
 use crate::health::ProfileStatus;
 use crate::health::profile::status_for_remaining;
 use crate::openclaw::credentials::{REFRESH_MARGIN_MS, WARN_MS};
@@ -73,7 +75,7 @@ fn external_status(expires: Option<i64>, now_ms: i64, warn_ms: i64) -> ProfileSt
 }
 
 /// Claude Code's and Codex's own credentials on this host.
-fn external_sections(
+pub(crate) fn external_sections(
     env: &Environment,
     now_ms: i64,
     warn_ms: i64,
@@ -297,47 +299,26 @@ async fn run_cli_for(
             })
             .collect();
     };
-    let mut set = tokio::task::JoinSet::new();
-    for (idx, (flag, name)) in jobs.iter().cloned().enumerate() {
-        let program = program.clone();
-        let env = env.clone();
-        let state_dir = req.state_dir.clone();
-        let timeout = req.cli_timeout;
-        set.spawn(async move {
-            let out = cli::run(
-                &program,
-                &env,
-                state_dir.as_deref(),
-                flag.as_deref(),
-                timeout,
-            )
-            .await;
-            let report = match out {
-                Ok(o) => cli::agent_report(&name, &o, reclassify),
+    let gw = LocalGateway::new(local_host_name(), env.clone());
+    let program = program.to_string();
+    let runs = jobs.iter().map(|(flag, name)| {
+        let cmd = cli::command(
+            &program,
+            req.state_dir.as_ref().map(|d| d.as_str()),
+            flag.as_deref(),
+        );
+        let (gw, program) = (&gw, &program);
+        async move {
+            match cli::run(gw, &cmd, program, req.cli_timeout).await {
+                Ok(o) => cli::agent_report(name, &o, reclassify),
                 Err(e) => {
                     let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
                     a.notes.push(e.to_string());
                     a.needs_cli.push(e.to_string());
                     a
                 }
-            };
-            (idx, report)
-        });
-    }
-    let mut out: Vec<Option<AgentReport>> = vec![None; jobs.len()];
-    while let Some(done) = set.join_next().await {
-        if let Ok((idx, r)) = done {
-            out[idx] = Some(r);
+            }
         }
-    }
-    out.into_iter()
-        .zip(jobs)
-        .map(|(r, (_, name))| {
-            r.unwrap_or_else(|| {
-                let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
-                a.notes.push("the CLI task failed".to_owned());
-                a
-            })
-        })
-        .collect()
+    });
+    futures_util::future::join_all(runs).await
 }

@@ -1,0 +1,679 @@
+//! Status of a gateway reached through a [`Gateway`] (SSH): the ladder of DESIGN.md §Core 6,
+//! every rung over the same connection, the first that answers wins:
+//!
+//! 1. `clawauth status --format json` on the gateway, when clawauth is installed there
+//!    (milliseconds, no Node.js);
+//! 2. `openclaw models status --json --check`, found through a login shell's `PATH` or the
+//!    configured path, under a hard timeout on both ends;
+//! 3. the old scripts' fallback for old installs: OpenClaw's legacy JSON files and Claude Code's
+//!    `.credentials.json`, read over the connection and evaluated here by the same rules as a
+//!    local check.
+//!
+//! A probe (one short script) first reports the gateway's clock, home, login `PATH` and where
+//! the programs are. Every value that goes into a remote command is validated and quoted.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, Utc};
+
+use super::{SourceChoice, StatusRequest, cli};
+use crate::gateway::{Command, Gateway, GatewayError, Limits, quote_path};
+use crate::openclaw::credentials::WARN_MS;
+use crate::openclaw::env::Environment;
+use crate::report::{Report, Via};
+use crate::time::to_ms;
+
+/// What to ask the gateway.
+#[derive(Debug, Clone)]
+pub struct RemoteRequest {
+    pub agent: Option<String>,
+    /// OpenClaw's state dir on the gateway (default: the gateway's own rules).
+    pub state_dir: Option<String>,
+    /// The openclaw program on the gateway (default: found through a login shell's PATH).
+    pub openclaw: Option<String>,
+    /// The clawauth program on the gateway (default: found through a login shell's PATH).
+    pub clawauth: Option<String>,
+    pub source: SourceChoice,
+    pub at: Option<DateTime<Utc>>,
+    pub warn_ms: i64,
+    pub cli_timeout: Duration,
+}
+
+impl Default for RemoteRequest {
+    fn default() -> Self {
+        Self {
+            agent: None,
+            state_dir: None,
+            openclaw: None,
+            clawauth: None,
+            source: SourceChoice::Auto,
+            at: None,
+            warn_ms: WARN_MS as i64,
+            cli_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How the gateway was reached (filled into [`Via`]).
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub destination: String,
+    pub connect_time: Duration,
+}
+
+/// Cap on a Report document from clawauth on the gateway.
+const REPORT_CAP: usize = 4 * 1024 * 1024;
+/// Cap on the bundle of state files for the fallback.
+const BUNDLE_CAP: usize = 24 * 1024 * 1024;
+const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What the probe found on the gateway.
+#[derive(Debug, Clone, Default)]
+struct Probe {
+    now_ms: Option<i64>,
+    home: Option<String>,
+    path: Option<String>,
+    clawauth: Option<String>,
+    openclaw: Option<String>,
+    timeout: Option<String>,
+}
+
+fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
+    // The login shell's PATH finds programs installed by npm, nvm, volta, ~/.local/bin… that a
+    // non-interactive SSH command does not see. A marker keeps .profile chatter out of it.
+    let mut s = String::from(
+        "printf 'clawauth-probe 1\\n'\n\
+         printf 'now %s\\n' \"$(date +%s.%N 2>/dev/null)\"\n\
+         printf 'home %s\\n' \"$HOME\"\n\
+         T=; command -v timeout >/dev/null 2>&1 && T='timeout -k 2 10'\n\
+         lp=$($T \"${SHELL:-/bin/sh}\" -lc 'printf \"\\n@@clawauth-path@@%s\\n\" \"$PATH\"' </dev/null 2>/dev/null | sed -n 's/^@@clawauth-path@@//p' | tail -n 1)\n\
+         [ -n \"$lp\" ] && PATH=\"$lp:$PATH\"\n\
+         printf 'path %s\\n' \"$PATH\"\n\
+         printf 'timeout %s\\n' \"$(command -v timeout 2>/dev/null)\"\n",
+    );
+    for (name, configured) in [
+        ("clawauth", req.clawauth.as_deref()),
+        ("openclaw", req.openclaw.as_deref()),
+    ] {
+        match configured {
+            Some(p) => s.push_str(&format!(
+                "p={}; [ -x \"$p\" ] && printf '{name} %s\\n' \"$p\"\n",
+                quote_path(p)?
+            )),
+            None => s.push_str(&format!(
+                "printf '{name} %s\\n' \"$(command -v {name} 2>/dev/null)\"\n"
+            )),
+        }
+    }
+    Ok(s)
+}
+
+fn parse_probe(out: &str) -> Option<Probe> {
+    let mut lines = out.lines();
+    // Shell start-up chatter may come first.
+    lines.find(|l| *l == "clawauth-probe 1")?;
+    let mut p = Probe::default();
+    for l in lines {
+        let (k, v) = l.split_once(' ').unwrap_or((l, ""));
+        let v = v.trim();
+        let val = (!v.is_empty()).then(|| v.to_owned());
+        match k {
+            "now" => p.now_ms = parse_epoch(v),
+            "home" => p.home = val,
+            "path" => p.path = val,
+            "clawauth" => p.clawauth = val,
+            "openclaw" => p.openclaw = val,
+            "timeout" => p.timeout = val,
+            _ => {}
+        }
+    }
+    Some(p)
+}
+
+/// `date +%s.%N` (GNU) or `date +%s` with a literal `.%N` (busybox, BSD) in milliseconds.
+fn parse_epoch(v: &str) -> Option<i64> {
+    let (secs, frac) = v.split_once('.').unwrap_or((v, ""));
+    let secs: i64 = secs.parse().ok()?;
+    let ms = if frac.len() >= 3 && frac.bytes().all(|b| b.is_ascii_digit()) {
+        frac[..3].parse::<i64>().ok()?
+    } else {
+        0
+    };
+    Some(secs * 1000 + ms)
+}
+
+impl Probe {
+    /// `~/x` made absolute with the gateway's home, for arguments (a program sees no tilde).
+    fn absolute(&self, p: &str) -> String {
+        match (p.strip_prefix("~/"), &self.home) {
+            (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
+            _ => p.to_owned(),
+        }
+    }
+
+    /// `cmd` under the gateway's `timeout`, so it dies there even if this side goes away.
+    fn bounded(&self, cmd: Command, after: Duration) -> Command {
+        let Some(t) = &self.timeout else { return cmd };
+        let mut wrapped = Command::new(t.clone())
+            .args(["-k", "5", &format!("{}s", after.as_secs().max(1))])
+            .arg(cmd.program)
+            .args(cmd.args);
+        wrapped.env = cmd.env;
+        wrapped
+    }
+
+    fn with_path(&self, cmd: Command) -> Command {
+        match &self.path {
+            Some(p) => cmd.env("PATH", p.clone()),
+            None => cmd,
+        }
+    }
+}
+
+fn validate(req: &RemoteRequest) -> Result<(), String> {
+    if let Some(a) = &req.agent {
+        crate::config::validate_agent_id(a).map_err(|e| format!("agent {a:?}: {e}"))?;
+    }
+    for (what, p) in [
+        ("state dir", &req.state_dir),
+        ("openclaw path", &req.openclaw),
+        ("clawauth path", &req.clawauth),
+    ] {
+        if let Some(p) = p {
+            crate::config::validate_remote_path(p).map_err(|e| format!("{what} {p:?}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the gateway behind `gw`.
+pub async fn status<G: Gateway>(
+    gw: &G,
+    conn: &Connection,
+    req: &RemoteRequest,
+    taken_at: DateTime<Utc>,
+) -> Report {
+    let as_of = req.at.unwrap_or(taken_at);
+    let mut via = Via {
+        transport: "ssh".into(),
+        destination: conn.destination.clone(),
+        source: "none".into(),
+        connect_ms: conn.connect_time.as_millis() as u64,
+        clock_skew_ms: None,
+        skipped: Vec::new(),
+    };
+    let fail = |via: Via, why: String| {
+        let mut r = Report::new(gw.name(), taken_at, as_of, req.warn_ms);
+        r.errors.push(why);
+        r.via = Some(via);
+        r.finish();
+        r
+    };
+    if let Err(e) = validate(req) {
+        return fail(via, format!("refused before connecting: {e}"));
+    }
+
+    // The probe.
+    let sent = Instant::now();
+    let sent_ms = to_ms(Utc::now());
+    let probe = match probe_script(req) {
+        Ok(script) => gw
+            .exec_script(&script, Limits::new(PROBE_TIMEOUT, 64 * 1024))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|o| {
+                parse_probe(&String::from_utf8_lossy(&o.stdout)).ok_or_else(|| {
+                    format!(
+                        "the gateway's shell did not run clawauth's probe (exit {:?}): {}",
+                        o.status,
+                        crate::redact::last_line(&String::from_utf8_lossy(&o.stderr), 200)
+                    )
+                })
+            }),
+        Err(e) => Err(e.to_string()),
+    };
+    let probe = match probe {
+        Ok(p) => p,
+        Err(e) => return fail(via, format!("{}: {e}", gw.name())),
+    };
+    if let Some(remote) = probe.now_ms {
+        let midpoint = sent_ms + (sent.elapsed().as_millis() as i64) / 2;
+        via.clock_skew_ms = Some(remote - midpoint);
+    }
+
+    let rungs: &[&str] = match req.source {
+        SourceChoice::Auto => &["clawauth", "openclaw-cli", "files"],
+        SourceChoice::Direct => &["clawauth", "files"],
+        SourceChoice::Cli => &["openclaw-cli"],
+    };
+    for rung in rungs {
+        let attempt = match *rung {
+            "clawauth" => via_clawauth(gw, &probe, req).await,
+            "openclaw-cli" => via_cli(gw, &probe, req, taken_at).await,
+            _ => via_files(gw, &probe, req, taken_at).await,
+        };
+        match attempt {
+            Ok(mut report) => {
+                via.source = (*rung).to_owned();
+                report.host = gw.name().to_owned();
+                report.via = Some(via);
+                report.finish();
+                return report;
+            }
+            Err(why) => via.skipped.push(format!("{rung}: {why}")),
+        }
+    }
+    let why = format!(
+        "no source could answer on {}: {}",
+        gw.name(),
+        via.skipped.join("; ")
+    );
+    fail(via, why)
+}
+
+/// Rung 1: clawauth on the gateway.
+async fn via_clawauth<G: Gateway>(
+    gw: &G,
+    probe: &Probe,
+    req: &RemoteRequest,
+) -> Result<Report, String> {
+    let program = probe
+        .clawauth
+        .clone()
+        .ok_or_else(|| "not installed (not on the login PATH; set `clawauth = \"/path\"` for the host in config.toml)".to_owned())?;
+    let mut cmd = Command::new(program.clone()).args(["status", "--format", "json", "--source"]);
+    cmd = cmd.arg(if req.source == SourceChoice::Direct {
+        "direct"
+    } else {
+        "auto"
+    });
+    if let Some(a) = &req.agent {
+        cmd = cmd.args(["--agent", a]);
+    }
+    if let Some(d) = &req.state_dir {
+        cmd = cmd.arg("--state-dir").arg(probe.absolute(d));
+    }
+    if let Some(o) = &req.openclaw {
+        cmd = cmd.arg("--openclaw-bin").arg(probe.absolute(o));
+    }
+    if let Some(at) = req.at {
+        cmd = cmd.arg("--at").arg(to_ms(at).to_string());
+    }
+    cmd = cmd
+        .arg("--warn")
+        .arg(format!("{}ms", req.warn_ms))
+        .arg("--cli-timeout")
+        .arg(format!("{}ms", req.cli_timeout.as_millis()));
+    let budget = req.cli_timeout + Duration::from_secs(10);
+    let cmd = probe.bounded(probe.with_path(cmd), budget);
+    let out = gw
+        .exec(
+            &cmd,
+            None,
+            Limits::new(budget + Duration::from_secs(5), REPORT_CAP),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if out.truncated {
+        return Err(format!("its report is larger than {REPORT_CAP} bytes"));
+    }
+    let report: Report = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "{program} exited {} without a report ({}){}",
+            out.status
+                .map_or("by a signal".to_owned(), |c| c.to_string()),
+            e,
+            match crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200) {
+                l if l.is_empty() => String::new(),
+                l => format!(": {l}"),
+            }
+        )
+    })?;
+    if report.schema != crate::report::SCHEMA_VERSION {
+        return Err(format!(
+            "{program} speaks report schema {}, this clawauth {}; update one of them",
+            report.schema,
+            crate::report::SCHEMA_VERSION
+        ));
+    }
+    Ok(report)
+}
+
+/// Rung 2: `openclaw models status --json --check` on the gateway.
+async fn via_cli<G: Gateway>(
+    gw: &G,
+    probe: &Probe,
+    req: &RemoteRequest,
+    taken_at: DateTime<Utc>,
+) -> Result<Report, String> {
+    let program = probe.openclaw.clone().ok_or_else(|| {
+        "openclaw not found (not on the login PATH; set `openclaw = \"/path\"` for the host in config.toml)"
+            .to_owned()
+    })?;
+    let state_dir = req.state_dir.as_deref().map(|d| probe.absolute(d));
+    let cmd = cli::command(&program, state_dir.as_deref(), req.agent.as_deref());
+    let cmd = probe.bounded(probe.with_path(cmd), req.cli_timeout);
+    let out = cli::run(gw, &cmd, &program, req.cli_timeout + Duration::from_secs(5))
+        .await
+        .map_err(|e| e.to_string())?;
+    let parsed = crate::openclaw::status_json::parse(&out.stdout).is_ok();
+    if !parsed && !matches!(out.exit_code, Some(0..=2)) {
+        return Err(format!(
+            "`{program} models status --json --check` failed (exit {}): {}",
+            out.exit_code
+                .map_or("by a signal".to_owned(), |c| c.to_string()),
+            crate::redact::last_line(&out.stderr, 200)
+        ));
+    }
+    let as_of = req.at.unwrap_or(taken_at);
+    let reclassify =
+        (req.at.is_some() || req.warn_ms != WARN_MS as i64).then_some(cli::Reclassify {
+            now_ms: to_ms(as_of),
+            warn_ms: req.warn_ms,
+        });
+    let agent = req.agent.clone().unwrap_or_else(|| "main".to_owned());
+    let mut report = Report::new(gw.name(), taken_at, as_of, req.warn_ms);
+    report
+        .agents
+        .push(cli::agent_report(&agent, &out, reclassify));
+    // Claude Code's and Codex's own logins, which the CLI does not show.
+    match fetch_bundle(gw, probe, req, false).await {
+        Ok(bundle) => {
+            let env = bundle.env();
+            let (claude, codex) = super::external_sections(&env, to_ms(as_of), req.warn_ms);
+            report.claude_code = claude;
+            report.codex = codex;
+            report.state_dir = bundle.state_dir.clone().unwrap_or_default();
+            bundle.unmirror(&mut report);
+        }
+        Err(e) => report.agents[0]
+            .notes
+            .push(format!("Claude Code's credentials could not be read: {e}")),
+    }
+    Ok(report)
+}
+
+/// Rung 3: the state files, read over the connection and evaluated here.
+async fn via_files<G: Gateway>(
+    gw: &G,
+    probe: &Probe,
+    req: &RemoteRequest,
+    taken_at: DateTime<Utc>,
+) -> Result<Report, String> {
+    let bundle = fetch_bundle(gw, probe, req, true).await?;
+    if bundle.sqlite {
+        return Err(
+            "the gateway keeps credentials in OpenClaw's SQLite store (2026.7 and later), which clawauth does not copy \
+             off the gateway; install clawauth there or make `openclaw` findable"
+                .to_owned(),
+        );
+    }
+    if !bundle.has_state {
+        return Err(format!(
+            "no OpenClaw state found at {} on the gateway",
+            bundle.state_dir.as_deref().unwrap_or("~/.openclaw")
+        ));
+    }
+    let env = bundle.env();
+    let local = StatusRequest {
+        state_dir: Some(bundle.root.join("state")),
+        agent: req.agent.clone(),
+        source: SourceChoice::Direct,
+        openclaw_bin: None,
+        at: req.at,
+        warn_ms: req.warn_ms,
+        cli_timeout: req.cli_timeout,
+    };
+    let mut report = super::status(&env, &local, taken_at).await;
+    bundle.unmirror(&mut report);
+    for a in &mut report.agents {
+        a.notes.push(
+            "evaluated from the gateway's files (neither clawauth nor openclaw ran there); \
+             environment variables of the gateway's service are not visible this way"
+                .to_owned(),
+        );
+    }
+    Ok(report)
+}
+
+/// Gateway files copied into a private temporary directory for evaluation; removed on drop.
+struct Bundle {
+    /// Held for its drop, which removes the copy.
+    _dir: tempfile::TempDir,
+    root: Utf8PathBuf,
+    state_dir: Option<String>,
+    claude_dir: Option<String>,
+    codex_dir: Option<String>,
+    home_dir: Option<String>,
+    sqlite: bool,
+    has_state: bool,
+}
+
+impl Bundle {
+    fn env(&self) -> Environment {
+        Environment::empty()
+            .with("HOME", self.root.join("home").as_str())
+            .with("OPENCLAW_STATE_DIR", self.root.join("state").as_str())
+            .with("CLAUDE_CONFIG_DIR", self.root.join("claude").as_str())
+            .with("CODEX_HOME", self.root.join("codex").as_str())
+    }
+
+    /// Puts the gateway's paths back where the report names mirrored ones.
+    fn unmirror(&self, report: &mut Report) {
+        let map = [
+            (self.root.join("state"), self.state_dir.clone()),
+            (self.root.join("claude"), self.claude_dir.clone()),
+            (self.root.join("codex"), self.codex_dir.clone()),
+            (self.root.join("home"), self.home_dir.clone()),
+        ];
+        let fix = |s: &mut String| {
+            for (local, remote) in &map {
+                if let (Some(rest), Some(remote)) = (s.strip_prefix(local.as_str()), remote) {
+                    *s = format!("{remote}{rest}");
+                    return;
+                }
+            }
+        };
+        fix(&mut report.state_dir);
+        fix(&mut report.config_path);
+        for a in &mut report.agents {
+            a.agent_dir.as_mut().map(fix);
+            a.store_path.as_mut().map(fix);
+        }
+        if let Some(c) = report.claude_code.as_mut() {
+            fix(&mut c.path)
+        }
+        if let Some(c) = report.codex.as_mut() {
+            fix(&mut c.path)
+        }
+    }
+}
+
+/// One script prints the wanted files base64-framed; they are written under a fresh 0700
+/// directory with the same relative layout.
+async fn fetch_bundle<G: Gateway>(
+    gw: &G,
+    probe: &Probe,
+    req: &RemoteRequest,
+    state_too: bool,
+) -> Result<Bundle, String> {
+    let state = match &req.state_dir {
+        Some(d) => quote_path(d).map_err(|e| e.to_string())?,
+        None => "\"${OPENCLAW_STATE_DIR:-$HOME/.openclaw}\"".to_owned(),
+    };
+    let mut script = format!(
+        "S={state}\n\
+         [ -d \"$S\" ] || {{ [ -d \"$HOME/.clawdbot\" ] && S=\"$HOME/.clawdbot\"; }}\n\
+         C=\"${{CLAUDE_CONFIG_DIR:-$HOME/.claude}}\"\n\
+         X=\"${{CODEX_HOME:-$HOME/.codex}}\"\n\
+         printf '@@dirs@@\\n%s\\n%s\\n%s\\n' \"$S\" \"$C\" \"$X\"\n\
+         emit() {{ [ -f \"$2\" ] || return 0; printf '@@file@@ %s\\n' \"$1\"; base64 < \"$2\"; printf '@@end@@\\n'; }}\n\
+         emit claude/.credentials.json \"$C/.credentials.json\"\n\
+         emit home/.claude/.credentials.json \"$HOME/.claude/.credentials.json\"\n\
+         emit codex/auth.json \"$X/auth.json\"\n"
+    );
+    if state_too {
+        script.push_str(
+            "[ -e \"$S/state/openclaw.sqlite\" ] && printf '@@sqlite@@\\n'\n\
+             [ -d \"$S\" ] && printf '@@state@@\\n'\n\
+             emit state/openclaw.json \"$S/openclaw.json\"\n\
+             emit state/.env \"$S/.env\"\n\
+             for f in \"$S\"/agents/*/agent/auth-profiles.json \"$S\"/agents/*/agent/auth-state.json \"$S\"/agents/*/agent/auth.json; do\n\
+               emit \"state/${f#\"$S\"/}\" \"$f\"\n\
+             done\n",
+        );
+    }
+    let out = gw
+        .exec_script(&script, Limits::new(PROBE_TIMEOUT, BUNDLE_CAP))
+        .await
+        .map_err(|e| e.to_string())?;
+    if out.truncated {
+        return Err(format!(
+            "the gateway's state files are larger than {BUNDLE_CAP} bytes"
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dir = tempfile::Builder::new()
+        .prefix("clawauth-gw-")
+        .tempdir()
+        .map_err(|e| format!("cannot create a private temporary directory: {e}"))?;
+    let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf())
+        .map_err(|p| format!("temporary directory {} is not UTF-8", p.display()))?;
+    let mut bundle = Bundle {
+        _dir: dir,
+        root,
+        state_dir: probe.home.as_ref().map(|h| format!("{h}/.openclaw")),
+        claude_dir: None,
+        codex_dir: None,
+        home_dir: probe.home.clone(),
+        sqlite: false,
+        has_state: false,
+    };
+    let mut lines = text.lines();
+    let mut current: Option<(String, String)> = None;
+    while let Some(line) = lines.next() {
+        if let Some((name, body)) = current.as_mut() {
+            if line == "@@end@@" {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(body.as_bytes())
+                    .map_err(|e| format!("the gateway sent {name} garbled: {e}"))?;
+                write_mirrored(&bundle.root, name, &bytes)?;
+                current = None;
+            } else {
+                body.push_str(line.trim());
+            }
+            continue;
+        }
+        if line == "@@dirs@@" {
+            bundle.state_dir = lines.next().map(str::to_owned);
+            bundle.claude_dir = lines.next().map(str::to_owned);
+            bundle.codex_dir = lines.next().map(str::to_owned);
+        } else if line == "@@sqlite@@" {
+            bundle.sqlite = true;
+        } else if line == "@@state@@" {
+            bundle.has_state = true;
+        } else if let Some(name) = line.strip_prefix("@@file@@ ") {
+            current = Some((name.to_owned(), String::new()));
+        }
+    }
+    for d in ["home", "state", "claude", "codex"] {
+        crate::fsutil::create_private_dir(&bundle.root.join(d)).map_err(|e| e.to_string())?;
+    }
+    Ok(bundle)
+}
+
+/// Writes a mirrored file, refusing names that would leave the mirror.
+fn write_mirrored(root: &Utf8Path, name: &str, bytes: &[u8]) -> Result<(), String> {
+    let rel = Utf8Path::new(name);
+    let safe = rel
+        .components()
+        .all(|c| matches!(c, camino::Utf8Component::Normal(_)))
+        && matches!(
+            name.split('/').next(),
+            Some("state" | "claude" | "codex" | "home")
+        );
+    if !safe {
+        return Err(format!("the gateway sent an unexpected file name {name:?}"));
+    }
+    crate::fsutil::write_atomic(&root.join(rel), bytes, Some(0o600)).map_err(|e| e.to_string())
+}
+
+/// Connects to `target` as gateway `name`, runs [`status`] over that one connection and closes
+/// it, all within `deadline`. Whatever goes wrong becomes an `unknown` report (exit 3) that says
+/// what and how to fix it; this never hangs and never panics on a bad gateway.
+pub async fn check_host(
+    name: &str,
+    target: &str,
+    opts: &crate::ssh::ConnectOptions,
+    req: &RemoteRequest,
+    deadline: Duration,
+    taken_at: DateTime<Utc>,
+) -> Report {
+    let as_of = req.at.unwrap_or(taken_at);
+    let unreachable = |why: String| {
+        let mut r = Report::new(name, taken_at, as_of, req.warn_ms);
+        r.errors.push(why);
+        r.via = Some(Via {
+            transport: "ssh".into(),
+            destination: target.to_owned(),
+            source: "none".into(),
+            connect_ms: 0,
+            clock_skew_ms: None,
+            skipped: Vec::new(),
+        });
+        r.finish();
+        r
+    };
+    let work = async {
+        match crate::ssh::connect(name, target, opts).await {
+            Err(e) => unreachable(format!("cannot reach {name}: {e}")),
+            Ok(gw) => {
+                let conn = Connection {
+                    destination: gw.destination.clone(),
+                    connect_time: gw.connect_time,
+                };
+                let report = status(&gw, &conn, req, taken_at).await;
+                gw.close().await;
+                report
+            }
+        }
+    };
+    match tokio::time::timeout(deadline, work).await {
+        Ok(r) => r,
+        Err(_) => unreachable(format!(
+            "{name} did not answer within the {}s deadline (raise it with --deadline)",
+            deadline.as_secs_f32()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_output_is_read_past_shell_chatter() {
+        let p = parse_probe(
+            "Welcome!\nclawauth-probe 1\nnow 1795256400.123456789\nhome /root\npath /a:/b\ntimeout /usr/bin/timeout\nclawauth \nopenclaw /x/openclaw\n",
+        )
+        .expect("probe");
+        assert_eq!(p.now_ms, Some(1_795_256_400_123));
+        assert_eq!(p.home.as_deref(), Some("/root"));
+        assert_eq!(p.clawauth, None);
+        assert_eq!(p.openclaw.as_deref(), Some("/x/openclaw"));
+        assert_eq!(parse_epoch("1795256400.%N"), Some(1_795_256_400_000));
+        assert!(parse_probe("no probe here").is_none());
+    }
+
+    #[test]
+    fn mirrored_names_stay_inside() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Utf8Path::from_path(t.path()).expect("utf8");
+        assert!(write_mirrored(root, "state/agents/main/agent/auth-profiles.json", b"{}").is_ok());
+        assert!(write_mirrored(root, "state/../../etc/x", b"").is_err());
+        assert!(write_mirrored(root, "/etc/passwd", b"").is_err());
+        assert!(write_mirrored(root, "other/x", b"").is_err());
+    }
+}

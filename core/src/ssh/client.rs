@@ -1,0 +1,911 @@
+//! The russh client: connect (ssh_config, DNS without `/etc/resolv.conf`, one ProxyJump hop),
+//! verify the host key against known_hosts, authenticate (ssh-agent, key files, encrypted keys
+//! with the passphrase from the secret store or a prompt), and serve the [`Gateway`] trait over
+//! the one connection.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use camino::{Utf8Path, Utf8PathBuf};
+use russh::client::{self, Handle};
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKey, PublicKeyOrCertificate};
+use russh::{ChannelMsg, Sig};
+
+use super::config::{self as ssh_config, HostConfig};
+use super::known_hosts::{self, HostKeyCheck};
+use crate::gateway::{
+    Command, Gateway, GatewayError, Limits, Output, Pty, PtyEvent, PtySize, Stream,
+};
+use crate::openclaw::env::Environment;
+use crate::secrets::{Secret, SecretStore, passphrase_key};
+
+/// What to do with a host key that known_hosts does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostKeyPolicy {
+    /// Refuse it (the default, as `StrictHostKeyChecking yes`).
+    #[default]
+    Strict,
+    /// Store it (hashed) and go on, as `StrictHostKeyChecking accept-new`. A changed key is
+    /// still refused.
+    AcceptNew,
+}
+
+/// Asks the person at the terminal for a key's passphrase (`None`: nobody to ask).
+pub type PassphrasePrompt = Arc<dyn Fn(&Utf8Path) -> Option<Secret> + Send + Sync>;
+
+/// How to connect.
+#[derive(Clone)]
+pub struct ConnectOptions {
+    /// HOME, SSH_AUTH_SOCK, USER, PREFIX… (injected so tests decide).
+    pub env: Environment,
+    /// TCP connect plus key exchange (OpenSSH's ConnectTimeout; the old scripts used 5 s).
+    pub connect_timeout: Duration,
+    /// Keepalive interval on the connection (three unanswered ones close it).
+    pub keepalive: Duration,
+    pub host_keys: HostKeyPolicy,
+    /// ssh_config files to read (default: ~/.ssh/config, /etc/ssh/ssh_config).
+    pub ssh_config_files: Option<Vec<Utf8PathBuf>>,
+    pub secrets: Option<Arc<dyn SecretStore>>,
+    pub prompt: Option<PassphrasePrompt>,
+}
+
+impl ConnectOptions {
+    pub fn new(env: Environment) -> Self {
+        Self {
+            env,
+            connect_timeout: Duration::from_secs(5),
+            keepalive: Duration::from_secs(15),
+            host_keys: HostKeyPolicy::Strict,
+            ssh_config_files: None,
+            secrets: None,
+            prompt: None,
+        }
+    }
+
+    fn home(&self) -> Result<Utf8PathBuf, SshError> {
+        self.env.os_home().ok_or_else(|| {
+            SshError::Config("HOME is not set; clawauth needs it to find ~/.ssh".into())
+        })
+    }
+
+    /// The resolved ssh_config settings for `target`.
+    pub fn host_config(&self, target: &str) -> Result<HostConfig, SshError> {
+        let home = self.home()?;
+        let files = self
+            .ssh_config_files
+            .clone()
+            .unwrap_or_else(|| ssh_config::default_files(&home));
+        let user = local_user(&self.env);
+        ssh_config::resolve_with_local_user(target, &home, Some(&user), &files)
+            .map_err(|e| SshError::Config(e.to_string()))
+    }
+}
+
+/// Why a connection could not be made. No variant carries a secret.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SshError {
+    #[error("ssh config: {0}")]
+    Config(String),
+    #[error("cannot resolve {host}: {reason}")]
+    Resolve { host: String, reason: String },
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    #[error("no answer from {addr} within {}s (connect timeout)", .after.as_secs_f32())]
+    ConnectTimeout { addr: String, after: Duration },
+    #[error(
+        "the host key of {host} is not known: {key_type} {fingerprint}\n\
+         hint: if that is your gateway's key (check with `ssh-keygen -lf /etc/ssh/ssh_host_{hint_type}_key.pub` on it), \
+         trust it with `clawauth hosts trust {name}`, or pass --accept-new the first time"
+    )]
+    UnknownHostKey {
+        name: String,
+        host: String,
+        key_type: String,
+        hint_type: String,
+        fingerprint: String,
+    },
+    #[error("{0}")]
+    HostKeyChanged(Box<ChangedKey>),
+    #[error("the host key of {host} ({fingerprint}) is marked @revoked in {file}")]
+    HostKeyRevoked {
+        host: String,
+        fingerprint: String,
+        file: String,
+    },
+    #[error("{0}")]
+    HostKey(String),
+    #[error(
+        "{user}@{host} refused every key clawauth tried ({})\n\
+         hint: add the public key to ~/.ssh/authorized_keys on the gateway, set IdentityFile in ~/.ssh/config, \
+         or load it into ssh-agent",
+        tried.join("; ")
+    )]
+    Auth {
+        user: String,
+        host: String,
+        tried: Vec<String>,
+    },
+    #[error("SSH handshake with {host} failed: {reason}")]
+    Handshake { host: String, reason: String },
+    #[error("jump host {jump}: {source}")]
+    Jump {
+        jump: String,
+        #[source]
+        source: Box<SshError>,
+    },
+}
+
+/// A host key that differs from the stored one (boxed in [`SshError`]).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "the host key of {host} has CHANGED — someone may be intercepting the connection, or the gateway was reinstalled.\n\
+     stored:  {stored} ({file}:{line})\n\
+     offered: {offered}\n\
+     hint: if the gateway really got a new key, remove the old one with `ssh-keygen -R '{known_as}' -f {file}` \
+     and trust the new one with `clawauth hosts trust {name}`"
+)]
+pub struct ChangedKey {
+    pub name: String,
+    pub host: String,
+    pub known_as: String,
+    pub file: String,
+    pub line: usize,
+    pub stored: String,
+    pub offered: String,
+}
+
+/// What the host-key check decided (read back after russh's handshake).
+#[derive(Debug, Clone)]
+enum KeyOutcome {
+    Accepted,
+    Refused(SshError),
+}
+
+struct Client {
+    name: String,
+    /// The name the key is stored under (HostKeyAlias or HostName) and the port.
+    known_as: String,
+    port: u16,
+    files: Vec<Utf8PathBuf>,
+    learn_into: Option<Utf8PathBuf>,
+    policy: HostKeyPolicy,
+    outcome: Arc<Mutex<Option<KeyOutcome>>>,
+    /// Capture the offered key (for `hosts trust`).
+    offered: Arc<Mutex<Option<PublicKey>>>,
+}
+
+fn key_type(key: &PublicKey) -> String {
+    match key.algorithm().as_str() {
+        "ssh-ed25519" => "ED25519".into(),
+        "ssh-rsa" => "RSA".into(),
+        a if a.starts_with("ecdsa") => "ECDSA".into(),
+        a => a.to_owned(),
+    }
+}
+
+fn key_file_type(key: &PublicKey) -> &'static str {
+    match key.algorithm().as_str() {
+        "ssh-ed25519" => "ed25519",
+        "ssh-rsa" => "rsa",
+        a if a.starts_with("ecdsa") => "ecdsa",
+        _ => "*",
+    }
+}
+
+fn known_as_string(host: &str, port: u16) -> String {
+    if port == 22 {
+        host.to_owned()
+    } else {
+        format!("[{host}]:{port}")
+    }
+}
+
+impl Client {
+    fn decide(&self, key: &PublicKey) -> KeyOutcome {
+        let fp = known_hosts::fingerprint(key);
+        let refused = |e| KeyOutcome::Refused(e);
+        match known_hosts::check(&self.files, &self.known_as, self.port, key) {
+            Ok(HostKeyCheck::Known) => KeyOutcome::Accepted,
+            Ok(HostKeyCheck::Changed {
+                file,
+                line,
+                stored_fingerprint,
+            }) => refused(SshError::HostKeyChanged(Box::new(ChangedKey {
+                name: self.name.clone(),
+                host: known_as_string(&self.known_as, self.port),
+                known_as: known_as_string(&self.known_as, self.port),
+                file: file.to_string(),
+                line,
+                stored: stored_fingerprint,
+                offered: format!("{} {fp}", key_type(key)),
+            }))),
+            Ok(HostKeyCheck::Revoked { file, .. }) => refused(SshError::HostKeyRevoked {
+                host: known_as_string(&self.known_as, self.port),
+                fingerprint: fp,
+                file: file.to_string(),
+            }),
+            Ok(HostKeyCheck::Unknown { .. }) => match (self.policy, &self.learn_into) {
+                (HostKeyPolicy::AcceptNew, Some(file)) => {
+                    match known_hosts::learn(file, &self.known_as, self.port, key) {
+                        Ok(()) => {
+                            tracing::info!(
+                                "learned the host key of {} ({fp}) into {file}",
+                                known_as_string(&self.known_as, self.port)
+                            );
+                            KeyOutcome::Accepted
+                        }
+                        Err(e) => refused(SshError::HostKey(format!(
+                            "cannot store the host key of {}: {e}",
+                            self.known_as
+                        ))),
+                    }
+                }
+                _ => refused(SshError::UnknownHostKey {
+                    name: self.name.clone(),
+                    host: known_as_string(&self.known_as, self.port),
+                    key_type: key_type(key),
+                    hint_type: key_file_type(key).to_owned(),
+                    fingerprint: fp,
+                }),
+            },
+            Err(e) => refused(SshError::HostKey(e.to_string())),
+        }
+    }
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        server_key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let outcome = match server_key {
+            PublicKeyOrCertificate::PublicKey { key, .. } => {
+                if let Ok(mut o) = self.offered.lock() {
+                    *o = Some(key.clone());
+                }
+                self.decide(key)
+            }
+            PublicKeyOrCertificate::Certificate(_) => {
+                KeyOutcome::Refused(SshError::HostKey(format!(
+                    "{} offered a host certificate; clawauth checks plain host keys against known_hosts",
+                    self.known_as
+                )))
+            }
+        };
+        let ok = matches!(outcome, KeyOutcome::Accepted);
+        if let Ok(mut o) = self.outcome.lock() {
+            *o = Some(outcome);
+        }
+        Ok(ok)
+    }
+}
+
+/// A live SSH connection to a gateway, serving the [`Gateway`] trait.
+pub struct SshGateway {
+    name: String,
+    handle: Handle<Client>,
+    /// The jump host's connection, kept open while the gateway's runs through it.
+    _jump: Option<Handle<Client>>,
+    /// `user@host:port` for messages.
+    pub destination: String,
+    /// How long connecting (TCP, key exchange, authentication) took.
+    pub connect_time: Duration,
+}
+
+struct Attempt {
+    handle: Handle<Client>,
+    cfg: HostConfig,
+    user: String,
+}
+
+fn local_user(env: &Environment) -> String {
+    env.get("USER")
+        .or_else(|| env.get("LOGNAME"))
+        .map(str::to_owned)
+        .or_else(|| {
+            let uid = rustix::process::getuid().as_raw();
+            let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+            passwd.lines().find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.len() > 2 && f[2] == uid.to_string()).then(|| f[0].to_owned())
+            })
+        })
+        .unwrap_or_else(|| "root".to_owned())
+}
+
+fn russh_config(opts: &ConnectOptions) -> Arc<client::Config> {
+    Arc::new(client::Config {
+        keepalive_interval: Some(opts.keepalive),
+        keepalive_max: 3,
+        nodelay: true,
+        ..Default::default()
+    })
+}
+
+/// Opens the TCP connection (or the jump channel) and runs the handshake with host-key checks.
+async fn handshake<S>(
+    name: &str,
+    cfg: &HostConfig,
+    stream: S,
+    opts: &ConnectOptions,
+    offered: Arc<Mutex<Option<PublicKey>>>,
+) -> Result<Handle<Client>, SshError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let home = opts.home()?;
+    let mut files = cfg.user_known_hosts_files.clone();
+    if files.is_empty() {
+        files.push(home.join(".ssh/known_hosts"));
+    }
+    let learn_into = files.first().cloned();
+    files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    let outcome = Arc::new(Mutex::new(None));
+    let client = Client {
+        name: name.to_owned(),
+        known_as: cfg
+            .host_key_alias
+            .clone()
+            .unwrap_or_else(|| cfg.host_name.clone()),
+        port: cfg.port,
+        files,
+        learn_into,
+        policy: opts.host_keys,
+        outcome: outcome.clone(),
+        offered,
+    };
+    let host = format!("{}:{}", cfg.host_name, cfg.port);
+    let result = tokio::time::timeout(
+        opts.connect_timeout,
+        client::connect_stream(russh_config(opts), stream, client),
+    )
+    .await;
+    let refused = outcome.lock().ok().and_then(|mut o| o.take());
+    match (result, refused) {
+        (_, Some(KeyOutcome::Refused(e))) => Err(e),
+        (Ok(Ok(h)), _) => Ok(h),
+        (Ok(Err(e)), _) => Err(SshError::Handshake {
+            host,
+            reason: e.to_string(),
+        }),
+        (Err(_), _) => Err(SshError::ConnectTimeout {
+            addr: host,
+            after: opts.connect_timeout,
+        }),
+    }
+}
+
+async fn tcp_connect(
+    cfg: &HostConfig,
+    opts: &ConnectOptions,
+) -> Result<tokio::net::TcpStream, SshError> {
+    let started = Instant::now();
+    let addrs = super::resolve::resolve(&opts.env, &cfg.host_name, cfg.port, opts.connect_timeout)
+        .await
+        .map_err(|e| SshError::Resolve {
+            host: cfg.host_name.clone(),
+            reason: e.to_string(),
+        })?;
+    let mut last = None;
+    for addr in addrs {
+        let left = opts.connect_timeout.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Ok(Err(e)) => {
+                last = Some(SshError::Connect {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })
+            }
+            Err(_) => {
+                last = Some(SshError::ConnectTimeout {
+                    addr: addr.to_string(),
+                    after: opts.connect_timeout,
+                })
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| SshError::Resolve {
+        host: cfg.host_name.clone(),
+        reason: "no address".into(),
+    }))
+}
+
+/// Connects to one destination (directly or through its ProxyJump hop), checks its host key and
+/// authenticates.
+async fn open(
+    name: &str,
+    target: &str,
+    opts: &ConnectOptions,
+    offered: Arc<Mutex<Option<PublicKey>>>,
+    authenticate_too: bool,
+) -> Result<(Attempt, Option<Handle<Client>>), SshError> {
+    let cfg = opts.host_config(target)?;
+    if cfg.proxy_command.is_some() {
+        return Err(SshError::Config(format!(
+            "{target} uses ProxyCommand, which clawauth does not run; use ProxyJump (one hop) instead"
+        )));
+    }
+    let user = cfg.user.clone().unwrap_or_else(|| local_user(&opts.env));
+    let jump = match cfg.proxy_jump.as_deref() {
+        Some(v) => ssh_config::jump_host(v).map_err(|e| SshError::Config(e.to_string()))?,
+        None => None,
+    };
+    let (handle, jump_handle) = match jump {
+        None => {
+            let tcp = tcp_connect(&cfg, opts).await?;
+            (handshake(name, &cfg, tcp, opts, offered).await?, None)
+        }
+        Some(j) => {
+            let wrap = |e: SshError| SshError::Jump {
+                jump: j.clone(),
+                source: Box::new(e),
+            };
+            let jcfg = opts.host_config(&j).map_err(wrap)?;
+            if jcfg.proxy_jump.is_some() {
+                return Err(SshError::Config(format!(
+                    "jump host {j} has a ProxyJump of its own; clawauth follows one hop"
+                )));
+            }
+            let juser = jcfg.user.clone().unwrap_or_else(|| local_user(&opts.env));
+            let tcp = tcp_connect(&jcfg, opts).await.map_err(wrap)?;
+            let mut jh = handshake(&j, &jcfg, tcp, opts, Arc::new(Mutex::new(None)))
+                .await
+                .map_err(wrap)?;
+            authenticate(&mut jh, &juser, &jcfg, opts)
+                .await
+                .map_err(wrap)?;
+            let channel = tokio::time::timeout(
+                opts.connect_timeout,
+                jh.channel_open_direct_tcpip(
+                    cfg.host_name.clone(),
+                    u32::from(cfg.port),
+                    "127.0.0.1",
+                    0,
+                ),
+            )
+            .await
+            .map_err(|_| {
+                wrap(SshError::ConnectTimeout {
+                    addr: format!("{}:{} (through the jump host)", cfg.host_name, cfg.port),
+                    after: opts.connect_timeout,
+                })
+            })?
+            .map_err(|e| {
+                wrap(SshError::Connect {
+                    addr: format!("{}:{}", cfg.host_name, cfg.port),
+                    reason: format!("the jump host could not open a channel to it: {e}"),
+                })
+            })?;
+            let h = handshake(name, &cfg, channel.into_stream(), opts, offered).await?;
+            (h, Some(jh))
+        }
+    };
+    let mut attempt = Attempt { handle, cfg, user };
+    if authenticate_too {
+        authenticate(&mut attempt.handle, &attempt.user, &attempt.cfg, opts).await?;
+    }
+    Ok((attempt, jump_handle))
+}
+
+/// Connects to `target` (an ssh_config alias or `[user@]host[:port]`) as gateway `name`.
+pub async fn connect(
+    name: &str,
+    target: &str,
+    opts: &ConnectOptions,
+) -> Result<SshGateway, SshError> {
+    let started = Instant::now();
+    let (a, jump) = open(name, target, opts, Arc::new(Mutex::new(None)), true).await?;
+    Ok(SshGateway {
+        name: name.to_owned(),
+        destination: format!("{}@{}:{}", a.user, a.cfg.host_name, a.cfg.port),
+        handle: a.handle,
+        _jump: jump,
+        connect_time: started.elapsed(),
+    })
+}
+
+/// The host key `target` offers and what known_hosts says about it (for `clawauth hosts trust`).
+pub struct OfferedKey {
+    pub key: PublicKey,
+    pub fingerprint: String,
+    pub key_type: String,
+    /// The name and port the key is stored under.
+    pub known_as: String,
+    pub port: u16,
+    /// Where a trusted key is written.
+    pub known_hosts_file: Utf8PathBuf,
+    pub check: HostKeyCheck,
+}
+
+/// Connects far enough to see `target`'s host key (no authentication).
+pub async fn offered_key(
+    name: &str,
+    target: &str,
+    opts: &ConnectOptions,
+) -> Result<OfferedKey, SshError> {
+    let offered = Arc::new(Mutex::new(None));
+    let strict = ConnectOptions {
+        host_keys: HostKeyPolicy::Strict,
+        ..opts.clone()
+    };
+    let result = open(name, target, &strict, offered.clone(), false).await;
+    let cfg = strict.host_config(target)?;
+    let key = offered.lock().ok().and_then(|mut o| o.take());
+    let Some(key) = key else {
+        return Err(match result {
+            Err(e) => e,
+            Ok(_) => SshError::HostKey(format!("{target} offered no host key")),
+        });
+    };
+    if let Err(e @ SshError::Jump { .. }) = &result {
+        return Err(e.clone());
+    }
+    let home = strict.home()?;
+    let mut files = cfg.user_known_hosts_files.clone();
+    if files.is_empty() {
+        files.push(home.join(".ssh/known_hosts"));
+    }
+    let known_as = cfg
+        .host_key_alias
+        .clone()
+        .unwrap_or_else(|| cfg.host_name.clone());
+    let mut all = files.clone();
+    all.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    let check = known_hosts::check(&all, &known_as, cfg.port, &key)
+        .map_err(|e| SshError::HostKey(e.to_string()))?;
+    Ok(OfferedKey {
+        fingerprint: known_hosts::fingerprint(&key),
+        key_type: key_type(&key),
+        known_as,
+        port: cfg.port,
+        known_hosts_file: files[0].clone(),
+        key,
+        check,
+    })
+}
+
+/// Trusts an offered key: stores it hashed in the user's known_hosts.
+pub fn trust(offered: &OfferedKey) -> Result<(), SshError> {
+    known_hosts::learn(
+        &offered.known_hosts_file,
+        &offered.known_as,
+        offered.port,
+        &offered.key,
+    )
+    .map_err(|e| SshError::HostKey(e.to_string()))
+}
+
+fn default_identities(home: &Utf8Path) -> Vec<Utf8PathBuf> {
+    ["id_ed25519", "id_ecdsa", "id_rsa"]
+        .iter()
+        .map(|n| home.join(".ssh").join(n))
+        .collect()
+}
+
+enum LoadedKey {
+    Key(Box<PrivateKey>),
+    Skipped(String),
+}
+
+/// Reads a private key, decrypting it with the stored or prompted passphrase.
+async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
+    let text = match crate::openclaw::files::read_secret_text(path) {
+        Ok(Some(t)) => t,
+        Ok(None) => return LoadedKey::Skipped(format!("{path}: not found")),
+        Err(e) => return LoadedKey::Skipped(e.to_string()),
+    };
+    match russh::keys::decode_secret_key(&text, None) {
+        Ok(k) => return LoadedKey::Key(Box::new(k)),
+        Err(russh::keys::Error::KeyIsEncrypted) => {}
+        Err(e) => {
+            return LoadedKey::Skipped(format!("{path}: not a private key clawauth can use ({e})"));
+        }
+    }
+    let stored = opts
+        .secrets
+        .as_ref()
+        .and_then(|s| s.get(&passphrase_key(path)).ok().flatten());
+    let (pass, from_store) = match stored {
+        Some(p) => (p, true),
+        None => match opts.prompt.as_ref().and_then(|ask| ask(path)) {
+            Some(p) => (p, false),
+            None => {
+                return LoadedKey::Skipped(format!(
+                    "{path} is encrypted and no passphrase is stored for it (store it with `clawauth passphrase set {path}`)"
+                ));
+            }
+        },
+    };
+    let path_owned = path.to_owned();
+    // bcrypt-pbkdf is deliberately slow: keep it off the async threads.
+    let decoded = tokio::task::spawn_blocking(move || {
+        russh::keys::decode_secret_key(&text, Some(pass.expose()))
+    })
+    .await;
+    match decoded {
+        Ok(Ok(k)) => LoadedKey::Key(Box::new(k)),
+        _ => LoadedKey::Skipped(format!(
+            "{path_owned}: the {} passphrase does not decrypt it{}",
+            if from_store { "stored" } else { "given" },
+            if from_store {
+                format!(" (store the right one with `clawauth passphrase set {path_owned}`)")
+            } else {
+                String::new()
+            }
+        )),
+    }
+}
+
+async fn authenticate(
+    handle: &mut Handle<Client>,
+    user: &str,
+    cfg: &HostConfig,
+    opts: &ConnectOptions,
+) -> Result<(), SshError> {
+    let home = opts.home()?;
+    let mut tried: Vec<String> = Vec::new();
+    let rsa_hash = handle
+        .best_supported_rsa_hash()
+        .await
+        .ok()
+        .flatten()
+        .flatten()
+        .or(Some(HashAlg::Sha512));
+    let identity_files = if cfg.identity_files.is_empty() {
+        default_identities(&home)
+    } else {
+        cfg.identity_files.clone()
+    };
+
+    // 1. ssh-agent.
+    let agent_path = match cfg.identity_agent.as_deref() {
+        Some("none") => None,
+        Some("SSH_AUTH_SOCK") | None => opts.env.get("SSH_AUTH_SOCK").map(str::to_owned),
+        Some(p) => Some(
+            p.strip_prefix("~/")
+                .map_or_else(|| p.to_owned(), |r| home.join(r).into_string()),
+        ),
+    };
+    if let Some(sock) = agent_path.filter(|s| !s.is_empty()) {
+        match russh::keys::agent::client::AgentClient::connect_uds(&sock).await {
+            Ok(mut agent) => {
+                let ids = agent.request_identities().await.unwrap_or_default();
+                let wanted: Vec<PublicKey> = identity_files
+                    .iter()
+                    .filter_map(|p| russh::keys::load_public_key(format!("{p}.pub")).ok())
+                    .collect();
+                for id in ids {
+                    let key = id.public_key().into_owned();
+                    if cfg.identities_only && !wanted.iter().any(|w| w.key_data() == key.key_data())
+                    {
+                        continue;
+                    }
+                    let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
+                    let label = format!("agent key {}", known_hosts::fingerprint(&key));
+                    match handle
+                        .authenticate_publickey_with(user, key, hash, &mut agent)
+                        .await
+                    {
+                        Ok(r) if r.success() => return Ok(()),
+                        Ok(_) => tried.push(format!("{label}: refused")),
+                        Err(e) => tried.push(format!("{label}: {e}")),
+                    }
+                }
+            }
+            Err(e) => tried.push(format!("ssh-agent at {sock}: {e}")),
+        }
+    }
+
+    // 2. Key files.
+    for path in identity_files {
+        if !path.exists() {
+            if !cfg.identity_files.is_empty() {
+                tried.push(format!("{path}: not found"));
+            }
+            continue;
+        }
+        match load_key(&path, opts).await {
+            LoadedKey::Skipped(why) => tried.push(why),
+            LoadedKey::Key(key) => {
+                let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
+                let with = PrivateKeyWithHashAlg::new(Arc::new(*key), hash);
+                match handle.authenticate_publickey(user, with).await {
+                    Ok(r) if r.success() => return Ok(()),
+                    Ok(_) => tried.push(format!("{path}: refused")),
+                    Err(e) => tried.push(format!("{path}: {e}")),
+                }
+            }
+        }
+    }
+    if tried.is_empty() {
+        tried.push(
+            "no key: no ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa"
+                .into(),
+        );
+    }
+    Err(SshError::Auth {
+        user: user.to_owned(),
+        host: format!("{}:{}", cfg.host_name, cfg.port),
+        tried,
+    })
+}
+
+impl SshGateway {
+    async fn run_line(
+        &self,
+        line: &str,
+        what: &str,
+        stdin: Option<&[u8]>,
+        limits: Limits,
+    ) -> Result<Output, GatewayError> {
+        let started = Instant::now();
+        let lost = |e: russh::Error| GatewayError::Disconnected(Some(e.to_string()));
+        let work = async {
+            let mut ch = self.handle.channel_open_session().await.map_err(lost)?;
+            ch.exec(true, line.as_bytes()).await.map_err(lost)?;
+            if let Some(input) = stdin {
+                ch.data(input).await.map_err(lost)?;
+            }
+            ch.eof().await.map_err(lost)?;
+            let mut out = Output::default();
+            let mut closed_cleanly = false;
+            while let Some(msg) = ch.wait().await {
+                match msg {
+                    ChannelMsg::Data { data } => {
+                        let room = limits.stdout_cap.saturating_sub(out.stdout.len());
+                        out.stdout.extend_from_slice(&data[..data.len().min(room)]);
+                        if data.len() > room {
+                            out.truncated = true;
+                            let _ = ch.signal(Sig::KILL).await;
+                            let _ = ch.close().await;
+                            closed_cleanly = true;
+                            break;
+                        }
+                    }
+                    ChannelMsg::ExtendedData { data, ext: 1 } => {
+                        let room = limits.stderr_cap.saturating_sub(out.stderr.len());
+                        out.stderr.extend_from_slice(&data[..data.len().min(room)]);
+                    }
+                    ChannelMsg::ExitStatus { exit_status } => {
+                        out.status = i32::try_from(exit_status).ok();
+                    }
+                    ChannelMsg::ExitSignal { signal_name, .. } => {
+                        out.signal = Some(format!("signal {signal_name:?}"));
+                    }
+                    ChannelMsg::Close => {
+                        closed_cleanly = true;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if !closed_cleanly && out.status.is_none() && out.signal.is_none() {
+                return Err(GatewayError::Disconnected(Some(format!(
+                    "`{what}` was cut off"
+                ))));
+            }
+            out.duration = started.elapsed();
+            Ok(out)
+        };
+        match tokio::time::timeout(limits.timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(GatewayError::Timeout {
+                what: format!("`{what}` on {}", self.name),
+                after: limits.timeout,
+            }),
+        }
+    }
+
+    /// Closes the connection politely.
+    pub async fn close(self) {
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}
+
+impl Gateway for SshGateway {
+    type Pty = SshPty;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn exec(
+        &self,
+        cmd: &Command,
+        stdin: Option<&[u8]>,
+        limits: Limits,
+    ) -> Result<Output, GatewayError> {
+        let line = cmd.to_shell()?;
+        let what = cmd.describe();
+        self.run_line(&line, &what, stdin, limits).await
+    }
+
+    async fn exec_script(&self, script: &str, limits: Limits) -> Result<Output, GatewayError> {
+        self.run_line(script, "a shell script", None, limits).await
+    }
+
+    async fn open_pty(&self, cmd: &Command, size: PtySize) -> Result<SshPty, GatewayError> {
+        let line = cmd.to_shell()?;
+        let lost = |e: russh::Error| GatewayError::Disconnected(Some(e.to_string()));
+        let ch = self.handle.channel_open_session().await.map_err(lost)?;
+        ch.request_pty(true, "xterm-256color", size.cols, size.rows, 0, 0, &[])
+            .await
+            .map_err(lost)?;
+        ch.exec(true, line.as_bytes()).await.map_err(lost)?;
+        Ok(SshPty {
+            ch,
+            exit: None,
+            done: false,
+        })
+    }
+
+    async fn forward(&self, host: &str, port: u16) -> Result<Box<dyn Stream>, GatewayError> {
+        let ch = self
+            .handle
+            .channel_open_direct_tcpip(host.to_owned(), u32::from(port), "127.0.0.1", 0)
+            .await
+            .map_err(|e| {
+                GatewayError::Io(format!("the gateway cannot reach {host}:{port}: {e}"))
+            })?;
+        Ok(Box::new(ch.into_stream()))
+    }
+}
+
+/// A program on a PTY of the gateway.
+pub struct SshPty {
+    ch: russh::Channel<client::Msg>,
+    exit: Option<i32>,
+    done: bool,
+}
+
+impl Pty for SshPty {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), GatewayError> {
+        self.ch
+            .data(bytes)
+            .await
+            .map_err(|e| GatewayError::Disconnected(Some(e.to_string())))
+    }
+
+    async fn next(&mut self) -> Option<PtyEvent> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.ch.wait().await {
+                Some(ChannelMsg::Data { data }) => return Some(PtyEvent::Output(data.to_vec())),
+                Some(ChannelMsg::ExtendedData { data, .. }) => {
+                    return Some(PtyEvent::Output(data.to_vec()));
+                }
+                Some(ChannelMsg::ExitStatus { exit_status }) => {
+                    self.exit = i32::try_from(exit_status).ok();
+                }
+                Some(ChannelMsg::Close) | None => {
+                    self.done = true;
+                    return Some(PtyEvent::Exit(self.exit));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+
+    async fn resize(&mut self, size: PtySize) -> Result<(), GatewayError> {
+        self.ch
+            .window_change(size.cols, size.rows, 0, 0)
+            .await
+            .map_err(|e| GatewayError::Disconnected(Some(e.to_string())))
+    }
+
+    async fn close(&mut self) {
+        let _ = self.ch.close().await;
+        self.done = true;
+    }
+}

@@ -1,0 +1,210 @@
+//! `clawauth status --host NAME…`: gateways checked over SSH, concurrently, one connection each.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use chrono::{DateTime, Utc};
+use clawauth_core::config::{self, Config, HostEntry};
+use clawauth_core::openclaw::env::Environment;
+use clawauth_core::secrets::{self, Secret, SecretStore, StoreChoice};
+use clawauth_core::source::SourceChoice;
+use clawauth_core::source::remote::{RemoteRequest, check_host};
+use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
+
+use crate::status::{Output, positive_duration};
+
+/// The config file and what it says (an absent file is an empty config).
+pub fn load_config(env: &Environment) -> Result<(Utf8PathBuf, Config), ExitCode> {
+    let Some(path) = config::config_path(env) else {
+        return Err(crate::usage_error(
+            "cannot locate clawauth's config: HOME is not set",
+            "set HOME, or CLAWAUTH_CONFIG=/path/to/config.toml",
+        ));
+    };
+    match Config::load(&path) {
+        Ok(c) => Ok((path, c)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "hint: fix the file (or move it aside); `clawauth hosts list` shows what clawauth reads"
+            );
+            Err(ExitCode::from(crate::EXIT_USAGE))
+        }
+    }
+}
+
+/// The secret store for key passphrases (never fatal for a check: without it, encrypted keys
+/// are skipped with a message saying how to store their passphrase).
+pub fn secret_store(env: &Environment, config: &Config) -> Result<Box<dyn SecretStore>, String> {
+    let choice = config
+        .defaults
+        .secret_store
+        .as_deref()
+        .map(str::parse::<StoreChoice>)
+        .transpose()
+        .map_err(|_| {
+            "config.toml: [defaults] secret_store must be auto, file or keyring".to_owned()
+        })?;
+    secrets::open(env, choice).map_err(|e| e.to_string())
+}
+
+/// Asks for a key's passphrase on the terminal, one prompt at a time.
+pub fn terminal_prompt() -> Option<clawauth_core::ssh::client::PassphrasePrompt> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let lock = Arc::new(Mutex::new(()));
+    Some(Arc::new(move |path: &Utf8Path| {
+        let _one_at_a_time = lock.lock().ok()?;
+        rpassword::prompt_password(format!("Passphrase for {path}: "))
+            .ok()
+            .map(Secret::new)
+    }))
+}
+
+pub fn connect_options(
+    env: &Environment,
+    config: &Config,
+    accept_new: bool,
+    connect_timeout: Duration,
+) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(env.clone());
+    opts.connect_timeout = connect_timeout;
+    opts.host_keys = if accept_new {
+        HostKeyPolicy::AcceptNew
+    } else {
+        HostKeyPolicy::Strict
+    };
+    match secret_store(env, config) {
+        Ok(s) => opts.secrets = Some(Arc::from(s)),
+        Err(e) => tracing::warn!("secret store unavailable: {e}"),
+    }
+    opts.prompt = terminal_prompt();
+    opts
+}
+
+/// The host entry for NAME: the configured one, or NAME itself as an ssh destination.
+pub fn host_entry(config: &Config, name: &str, path: &Utf8Path) -> Result<HostEntry, ExitCode> {
+    if let Some(h) = config.host(name) {
+        return Ok(h.clone());
+    }
+    if config::validate_ssh_target(name).is_ok() {
+        return Ok(HostEntry::new(name));
+    }
+    Err(crate::usage_error(
+        &format!("{name:?} is neither a host in {path} nor an ssh destination"),
+        "add it with `clawauth hosts add NAME --ssh user@host`, or see `clawauth hosts list`",
+    ))
+}
+
+pub struct StatusFlags {
+    pub env: Environment,
+    pub now: DateTime<Utc>,
+    pub hosts: Vec<String>,
+    pub all: bool,
+    pub accept_new: bool,
+    pub connect_timeout: Option<String>,
+    pub deadline: Option<String>,
+    pub agent: Option<String>,
+    pub state_dir: Option<String>,
+    pub openclaw: Option<String>,
+    pub source: SourceChoice,
+    pub at: Option<DateTime<Utc>>,
+    pub warn_ms: i64,
+    pub cli_timeout: Option<Duration>,
+    pub output: Output,
+}
+
+pub fn status(f: StatusFlags) -> ExitCode {
+    let (path, config) = match load_config(&f.env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let names: Vec<String> = if f.all {
+        if config.hosts.is_empty() {
+            return crate::usage_error(
+                &format!("--all: no hosts in {path}"),
+                "add one with `clawauth hosts add gw --ssh user@gateway`",
+            );
+        }
+        config.hosts.keys().cloned().collect()
+    } else {
+        let mut seen = Vec::new();
+        for h in f.hosts {
+            if !seen.contains(&h) {
+                seen.push(h);
+            }
+        }
+        seen
+    };
+    let connect_timeout = match f.connect_timeout.as_deref() {
+        Some(v) => match positive_duration("--connect-timeout", v, "10s") {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+        None => config.defaults.connect_timeout,
+    };
+    let deadline = match f.deadline.as_deref() {
+        Some(v) => match positive_duration("--deadline", v, "2m") {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+        None => config.defaults.deadline,
+    };
+    if let Some(a) = &f.agent
+        && let Err(e) = config::validate_agent_id(a)
+    {
+        return crate::usage_error(
+            &format!("--agent {a:?}: {e}"),
+            "agent ids look like main or work-2",
+        );
+    }
+    for (flag, p) in [
+        ("--state-dir", &f.state_dir),
+        ("--openclaw-bin", &f.openclaw),
+    ] {
+        if let Some(p) = p
+            && let Err(e) = config::validate_remote_path(p)
+        {
+            return crate::usage_error(
+                &format!("{flag} {p:?}: {e}"),
+                "with --host it is a path on the gateway: absolute or ~/…",
+            );
+        }
+    }
+    let mut jobs = Vec::new();
+    for name in &names {
+        let entry = match host_entry(&config, name, &path) {
+            Ok(e) => e,
+            Err(code) => return code,
+        };
+        let req = RemoteRequest {
+            agent: f.agent.clone().or(entry.agent.clone()),
+            state_dir: f.state_dir.clone().or(entry.state_dir.clone()),
+            openclaw: f.openclaw.clone().or(entry.openclaw.clone()),
+            clawauth: entry.clawauth.clone(),
+            source: f.source,
+            at: f.at,
+            warn_ms: f.warn_ms,
+            cli_timeout: f.cli_timeout.unwrap_or(config.defaults.cli_timeout),
+        };
+        jobs.push((name.clone(), entry.ssh.clone(), req));
+    }
+    let opts = connect_options(&f.env, &config, f.accept_new, connect_timeout);
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let reports = runtime.block_on(async {
+        let checks = jobs
+            .iter()
+            .map(|(name, target, req)| check_host(name, target, &opts, req, deadline, f.now));
+        futures_util::future::join_all(checks).await
+    });
+    // Don't wait for stray tasks of a connection that was cut off.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    f.output.print(&f.env, &reports)
+}
