@@ -332,12 +332,14 @@ pub fn clawauth_bin() -> PathBuf {
             .is_some_and(|p| p.components().any(|c| c.as_os_str() == "release"));
         let mut cmd = Command::new(cargo);
         cmd.current_dir(repo_root())
-            .args(["build", "--quiet", "-p", "clawauth", "--bin", "clawauth"]);
+            // `--workspace` resolves features as `cargo test --workspace` does, so this build
+            // reuses the test build's artifacts instead of recompiling the core.
+            .args(["build", "--quiet", "--workspace", "--bin", "clawauth"]);
         if release {
             cmd.arg("--release");
         }
         let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build -p clawauth failed");
+        assert!(status.success(), "cargo build --bin clawauth failed");
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| repo_root().join("target"));
