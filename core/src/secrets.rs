@@ -223,6 +223,52 @@ pub fn open(
     }
 }
 
+/// The store of [`open`], opened on first use: a check that needs no secret (no encrypted key)
+/// never probes the keyring or touches the secrets file.
+pub struct LazyStore {
+    env: Environment,
+    choice: Option<StoreChoice>,
+    cell: std::sync::OnceLock<Result<Box<dyn SecretStore>, String>>,
+}
+
+impl LazyStore {
+    pub fn new(env: Environment, choice: Option<StoreChoice>) -> Self {
+        Self {
+            env,
+            choice,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn store(&self) -> Result<&dyn SecretStore, SecretError> {
+        match self
+            .cell
+            .get_or_init(|| open(&self.env, self.choice).map_err(|e| e.to_string()))
+        {
+            Ok(s) => Ok(s.as_ref()),
+            Err(e) => Err(SecretError::Invalid(e.clone())),
+        }
+    }
+}
+
+impl SecretStore for LazyStore {
+    fn kind(&self) -> &'static str {
+        self.store().map_or("unavailable", |s| s.kind())
+    }
+    fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
+        self.store()?.get(key)
+    }
+    fn set(&self, key: &str, value: &Secret) -> Result<(), SecretError> {
+        self.store()?.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<bool, SecretError> {
+        self.store()?.delete(key)
+    }
+    fn survives_reboot(&self) -> bool {
+        self.store().is_ok_and(|s| s.survives_reboot())
+    }
+}
+
 /// The key under which an SSH key file's passphrase is stored: `ssh-key-passphrase:` and the
 /// file's absolute path (made absolute against the current directory when relative; not
 /// canonicalized, so a symlinked path and its target are different keys).

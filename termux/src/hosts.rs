@@ -196,12 +196,7 @@ fn remove(env: &Environment, name: &str) -> ExitCode {
 }
 
 fn describe(o: &OfferedKey) -> String {
-    let at = if o.port == 22 {
-        o.known_as.clone()
-    } else {
-        format!("[{}]:{}", o.known_as, o.port)
-    };
-    format!("{at} offers {} key {}", o.key_type, o.fingerprint)
+    format!("{} offers {} key {}", o.known_as, o.key_type, o.fingerprint)
 }
 
 fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
@@ -236,31 +231,11 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
             println!("already trusted: nothing to do");
             return ExitCode::SUCCESS;
         }
-        HostKeyCheck::Changed {
-            file,
-            line,
-            stored_fingerprint,
-        } => {
-            eprintln!(
-                "error: the host key of {} has CHANGED — someone may be intercepting the connection, or the gateway was reinstalled.\n\
-                 stored:  {stored_fingerprint} ({file}:{line})\n\
-                 offered: {} {}\n\
-                 hint: only if you know the gateway got a new key: `ssh-keygen -R '{}' -f {file}`, then run this again",
-                t.name,
-                offered.key_type,
-                offered.fingerprint,
-                if offered.port == 22 {
-                    offered.known_as.clone()
-                } else {
-                    format!("[{}]:{}", offered.known_as, offered.port)
-                }
-            );
-            return ExitCode::from(1);
-        }
-        HostKeyCheck::Revoked { .. } => {
-            eprintln!(
-                "error: that key is marked @revoked in known_hosts; clawauth will not trust it"
-            );
+        HostKeyCheck::Changed { .. } | HostKeyCheck::Revoked { .. } => {
+            // The same refusal a connection gets; nothing here overrides it.
+            if let Some(e) = &offered.refused {
+                eprintln!("error: {e}");
+            }
             return ExitCode::from(1);
         }
         HostKeyCheck::Unknown { .. } => {}

@@ -8,7 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use chrono::{DateTime, Utc};
 use clawauth_core::config::{self, Config, HostEntry};
 use clawauth_core::openclaw::env::Environment;
-use clawauth_core::secrets::{self, Secret, SecretStore, StoreChoice};
+use clawauth_core::secrets::{self, LazyStore, Secret, SecretStore, StoreChoice};
 use clawauth_core::source::SourceChoice;
 use clawauth_core::source::remote::{RemoteRequest, check_host};
 use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
@@ -35,10 +35,9 @@ pub fn load_config(env: &Environment) -> Result<(Utf8PathBuf, Config), ExitCode>
     }
 }
 
-/// The secret store for key passphrases (never fatal for a check: without it, encrypted keys
-/// are skipped with a message saying how to store their passphrase).
-pub fn secret_store(env: &Environment, config: &Config) -> Result<Box<dyn SecretStore>, String> {
-    let choice = config
+/// The secret store chosen by `[defaults] secret_store` (else `$CLAWAUTH_SECRET_STORE`, else auto).
+fn store_choice(config: &Config) -> Result<Option<StoreChoice>, String> {
+    config
         .defaults
         .secret_store
         .as_deref()
@@ -46,8 +45,12 @@ pub fn secret_store(env: &Environment, config: &Config) -> Result<Box<dyn Secret
         .transpose()
         .map_err(|_| {
             "config.toml: [defaults] secret_store must be auto, file or keyring".to_owned()
-        })?;
-    secrets::open(env, choice).map_err(|e| e.to_string())
+        })
+}
+
+/// The secret store, opened now (for `clawauth passphrase`).
+pub fn secret_store(env: &Environment, config: &Config) -> Result<Box<dyn SecretStore>, String> {
+    secrets::open(env, store_choice(config)?).map_err(|e| e.to_string())
 }
 
 /// Asks for a key's passphrase on the terminal, one prompt at a time.
@@ -78,8 +81,9 @@ pub fn connect_options(
     } else {
         HostKeyPolicy::Strict
     };
-    match secret_store(env, config) {
-        Ok(s) => opts.secrets = Some(Arc::from(s)),
+    // Opened only if an encrypted key needs its passphrase.
+    match store_choice(config) {
+        Ok(choice) => opts.secrets = Some(Arc::new(LazyStore::new(env.clone(), choice))),
         Err(e) => tracing::warn!("secret store unavailable: {e}"),
     }
     opts.prompt = terminal_prompt();
@@ -154,27 +158,6 @@ pub fn status(f: StatusFlags) -> ExitCode {
         },
         None => config.defaults.deadline,
     };
-    if let Some(a) = &f.agent
-        && let Err(e) = config::validate_agent_id(a)
-    {
-        return crate::usage_error(
-            &format!("--agent {a:?}: {e}"),
-            "agent ids look like main or work-2",
-        );
-    }
-    for (flag, p) in [
-        ("--state-dir", &f.state_dir),
-        ("--openclaw-bin", &f.openclaw),
-    ] {
-        if let Some(p) = p
-            && let Err(e) = config::validate_remote_path(p)
-        {
-            return crate::usage_error(
-                &format!("{flag} {p:?}: {e}"),
-                "with --host it is a path on the gateway: absolute or ~/…",
-            );
-        }
-    }
     let mut jobs = Vec::new();
     for name in &names {
         let entry = match host_entry(&config, name, &path) {
@@ -191,6 +174,12 @@ pub fn status(f: StatusFlags) -> ExitCode {
             warn_ms: f.warn_ms,
             cli_timeout: f.cli_timeout.unwrap_or(config.defaults.cli_timeout),
         };
+        if let Err(e) = req.validate() {
+            return crate::usage_error(
+                &e,
+                "agent ids look like main or work-2; with --host, --state-dir and --openclaw-bin are paths on the gateway (absolute or ~/…)",
+            );
+        }
         jobs.push((name.clone(), entry.ssh.clone(), req));
     }
     let opts = connect_options(&f.env, &config, f.accept_new, connect_timeout);

@@ -169,6 +169,30 @@ pub fn text(out: &Output) -> String {
     )
 }
 
+/// `models auth paste-token --provider anthropic --profile-id PROFILE [--expires-in D] [--agent A]`
+/// (no `--expires-in` when `expires_in` is empty).
+pub fn paste_token_args(profile: &str, expires_in: &str, agent: Option<&str>) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "models",
+        "auth",
+        "paste-token",
+        "--provider",
+        "anthropic",
+        "--profile-id",
+        profile,
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    if !expires_in.is_empty() {
+        args.extend(["--expires-in".to_owned(), expires_in.to_owned()]);
+    }
+    if let Some(a) = agent {
+        args.extend(["--agent".to_owned(), a.to_owned()]);
+    }
+    args
+}
+
 /// Writes a gateway state with the real OpenClaw CLI: `openclaw.json` = `config`, then
 /// `paste-token` for `anthropic:manual` expiring in `expires_in` (none when empty; no
 /// credential at all when `None`).
@@ -176,18 +200,8 @@ pub fn openclaw_state(oc: &OpenClaw, home: &Utf8Path, config: &str, expires_in: 
     std::fs::create_dir_all(home.join(".openclaw")).expect("mkdir .openclaw");
     std::fs::write(home.join(".openclaw/openclaw.json"), config).expect("write config");
     if let Some(exp) = expires_in {
-        let mut args = vec![
-            "models",
-            "auth",
-            "paste-token",
-            "--provider",
-            "anthropic",
-            "--profile-id",
-            "anthropic:manual",
-        ];
-        if !exp.is_empty() {
-            args.extend(["--expires-in", exp]);
-        }
+        let args = paste_token_args("anthropic:manual", exp, None);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = oc.run(
             home.as_std_path(),
             &args,

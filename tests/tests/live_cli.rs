@@ -19,26 +19,8 @@ struct Step {
 }
 
 fn paste_token(profile: &str, expires_in: &str, agent: Option<&str>) -> Step {
-    let mut args: Vec<String> = [
-        "models",
-        "auth",
-        "paste-token",
-        "--provider",
-        "anthropic",
-        "--profile-id",
-        profile,
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .collect();
-    if !expires_in.is_empty() {
-        args.extend(["--expires-in".to_owned(), expires_in.to_owned()]);
-    }
-    if let Some(a) = agent {
-        args.extend(["--agent".to_owned(), a.to_owned()]);
-    }
     Step {
-        args,
+        args: clawauth_tests::lab::paste_token_args(profile, expires_in, agent),
         stdin: format!("{}\n", fake_token(profile)),
     }
 }

@@ -144,7 +144,7 @@ async fn read_capped<R: AsyncRead + Unpin>(
     }
 }
 
-pub(crate) fn kill_group(pgid: Option<u32>) {
+fn kill_group(pgid: Option<u32>) {
     if let Some(pid) = pgid
         .and_then(|p| i32::try_from(p).ok())
         .and_then(rustix::process::Pid::from_raw)

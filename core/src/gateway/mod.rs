@@ -191,8 +191,6 @@ pub enum GatewayError {
     Io(String),
     #[error("refused: {0}")]
     Invalid(String),
-    #[error("{0}")]
-    Unsupported(String),
 }
 
 /// A byte stream to a port reached through the gateway.

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{AgentReport, ExternalCredential, Report, Verdict};
+use super::{AgentReport, ExternalCredential, RemoteSource, Report, Verdict};
 use crate::health::{ProfileStatus, RouteOutcome};
 use crate::time::{format_remaining, format_window, from_ms};
 
@@ -160,11 +160,11 @@ pub fn render(report: &Report, color: bool) -> String {
 }
 
 fn via_line(out: &mut String, st: &Style, v: &super::Via) {
-    let source = match v.source.as_str() {
-        "clawauth" => "answered by clawauth on the gateway",
-        "openclaw-cli" => "answered by `openclaw models status` on the gateway",
-        "files" => "evaluated here from the gateway's files",
-        _ => "no source answered",
+    let source = match v.source {
+        RemoteSource::Clawauth => "answered by clawauth on the gateway",
+        RemoteSource::OpenclawCli => "answered by `openclaw models status` on the gateway",
+        RemoteSource::Files => "evaluated here from the gateway's files",
+        RemoteSource::None => "no source answered",
     };
     let skew = match v.clock_skew_ms {
         Some(ms) if ms.abs() >= 1000 => format!(
@@ -175,7 +175,7 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
         Some(_) => " · clocks agree".to_owned(),
         None => String::new(),
     };
-    let line = if v.source == "none" && v.connect_ms == 0 {
+    let line = if v.source == RemoteSource::None && v.connect_ms == 0 {
         format!("via {} {} · not reached", v.transport, v.destination)
     } else {
         format!(

@@ -195,6 +195,31 @@ pub struct Hint {
     pub command: String,
 }
 
+/// Which source on a remote gateway answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoteSource {
+    /// clawauth installed on the gateway.
+    Clawauth,
+    /// `openclaw models status --json --check` there.
+    OpenclawCli,
+    /// The state files read over SSH and evaluated here.
+    Files,
+    /// None did.
+    None,
+}
+
+impl RemoteSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Clawauth => "clawauth",
+            Self::OpenclawCli => "openclaw-cli",
+            Self::Files => "files",
+            Self::None => "none",
+        }
+    }
+}
+
 /// How a remote gateway answered.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Via {
@@ -202,10 +227,8 @@ pub struct Via {
     pub transport: String,
     /// `user@host:port` as connected.
     pub destination: String,
-    /// The source that answered: `clawauth` (clawauth installed on the gateway),
-    /// `openclaw-cli` (`openclaw models status --json --check` there), `files` (the state files
-    /// read over SSH and evaluated here), or `none`.
-    pub source: String,
+    /// The source that answered.
+    pub source: RemoteSource,
     /// TCP connect, key exchange and authentication.
     pub connect_ms: u64,
     /// The gateway's clock minus this machine's (positive: the gateway is ahead).

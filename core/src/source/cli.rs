@@ -148,6 +148,19 @@ pub struct Reclassify {
     pub warn_ms: i64,
 }
 
+impl Reclassify {
+    /// Needed when the check is for another moment (`--at`) or another warn window than the
+    /// CLI's own: then the JSON decides, not the exit code the CLI gave for now.
+    pub fn when(
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        now_ms: i64,
+        warn_ms: i64,
+    ) -> Option<Self> {
+        (at.is_some() || warn_ms != crate::openclaw::credentials::WARN_MS as i64)
+            .then_some(Self { now_ms, warn_ms })
+    }
+}
+
 fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>) -> ProfileHealth {
     let kind = match p.kind.as_str() {
         "api_key" => CredentialType::ApiKey,

@@ -149,11 +149,7 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
     let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
     report.claude_code = claude_code;
     report.codex = codex;
-    let reclassify =
-        (req.at.is_some() || req.warn_ms != WARN_MS as i64).then_some(cli::Reclassify {
-            now_ms,
-            warn_ms: req.warn_ms,
-        });
+    let reclassify = cli::Reclassify::when(req.at, now_ms, req.warn_ms);
 
     let loaded = match direct::load(env, req.state_dir.as_deref()) {
         Ok(l) => {

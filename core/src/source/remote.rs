@@ -22,7 +22,7 @@ use super::{SourceChoice, StatusRequest, cli};
 use crate::gateway::{Command, Gateway, GatewayError, Limits, quote_path};
 use crate::openclaw::credentials::WARN_MS;
 use crate::openclaw::env::Environment;
-use crate::report::{Report, Via};
+use crate::report::{RemoteSource, Report, Via};
 use crate::time::to_ms;
 
 /// What to ask the gateway.
@@ -39,6 +39,25 @@ pub struct RemoteRequest {
     pub at: Option<DateTime<Utc>>,
     pub warn_ms: i64,
     pub cli_timeout: Duration,
+}
+
+impl RemoteRequest {
+    /// Refuses an agent id or path that could not be passed safely (before anything connects).
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(a) = &self.agent {
+            crate::config::validate_agent_id(a).map_err(|e| format!("agent {a:?}: {e}"))?;
+        }
+        for (what, p) in [
+            ("state dir", &self.state_dir),
+            ("openclaw path", &self.openclaw),
+            ("clawauth path", &self.clawauth),
+        ] {
+            if let Some(p) = p {
+                crate::config::validate_remote_path(p).map_err(|e| format!("{what} {p:?}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for RemoteRequest {
@@ -172,22 +191,6 @@ impl Probe {
     }
 }
 
-fn validate(req: &RemoteRequest) -> Result<(), String> {
-    if let Some(a) = &req.agent {
-        crate::config::validate_agent_id(a).map_err(|e| format!("agent {a:?}: {e}"))?;
-    }
-    for (what, p) in [
-        ("state dir", &req.state_dir),
-        ("openclaw path", &req.openclaw),
-        ("clawauth path", &req.clawauth),
-    ] {
-        if let Some(p) = p {
-            crate::config::validate_remote_path(p).map_err(|e| format!("{what} {p:?}: {e}"))?;
-        }
-    }
-    Ok(())
-}
-
 /// Checks the gateway behind `gw`.
 pub async fn status<G: Gateway>(
     gw: &G,
@@ -199,7 +202,7 @@ pub async fn status<G: Gateway>(
     let mut via = Via {
         transport: "ssh".into(),
         destination: conn.destination.clone(),
-        source: "none".into(),
+        source: RemoteSource::None,
         connect_ms: conn.connect_time.as_millis() as u64,
         clock_skew_ms: None,
         skipped: Vec::new(),
@@ -211,8 +214,8 @@ pub async fn status<G: Gateway>(
         r.finish();
         r
     };
-    if let Err(e) = validate(req) {
-        return fail(via, format!("refused before connecting: {e}"));
+    if let Err(e) = req.validate() {
+        return fail(via, format!("refused: {e}"));
     }
 
     // The probe.
@@ -243,26 +246,27 @@ pub async fn status<G: Gateway>(
         via.clock_skew_ms = Some(remote - midpoint);
     }
 
-    let rungs: &[&str] = match req.source {
-        SourceChoice::Auto => &["clawauth", "openclaw-cli", "files"],
-        SourceChoice::Direct => &["clawauth", "files"],
-        SourceChoice::Cli => &["openclaw-cli"],
+    use RemoteSource::{Clawauth, Files, OpenclawCli};
+    let rungs: &[RemoteSource] = match req.source {
+        SourceChoice::Auto => &[Clawauth, OpenclawCli, Files],
+        SourceChoice::Direct => &[Clawauth, Files],
+        SourceChoice::Cli => &[OpenclawCli],
     };
     for rung in rungs {
         let attempt = match *rung {
-            "clawauth" => via_clawauth(gw, &probe, req).await,
-            "openclaw-cli" => via_cli(gw, &probe, req, taken_at).await,
-            _ => via_files(gw, &probe, req, taken_at).await,
+            Clawauth => via_clawauth(gw, &probe, req).await,
+            OpenclawCli => via_cli(gw, &probe, req, taken_at).await,
+            Files | RemoteSource::None => via_files(gw, &probe, req, taken_at).await,
         };
         match attempt {
             Ok(mut report) => {
-                via.source = (*rung).to_owned();
+                via.source = *rung;
                 report.host = gw.name().to_owned();
                 report.via = Some(via);
                 report.finish();
                 return report;
             }
-            Err(why) => via.skipped.push(format!("{rung}: {why}")),
+            Err(why) => via.skipped.push(format!("{}: {why}", rung.as_str())),
         }
     }
     let why = format!(
@@ -368,11 +372,7 @@ async fn via_cli<G: Gateway>(
         ));
     }
     let as_of = req.at.unwrap_or(taken_at);
-    let reclassify =
-        (req.at.is_some() || req.warn_ms != WARN_MS as i64).then_some(cli::Reclassify {
-            now_ms: to_ms(as_of),
-            warn_ms: req.warn_ms,
-        });
+    let reclassify = cli::Reclassify::when(req.at, to_ms(as_of), req.warn_ms);
     let agent = req.agent.clone().unwrap_or_else(|| "main".to_owned());
     let mut report = Report::new(gw.name(), taken_at, as_of, req.warn_ms);
     report
@@ -597,7 +597,22 @@ fn write_mirrored(root: &Utf8Path, name: &str, bytes: &[u8]) -> Result<(), Strin
     if !safe {
         return Err(format!("the gateway sent an unexpected file name {name:?}"));
     }
-    crate::fsutil::write_atomic(&root.join(rel), bytes, Some(0o600)).map_err(|e| e.to_string())
+    // A throwaway copy in a fresh private directory: no temp-file, fsync and rename dance.
+    let path = root.join(rel);
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Some(dir) = path.parent() {
+            std::fs::DirBuilder::new().recursive(true).create(dir)?;
+        }
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?
+            .write_all(bytes)
+    };
+    write().map_err(|e| format!("cannot copy {name} from the gateway into {root}: {e}"))
 }
 
 /// Connects to `target` as gateway `name`, runs [`status`] over that one connection and closes
@@ -618,7 +633,7 @@ pub async fn check_host(
         r.via = Some(Via {
             transport: "ssh".into(),
             destination: target.to_owned(),
-            source: "none".into(),
+            source: RemoteSource::None,
             connect_ms: 0,
             clock_skew_ms: None,
             skipped: Vec::new(),
@@ -626,6 +641,9 @@ pub async fn check_host(
         r.finish();
         r
     };
+    if let Err(e) = req.validate() {
+        return unreachable(format!("refused before connecting: {e}"));
+    }
     let work = async {
         match crate::ssh::connect(name, target, opts).await {
             Err(e) => unreachable(format!("cannot reach {name}: {e}")),

@@ -76,7 +76,7 @@ impl ConnectOptions {
             .clone()
             .unwrap_or_else(|| ssh_config::default_files(&home));
         let user = local_user(&self.env);
-        ssh_config::resolve_with_local_user(target, &home, Some(&user), &files)
+        ssh_config::resolve(target, &home, Some(&user), &files)
             .map_err(|e| SshError::Config(e.to_string()))
     }
 }
@@ -154,24 +154,29 @@ pub struct ChangedKey {
     pub offered: String,
 }
 
-/// What the host-key check decided (read back after russh's handshake).
+/// What the handshake saw of the host key, read back after russh's handshake: the key, where
+/// known_hosts has it (or would learn it), and the decision.
 #[derive(Debug, Clone)]
-enum KeyOutcome {
-    Accepted,
-    Refused(SshError),
+struct Seen {
+    key: PublicKey,
+    check: Result<HostKeyCheck, String>,
+    /// `host` or `[host]:port`, as known_hosts stores it.
+    known_as: String,
+    host: String,
+    port: u16,
+    learn_into: Utf8PathBuf,
+    refused: Option<SshError>,
 }
 
 struct Client {
     name: String,
     /// The name the key is stored under (HostKeyAlias or HostName) and the port.
-    known_as: String,
+    host: String,
     port: u16,
     files: Vec<Utf8PathBuf>,
-    learn_into: Option<Utf8PathBuf>,
+    learn_into: Utf8PathBuf,
     policy: HostKeyPolicy,
-    outcome: Arc<Mutex<Option<KeyOutcome>>>,
-    /// Capture the offered key (for `hosts trust`).
-    offered: Arc<Mutex<Option<PublicKey>>>,
+    seen: Arc<Mutex<Option<Seen>>>,
 }
 
 fn key_type(key: &PublicKey) -> String {
@@ -192,63 +197,53 @@ fn key_file_type(key: &PublicKey) -> &'static str {
     }
 }
 
-fn known_as_string(host: &str, port: u16) -> String {
-    if port == 22 {
-        host.to_owned()
-    } else {
-        format!("[{host}]:{port}")
-    }
-}
-
 impl Client {
-    fn decide(&self, key: &PublicKey) -> KeyOutcome {
+    /// Checks `key` against known_hosts (learning it under `AcceptNew`); the error when refused.
+    fn decide(&self, key: &PublicKey, check: &Result<HostKeyCheck, String>) -> Option<SshError> {
         let fp = known_hosts::fingerprint(key);
-        let refused = |e| KeyOutcome::Refused(e);
-        match known_hosts::check(&self.files, &self.known_as, self.port, key) {
-            Ok(HostKeyCheck::Known) => KeyOutcome::Accepted,
+        let known_as = known_hosts::host_string(&self.host, self.port);
+        match check {
+            Ok(HostKeyCheck::Known) => None,
             Ok(HostKeyCheck::Changed {
                 file,
                 line,
                 stored_fingerprint,
-            }) => refused(SshError::HostKeyChanged(Box::new(ChangedKey {
+            }) => Some(SshError::HostKeyChanged(Box::new(ChangedKey {
                 name: self.name.clone(),
-                host: known_as_string(&self.known_as, self.port),
-                known_as: known_as_string(&self.known_as, self.port),
+                host: known_as.clone(),
+                known_as,
                 file: file.to_string(),
-                line,
-                stored: stored_fingerprint,
+                line: *line,
+                stored: stored_fingerprint.clone(),
                 offered: format!("{} {fp}", key_type(key)),
             }))),
-            Ok(HostKeyCheck::Revoked { file, .. }) => refused(SshError::HostKeyRevoked {
-                host: known_as_string(&self.known_as, self.port),
+            Ok(HostKeyCheck::Revoked { file, .. }) => Some(SshError::HostKeyRevoked {
+                host: known_as,
                 fingerprint: fp,
                 file: file.to_string(),
             }),
-            Ok(HostKeyCheck::Unknown { .. }) => match (self.policy, &self.learn_into) {
-                (HostKeyPolicy::AcceptNew, Some(file)) => {
-                    match known_hosts::learn(file, &self.known_as, self.port, key) {
-                        Ok(()) => {
-                            tracing::info!(
-                                "learned the host key of {} ({fp}) into {file}",
-                                known_as_string(&self.known_as, self.port)
-                            );
-                            KeyOutcome::Accepted
-                        }
-                        Err(e) => refused(SshError::HostKey(format!(
-                            "cannot store the host key of {}: {e}",
-                            self.known_as
-                        ))),
+            Ok(HostKeyCheck::Unknown { .. }) if self.policy == HostKeyPolicy::AcceptNew => {
+                match known_hosts::learn(&self.learn_into, &self.host, self.port, key) {
+                    Ok(()) => {
+                        tracing::info!(
+                            "learned the host key of {known_as} ({fp}) into {}",
+                            self.learn_into
+                        );
+                        None
                     }
+                    Err(e) => Some(SshError::HostKey(format!(
+                        "cannot store the host key of {known_as}: {e}"
+                    ))),
                 }
-                _ => refused(SshError::UnknownHostKey {
-                    name: self.name.clone(),
-                    host: known_as_string(&self.known_as, self.port),
-                    key_type: key_type(key),
-                    hint_type: key_file_type(key).to_owned(),
-                    fingerprint: fp,
-                }),
-            },
-            Err(e) => refused(SshError::HostKey(e.to_string())),
+            }
+            Ok(HostKeyCheck::Unknown { .. }) => Some(SshError::UnknownHostKey {
+                name: self.name.clone(),
+                host: known_as,
+                key_type: key_type(key),
+                hint_type: key_file_type(key).to_owned(),
+                fingerprint: fp,
+            }),
+            Err(e) => Some(SshError::HostKey(e.clone())),
         }
     }
 }
@@ -260,25 +255,29 @@ impl client::Handler for Client {
         &mut self,
         server_key: &PublicKeyOrCertificate,
     ) -> Result<bool, Self::Error> {
-        let outcome = match server_key {
-            PublicKeyOrCertificate::PublicKey { key, .. } => {
-                if let Ok(mut o) = self.offered.lock() {
-                    *o = Some(key.clone());
-                }
-                self.decide(key)
-            }
-            PublicKeyOrCertificate::Certificate(_) => {
-                KeyOutcome::Refused(SshError::HostKey(format!(
-                    "{} offered a host certificate; clawauth checks plain host keys against known_hosts",
-                    self.known_as
-                )))
-            }
+        let PublicKeyOrCertificate::PublicKey { key, .. } = server_key else {
+            tracing::warn!(
+                "{} offered a host certificate; clawauth checks plain host keys against known_hosts",
+                self.host
+            );
+            return Ok(false);
         };
-        let ok = matches!(outcome, KeyOutcome::Accepted);
-        if let Ok(mut o) = self.outcome.lock() {
-            *o = Some(outcome);
+        let check =
+            known_hosts::check(&self.files, &self.host, self.port, key).map_err(|e| e.to_string());
+        let refused = self.decide(key, &check);
+        let accepted = refused.is_none();
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(Seen {
+                key: key.clone(),
+                check,
+                known_as: known_hosts::host_string(&self.host, self.port),
+                host: self.host.clone(),
+                port: self.port,
+                learn_into: self.learn_into.clone(),
+                refused,
+            });
         }
-        Ok(ok)
+        Ok(accepted)
     }
 }
 
@@ -324,13 +323,14 @@ fn russh_config(opts: &ConnectOptions) -> Arc<client::Config> {
     })
 }
 
-/// Opens the TCP connection (or the jump channel) and runs the handshake with host-key checks.
+/// Opens the TCP connection (or the jump channel) and runs the handshake with host-key checks;
+/// `seen` receives what the server offered and what known_hosts said.
 async fn handshake<S>(
     name: &str,
     cfg: &HostConfig,
     stream: S,
     opts: &ConnectOptions,
-    offered: Arc<Mutex<Option<PublicKey>>>,
+    seen: Arc<Mutex<Option<Seen>>>,
 ) -> Result<Handle<Client>, SshError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
@@ -340,12 +340,11 @@ where
     if files.is_empty() {
         files.push(home.join(".ssh/known_hosts"));
     }
-    let learn_into = files.first().cloned();
+    let learn_into = files[0].clone();
     files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
-    let outcome = Arc::new(Mutex::new(None));
     let client = Client {
         name: name.to_owned(),
-        known_as: cfg
+        host: cfg
             .host_key_alias
             .clone()
             .unwrap_or_else(|| cfg.host_name.clone()),
@@ -353,8 +352,7 @@ where
         files,
         learn_into,
         policy: opts.host_keys,
-        outcome: outcome.clone(),
-        offered,
+        seen: seen.clone(),
     };
     let host = format!("{}:{}", cfg.host_name, cfg.port);
     let result = tokio::time::timeout(
@@ -362,15 +360,22 @@ where
         client::connect_stream(russh_config(opts), stream, client),
     )
     .await;
-    let refused = outcome.lock().ok().and_then(|mut o| o.take());
+    let refused = seen
+        .lock()
+        .ok()
+        .and_then(|s| s.as_ref().and_then(|s| s.refused.clone()));
     match (result, refused) {
-        (_, Some(KeyOutcome::Refused(e))) => Err(e),
-        (Ok(Ok(h)), _) => Ok(h),
-        (Ok(Err(e)), _) => Err(SshError::Handshake {
+        (_, Some(e)) => Err(e),
+        (Ok(Ok(h)), None) => Ok(h),
+        // Refused by the handler without a key to show: it offered a certificate.
+        (Ok(Err(russh::Error::UnknownKey)), None) => Err(SshError::HostKey(format!(
+            "{host} offered a host certificate; clawauth checks plain host keys against known_hosts"
+        ))),
+        (Ok(Err(e)), None) => Err(SshError::Handshake {
             host,
             reason: e.to_string(),
         }),
-        (Err(_), _) => Err(SshError::ConnectTimeout {
+        (Err(_), None) => Err(SshError::ConnectTimeout {
             addr: host,
             after: opts.connect_timeout,
         }),
@@ -422,7 +427,7 @@ async fn open(
     name: &str,
     target: &str,
     opts: &ConnectOptions,
-    offered: Arc<Mutex<Option<PublicKey>>>,
+    seen: Arc<Mutex<Option<Seen>>>,
     authenticate_too: bool,
 ) -> Result<(Attempt, Option<Handle<Client>>), SshError> {
     let cfg = opts.host_config(target)?;
@@ -439,7 +444,7 @@ async fn open(
     let (handle, jump_handle) = match jump {
         None => {
             let tcp = tcp_connect(&cfg, opts).await?;
-            (handshake(name, &cfg, tcp, opts, offered).await?, None)
+            (handshake(name, &cfg, tcp, opts, seen).await?, None)
         }
         Some(j) => {
             let wrap = |e: SshError| SshError::Jump {
@@ -482,7 +487,7 @@ async fn open(
                     reason: format!("the jump host could not open a channel to it: {e}"),
                 })
             })?;
-            let h = handshake(name, &cfg, channel.into_stream(), opts, offered).await?;
+            let h = handshake(name, &cfg, channel.into_stream(), opts, seen).await?;
             (h, Some(jh))
         }
     };
@@ -515,12 +520,15 @@ pub struct OfferedKey {
     pub key: PublicKey,
     pub fingerprint: String,
     pub key_type: String,
-    /// The name and port the key is stored under.
+    /// `host` or `[host]:port`, as known_hosts stores it.
     pub known_as: String,
-    pub port: u16,
+    host: String,
+    port: u16,
     /// Where a trusted key is written.
     pub known_hosts_file: Utf8PathBuf,
     pub check: HostKeyCheck,
+    /// The error a connection gets with this key as things stand (unknown, changed, revoked).
+    pub refused: Option<SshError>,
 }
 
 /// Connects far enough to see `target`'s host key (no authentication).
@@ -529,44 +537,32 @@ pub async fn offered_key(
     target: &str,
     opts: &ConnectOptions,
 ) -> Result<OfferedKey, SshError> {
-    let offered = Arc::new(Mutex::new(None));
+    let seen = Arc::new(Mutex::new(None));
     let strict = ConnectOptions {
         host_keys: HostKeyPolicy::Strict,
         ..opts.clone()
     };
-    let result = open(name, target, &strict, offered.clone(), false).await;
-    let cfg = strict.host_config(target)?;
-    let key = offered.lock().ok().and_then(|mut o| o.take());
-    let Some(key) = key else {
+    let result = open(name, target, &strict, seen.clone(), false).await;
+    if let Err(e @ SshError::Jump { .. }) = &result {
+        return Err(e.clone());
+    }
+    let Some(seen) = seen.lock().ok().and_then(|mut s| s.take()) else {
         return Err(match result {
             Err(e) => e,
             Ok(_) => SshError::HostKey(format!("{target} offered no host key")),
         });
     };
-    if let Err(e @ SshError::Jump { .. }) = &result {
-        return Err(e.clone());
-    }
-    let home = strict.home()?;
-    let mut files = cfg.user_known_hosts_files.clone();
-    if files.is_empty() {
-        files.push(home.join(".ssh/known_hosts"));
-    }
-    let known_as = cfg
-        .host_key_alias
-        .clone()
-        .unwrap_or_else(|| cfg.host_name.clone());
-    let mut all = files.clone();
-    all.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
-    let check = known_hosts::check(&all, &known_as, cfg.port, &key)
-        .map_err(|e| SshError::HostKey(e.to_string()))?;
+    let check = seen.check.map_err(SshError::HostKey)?;
     Ok(OfferedKey {
-        fingerprint: known_hosts::fingerprint(&key),
-        key_type: key_type(&key),
-        known_as,
-        port: cfg.port,
-        known_hosts_file: files[0].clone(),
-        key,
+        fingerprint: known_hosts::fingerprint(&seen.key),
+        key_type: key_type(&seen.key),
+        known_as: seen.known_as,
+        host: seen.host,
+        port: seen.port,
+        known_hosts_file: seen.learn_into,
+        key: seen.key,
         check,
+        refused: seen.refused,
     })
 }
 
@@ -574,7 +570,7 @@ pub async fn offered_key(
 pub fn trust(offered: &OfferedKey) -> Result<(), SshError> {
     known_hosts::learn(
         &offered.known_hosts_file,
-        &offered.known_as,
+        &offered.host,
         offered.port,
         &offered.key,
     )

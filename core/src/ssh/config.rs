@@ -134,22 +134,8 @@ pub fn default_files_with_prefix(home: &Utf8Path, prefix: Option<&Utf8Path>) -> 
 }
 
 /// Resolves `target` (see [`split_target`]) through `config_files`, in order; missing files are
-/// skipped. The local user name (for `%u`, and `%r` without a `User`) comes from `$USER` /
-/// `$LOGNAME`; use [`resolve_with_local_user`] to pass it explicitly.
+/// skipped. `local_user` is this machine's user name (for `%u`, and `%r` without a `User`).
 pub fn resolve(
-    target: &str,
-    home: &Utf8Path,
-    config_files: &[Utf8PathBuf],
-) -> Result<HostConfig, ConfigError> {
-    let local_user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.trim().is_empty());
-    resolve_with_local_user(target, home, local_user.as_deref(), config_files)
-}
-
-/// [`resolve`] with the local user name given (tests, front ends that know it).
-pub fn resolve_with_local_user(
     target: &str,
     home: &Utf8Path,
     local_user: Option<&str>,
@@ -1250,7 +1236,7 @@ mod tests {
             p
         }
         fn resolve(&self, target: &str, files: &[Utf8PathBuf]) -> Result<HostConfig, ConfigError> {
-            resolve_with_local_user(target, &self.home, Some("me"), files)
+            resolve(target, &self.home, Some("me"), files)
         }
         fn config(&self, text: &str) -> Vec<Utf8PathBuf> {
             vec![self.write(".ssh/config", text)]
@@ -1494,7 +1480,7 @@ Host *
         assert!(e.to_string().contains("line 4"), "{e}");
         // %r without a user and without a known local user.
         let files = fx.config("Host *\n IdentityFile ~/%r\n");
-        let e = resolve_with_local_user("x", &fx.home, None, &files).expect_err("no user");
+        let e = resolve("x", &fx.home, None, &files).expect_err("no user");
         assert!(e.to_string().contains("$USER"), "{e}");
     }
 
