@@ -5,12 +5,14 @@
 //! functions) → `report` (the one Report type and its renderers), with `source` choosing how
 //! the state is obtained (read directly, or from `openclaw models status --json --check`).
 
+pub mod actions;
 pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod gateway;
 pub mod health;
 pub mod openclaw;
+pub mod reauth;
 pub mod redact;
 pub mod report;
 pub mod secrets;

@@ -175,13 +175,18 @@ impl Gateway for LocalGateway {
         self.run(c, &what, stdin, limits).await
     }
 
-    async fn exec_script(&self, script: &str, limits: Limits) -> Result<Output, GatewayError> {
+    async fn exec_script(
+        &self,
+        script: &str,
+        stdin: Option<&[u8]>,
+        limits: Limits,
+    ) -> Result<Output, GatewayError> {
         let mut c = self.command("/bin/sh");
         c.arg("-c").arg(script);
         if let Some(home) = self.env.os_home() {
             c.current_dir(home.as_std_path());
         }
-        self.run(c, "/bin/sh -c …", None, limits).await
+        self.run(c, "/bin/sh -c …", stdin, limits).await
     }
 
     async fn open_pty(&self, cmd: &Command, size: PtySize) -> Result<LocalPty, GatewayError> {
@@ -355,14 +360,18 @@ mod tests {
     fn exec_caps_output_and_times_out() {
         rt().block_on(async {
             let out = gw()
-                .exec_script("yes", Limits::new(Duration::from_secs(5), 1000))
+                .exec_script("yes", None, Limits::new(Duration::from_secs(5), 1000))
                 .await
                 .expect("exec");
             assert!(out.truncated);
             assert_eq!(out.stdout.len(), 1000);
             let started = Instant::now();
             let err = gw()
-                .exec_script("sleep 30", Limits::new(Duration::from_millis(200), 1000))
+                .exec_script(
+                    "sleep 30",
+                    None,
+                    Limits::new(Duration::from_millis(200), 1000),
+                )
                 .await
                 .expect_err("timeout");
             assert!(matches!(err, GatewayError::Timeout { .. }), "{err}");

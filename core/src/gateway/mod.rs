@@ -256,10 +256,13 @@ pub trait Gateway: Send + Sync {
         limits: Limits,
     ) -> impl Future<Output = Result<Output, GatewayError>> + Send;
 
-    /// Runs a fixed POSIX shell script (built by clawauth from constants and [`quote`]d values).
+    /// Runs a fixed POSIX shell script (built by clawauth from constants and [`quote`]d values),
+    /// feeding `stdin` (then end-of-file). The script text is visible in the gateway's process
+    /// list, so anything secret goes through `stdin`.
     fn exec_script(
         &self,
         script: &str,
+        stdin: Option<&[u8]>,
         limits: Limits,
     ) -> impl Future<Output = Result<Output, GatewayError>> + Send;
 
@@ -277,7 +280,7 @@ pub trait Gateway: Send + Sync {
                 quote_path(path)?
             );
             let out = self
-                .exec_script(&script, Limits::new(timeout, cap.saturating_add(1)))
+                .exec_script(&script, None, Limits::new(timeout, cap.saturating_add(1)))
                 .await?;
             match out.status {
                 Some(66) => Ok(None),

@@ -90,12 +90,15 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What the probe found on the gateway.
 #[derive(Debug, Clone, Default)]
-struct Probe {
-    now_ms: Option<i64>,
-    home: Option<String>,
-    path: Option<String>,
-    clawauth: Option<String>,
-    openclaw: Option<String>,
+pub struct Probe {
+    pub now_ms: Option<i64>,
+    /// The gateway's clock minus this machine's, measured at the probe's midpoint.
+    pub clock_skew_ms: Option<i64>,
+    pub home: Option<String>,
+    /// The login shell's `PATH` (put in front of the non-interactive one).
+    pub path: Option<String>,
+    pub clawauth: Option<String>,
+    pub openclaw: Option<String>,
     timeout: Option<String>,
 }
 
@@ -165,7 +168,7 @@ fn parse_epoch(v: &str) -> Option<i64> {
 
 impl Probe {
     /// `~/x` made absolute with the gateway's home, for arguments (a program sees no tilde).
-    fn absolute(&self, p: &str) -> String {
+    pub fn absolute(&self, p: &str) -> String {
         match (p.strip_prefix("~/"), &self.home) {
             (Some(rest), Some(home)) => format!("{}/{rest}", home.trim_end_matches('/')),
             _ => p.to_owned(),
@@ -173,7 +176,7 @@ impl Probe {
     }
 
     /// `cmd` under the gateway's `timeout`, so it dies there even if this side goes away.
-    fn bounded(&self, cmd: Command, after: Duration) -> Command {
+    pub fn bounded(&self, cmd: Command, after: Duration) -> Command {
         let Some(t) = &self.timeout else { return cmd };
         let mut wrapped = Command::new(t.clone())
             .args(["-k", "5", &format!("{}s", after.as_secs().max(1))])
@@ -183,7 +186,8 @@ impl Probe {
         wrapped
     }
 
-    fn with_path(&self, cmd: Command) -> Command {
+    /// `cmd` with the login shell's `PATH`.
+    pub fn with_path(&self, cmd: Command) -> Command {
         match &self.path {
             Some(p) => cmd.env("PATH", p.clone()),
             None => cmd,
@@ -191,10 +195,48 @@ impl Probe {
     }
 }
 
+/// Runs the probe on the gateway: its clock (as skew against this machine), home, login
+/// `PATH` and where clawauth, openclaw and `timeout` are.
+pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, String> {
+    req.validate().map_err(|e| format!("refused: {e}"))?;
+    let sent = Instant::now();
+    let sent_ms = to_ms(Utc::now());
+    let script = probe_script(req).map_err(|e| e.to_string())?;
+    let out = gw
+        .exec_script(&script, None, Limits::new(PROBE_TIMEOUT, 64 * 1024))
+        .await
+        .map_err(|e| format!("{}: {e}", gw.name()))?;
+    let mut probe = parse_probe(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| {
+        format!(
+            "{}: the gateway's shell did not run clawauth's probe (exit {:?}): {}",
+            gw.name(),
+            out.status,
+            crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200)
+        )
+    })?;
+    if let Some(remote) = probe.now_ms {
+        let midpoint = sent_ms + (sent.elapsed().as_millis() as i64) / 2;
+        probe.clock_skew_ms = Some(remote - midpoint);
+    }
+    Ok(probe)
+}
+
 /// Checks the gateway behind `gw`.
 pub async fn status<G: Gateway>(
     gw: &G,
     conn: &Connection,
+    req: &RemoteRequest,
+    taken_at: DateTime<Utc>,
+) -> Report {
+    let probe = probe(gw, req).await;
+    status_probed(gw, conn, probe.as_ref(), req, taken_at).await
+}
+
+/// [`status`] with the probe already run (a repair re-checks over the same connection).
+pub async fn status_probed<G: Gateway>(
+    gw: &G,
+    conn: &Connection,
+    probe: Result<&Probe, &String>,
     req: &RemoteRequest,
     taken_at: DateTime<Utc>,
 ) -> Report {
@@ -214,37 +256,11 @@ pub async fn status<G: Gateway>(
         r.finish();
         r
     };
-    if let Err(e) = req.validate() {
-        return fail(via, format!("refused: {e}"));
-    }
-
-    // The probe.
-    let sent = Instant::now();
-    let sent_ms = to_ms(Utc::now());
-    let probe = match probe_script(req) {
-        Ok(script) => gw
-            .exec_script(&script, Limits::new(PROBE_TIMEOUT, 64 * 1024))
-            .await
-            .map_err(|e| e.to_string())
-            .and_then(|o| {
-                parse_probe(&String::from_utf8_lossy(&o.stdout)).ok_or_else(|| {
-                    format!(
-                        "the gateway's shell did not run clawauth's probe (exit {:?}): {}",
-                        o.status,
-                        crate::redact::last_line(&String::from_utf8_lossy(&o.stderr), 200)
-                    )
-                })
-            }),
-        Err(e) => Err(e.to_string()),
-    };
     let probe = match probe {
         Ok(p) => p,
-        Err(e) => return fail(via, format!("{}: {e}", gw.name())),
+        Err(e) => return fail(via, e.clone()),
     };
-    if let Some(remote) = probe.now_ms {
-        let midpoint = sent_ms + (sent.elapsed().as_millis() as i64) / 2;
-        via.clock_skew_ms = Some(remote - midpoint);
-    }
+    via.clock_skew_ms = probe.clock_skew_ms;
 
     use RemoteSource::{Clawauth, Files, OpenclawCli};
     let rungs: &[RemoteSource] = match req.source {
@@ -254,9 +270,9 @@ pub async fn status<G: Gateway>(
     };
     for rung in rungs {
         let attempt = match *rung {
-            Clawauth => via_clawauth(gw, &probe, req).await,
-            OpenclawCli => via_cli(gw, &probe, req, taken_at).await,
-            Files | RemoteSource::None => via_files(gw, &probe, req, taken_at).await,
+            Clawauth => via_clawauth(gw, probe, req).await,
+            OpenclawCli => via_cli(gw, probe, req, taken_at).await,
+            Files | RemoteSource::None => via_files(gw, probe, req, taken_at).await,
         };
         match attempt {
             Ok(mut report) => {
@@ -526,7 +542,7 @@ async fn fetch_bundle<G: Gateway>(
         );
     }
     let out = gw
-        .exec_script(&script, Limits::new(PROBE_TIMEOUT, BUNDLE_CAP))
+        .exec_script(&script, None, Limits::new(PROBE_TIMEOUT, BUNDLE_CAP))
         .await
         .map_err(|e| e.to_string())?;
     if out.truncated {

@@ -825,8 +825,13 @@ impl Gateway for SshGateway {
         self.run_line(&line, &what, stdin, limits).await
     }
 
-    async fn exec_script(&self, script: &str, limits: Limits) -> Result<Output, GatewayError> {
-        self.run_line(script, "a shell script", None, limits).await
+    async fn exec_script(
+        &self,
+        script: &str,
+        stdin: Option<&[u8]>,
+        limits: Limits,
+    ) -> Result<Output, GatewayError> {
+        self.run_line(script, "a shell script", stdin, limits).await
     }
 
     async fn open_pty(&self, cmd: &Command, size: PtySize) -> Result<SshPty, GatewayError> {

@@ -1,0 +1,3 @@
+//! The guided re-auth flow (DESIGN.md §Core 8).
+
+pub mod scan;

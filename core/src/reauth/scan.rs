@@ -1,0 +1,1 @@
+//! Reading a terminal stream: the authorize URL, the issued token, device codes.
