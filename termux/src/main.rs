@@ -5,6 +5,7 @@
 
 mod hosts;
 mod remote;
+mod repair;
 mod status;
 
 use std::process::ExitCode;
@@ -45,6 +46,16 @@ enum Command {
     /// Store or forget the passphrase of an encrypted SSH key in clawauth's secret store
     #[command(subcommand)]
     Passphrase(hosts::PassphraseCommand),
+    /// Hand Claude Code's login on the gateway to OpenClaw, restart, re-check
+    Sync(repair::SyncArgs),
+    /// Store a token in OpenClaw on the gateway (checked first; sent on stdin)
+    #[command(subcommand)]
+    Token(repair::TokenCommand),
+    /// Store an API key in OpenClaw on the gateway (checked first; sent on stdin)
+    #[command(subcommand, name = "api-key")]
+    ApiKey(repair::ApiKeyCommand),
+    /// Re-authenticate a provider, guided: setup-token, API key or login
+    Reauth(repair::ReauthArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +75,10 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Hosts(cmd) => hosts::run(cmd),
         Command::Passphrase(cmd) => hosts::passphrase(cmd),
+        Command::Sync(args) => repair::sync(args),
+        Command::Token(cmd) => repair::token(cmd),
+        Command::ApiKey(cmd) => repair::api_key(cmd),
+        Command::Reauth(args) => repair::reauth(args),
     }
 }
 

@@ -16,6 +16,7 @@ use sha2::Digest;
 
 pub mod lab;
 pub mod openclaw_cli;
+pub mod repair_lab;
 pub mod scenario;
 pub mod sshd;
 

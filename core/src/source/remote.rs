@@ -78,6 +78,8 @@ impl Default for RemoteRequest {
 /// How the gateway was reached (filled into [`Via`]).
 #[derive(Debug, Clone)]
 pub struct Connection {
+    /// `ssh`, or `local` when the gateway is this machine.
+    pub transport: &'static str,
     pub destination: String,
     pub connect_time: Duration,
 }
@@ -99,6 +101,8 @@ pub struct Probe {
     pub path: Option<String>,
     pub clawauth: Option<String>,
     pub openclaw: Option<String>,
+    /// Claude Code (`claude setup-token` for re-auth).
+    pub claude: Option<String>,
     timeout: Option<String>,
 }
 
@@ -118,6 +122,7 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
     for (name, configured) in [
         ("clawauth", req.clawauth.as_deref()),
         ("openclaw", req.openclaw.as_deref()),
+        ("claude", None),
     ] {
         match configured {
             Some(p) => s.push_str(&format!(
@@ -147,6 +152,7 @@ fn parse_probe(out: &str) -> Option<Probe> {
             "path" => p.path = val,
             "clawauth" => p.clawauth = val,
             "openclaw" => p.openclaw = val,
+            "claude" => p.claude = val,
             "timeout" => p.timeout = val,
             _ => {}
         }
@@ -242,7 +248,7 @@ pub async fn status_probed<G: Gateway>(
 ) -> Report {
     let as_of = req.at.unwrap_or(taken_at);
     let mut via = Via {
-        transport: "ssh".into(),
+        transport: conn.transport.into(),
         destination: conn.destination.clone(),
         source: RemoteSource::None,
         connect_ms: conn.connect_time.as_millis() as u64,
@@ -665,6 +671,7 @@ pub async fn check_host(
             Err(e) => unreachable(format!("cannot reach {name}: {e}")),
             Ok(gw) => {
                 let conn = Connection {
+                    transport: "ssh",
                     destination: gw.destination.clone(),
                     connect_time: gw.connect_time,
                 };

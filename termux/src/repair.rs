@@ -1,0 +1,862 @@
+//! `clawauth sync`, `token paste`, `api-key paste` and `reauth`: repairs over one connection.
+
+use std::future::Future;
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+use clawauth_core::actions::sync::{SyncAction, SyncOptions, SyncResult};
+use clawauth_core::actions::{
+    PasteRequest, SecretKind, ServiceRestart, Session, Target, input, sync,
+};
+use clawauth_core::gateway::Gateway;
+use clawauth_core::gateway::local::LocalGateway;
+use clawauth_core::openclaw::env::Environment;
+use clawauth_core::reauth::{self, Method, ReauthRequest, ReauthResult, ReauthUi, Step};
+use clawauth_core::report::Report;
+use clawauth_core::secrets::Secret;
+use clawauth_core::source::remote::{Connection, RemoteRequest};
+use clawauth_core::time::{format_remaining, from_ms, parse_duration_ms, to_ms};
+use zeroize::Zeroizing;
+
+use crate::remote::{connect_options, host_entry, load_config};
+use crate::status::positive_duration;
+
+/// Exit code for a paste refused before anything was sent (sysexits' EX_DATAERR).
+pub const EXIT_DATAERR: u8 = 65;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// What happened, for people
+    Human,
+    /// The result as JSON (no secrets)
+    Json,
+}
+
+/// Which gateway, and how to reach it.
+#[derive(Debug, Args)]
+pub struct Where {
+    /// The gateway: a host from config.toml or an ssh destination (default: this machine)
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Trust an unknown host key on first use (a changed key is always refused)
+    #[arg(long)]
+    accept_new: bool,
+    /// Give up connecting after this long
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+    /// OpenClaw agent (default: the host's `agent` in config.toml, else OpenClaw's default)
+    #[arg(long, value_name = "ID")]
+    agent: Option<String>,
+    /// OpenClaw's state dir on the gateway (as the gateway service uses it)
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<String>,
+    /// The openclaw program on the gateway
+    #[arg(long = "openclaw-bin", value_name = "PATH")]
+    openclaw: Option<String>,
+    /// The gateway's systemd user service (default: the host's `service`, else openclaw-gateway)
+    #[arg(long, value_name = "UNIT")]
+    service: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Hand Claude Code's login on the gateway to OpenClaw.\n\n\
+        Reads Claude Code's ~/.claude/.credentials.json on the gateway. When that login is valid and \
+        expires later than every Anthropic credential OpenClaw holds (or OpenClaw has none), it is \
+        handed over:\n\n  \
+        OpenClaw 2026.7 and later: only the access token, with its real expiry, as profile \
+        anthropic:claude-code through `openclaw models auth paste-token` (on stdin). The refresh token \
+        stays with Claude Code, so the two never invalidate each other's refreshes.\n  \
+        OpenClaw 2026.6 and older: access, refresh and expiry of anthropic:claude-cli in \
+        auth-profiles.json, under OpenClaw's own lock, everything else in the file kept byte for byte.\n\n\
+        Then the gateway service is restarted if it is running, the gateway re-checked, and the new \
+        expiry printed. One SSH connection for all of it.",
+    after_long_help = "EXAMPLES:\n  \
+        clawauth sync --host gw --dry-run   show what would change\n  \
+        clawauth sync --host gw             sync, restart, re-check\n  \
+        clawauth sync                       the same on this machine (the gateway host)\n\n\
+        EXIT CODES: the re-check's (0 ok, 1 expired or missing, 2 expiring, 3 unreachable); 1 when \
+        there was nothing to sync (no Claude Code login, or it has expired itself)."
+)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    at: Where,
+    /// Show what would change; change nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Store a token (e.g. from `claude setup-token`) in OpenClaw on the gateway
+    #[command(
+        long_about = "Store a token in OpenClaw on the gateway, through `openclaw models auth paste-token` \
+            with the token on its stdin (never on a command line).\n\n\
+            The token is read from the terminal without echo, from stdin when it is not a terminal, or \
+            from the Android clipboard with --from-clipboard. It is checked before it leaves this \
+            machine: one unbroken line (a wrapped or cut paste is refused, naming where it broke); \
+            Anthropic setup-tokens start with sk-ant-oat01- and have at least 80 characters.\n\n\
+            Then the gateway service is restarted if it runs, and the gateway re-checked.",
+        after_long_help = "EXAMPLES:\n  \
+            clawauth token paste --host gw --provider anthropic --expires-in 365d\n  \
+            clawauth token paste --host gw --provider anthropic --from-clipboard --expires-in 365d\n  \
+            pass show claude-token | clawauth token paste --host gw --provider anthropic\n\n\
+            Without --expires-in OpenClaw stores no expiry, so nothing can warn before the token stops \
+            working: setup-tokens last 365d from when they were made.\n\n\
+            EXIT CODES: the re-check's (0 ok, 1, 2, 3); 65 when the paste was refused before anything \
+            was sent; 1 when OpenClaw refused it (nothing changed)."
+    )]
+    Paste(TokenPasteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenPasteArgs {
+    #[command(flatten)]
+    at: Where,
+    /// Provider id (anthropic, openai, …)
+    #[arg(long, value_name = "P")]
+    provider: String,
+    /// When the token expires, from now (365d, 12h, 1h30m); stored by OpenClaw
+    #[arg(long, value_name = "DURATION")]
+    expires_in: Option<String>,
+    /// Profile to write (default: OpenClaw's <provider>:manual)
+    #[arg(long, value_name = "ID")]
+    profile_id: Option<String>,
+    /// Take the token from the Android clipboard (termux-clipboard-get)
+    #[arg(long)]
+    from_clipboard: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Store an API key in OpenClaw on the gateway
+    #[command(
+        long_about = "Store an API key in OpenClaw on the gateway, through `openclaw models auth \
+            paste-api-key` with the key on its stdin (never on a command line). The key is read without \
+            echo, from stdin, or from the clipboard (--from-clipboard), and checked first: one unbroken \
+            line; Anthropic keys start with sk-ant-, OpenAI keys with sk-. Then restart and re-check.",
+        after_long_help = "EXAMPLE:\n  clawauth api-key paste --host gw --provider anthropic --from-clipboard"
+    )]
+    Paste(ApiKeyPasteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApiKeyPasteArgs {
+    #[command(flatten)]
+    at: Where,
+    /// Provider id (anthropic, openai, openrouter, …)
+    #[arg(long, value_name = "P")]
+    provider: String,
+    /// Profile to write (default: OpenClaw's choice for the provider)
+    #[arg(long, value_name = "ID")]
+    profile_id: Option<String>,
+    /// Take the key from the Android clipboard (termux-clipboard-get)
+    #[arg(long)]
+    from_clipboard: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Re-authenticate a provider on the gateway, guided, from the phone.\n\n\
+        setup-token (Anthropic, the default): runs `claude setup-token` on the gateway in a terminal, \
+        opens its sign-in page on this device (termux-open-url on Termux, else prints it), asks for the \
+        code the browser shows, reads the new token from the terminal (never shown or logged) and stores \
+        it with `openclaw models auth paste-token --expires-in 365d` on stdin.\n\
+        api-key: opens the provider's key page, takes the key (hidden prompt or --from-clipboard) and \
+        stores it with `paste-api-key`.\n\
+        login: relays `openclaw models auth login --provider P` in a terminal, opening its URLs and \
+        showing device codes.\n\n\
+        Then the service is restarted if it runs, and the gateway re-checked. When anything fails — \
+        a wrong code, a timeout, the program ending — the old credential stays in place.",
+    after_long_help = "EXAMPLES:\n  \
+        clawauth reauth --host gw\n  \
+        clawauth reauth --host gw --method api-key --provider anthropic --from-clipboard\n  \
+        clawauth reauth --host gw --method login --provider openai\n\n\
+        EXIT CODES: the re-check's (0 ok, 1, 2, 3); 1 when the flow failed or was cancelled."
+)]
+pub struct ReauthArgs {
+    #[command(flatten)]
+    at: Where,
+    /// Provider to re-authenticate
+    #[arg(long, value_name = "P", default_value = "anthropic")]
+    provider: String,
+    /// setup-token (Anthropic), api-key, or login (default: setup-token for anthropic, else login)
+    #[arg(long, value_name = "METHOD")]
+    method: Option<String>,
+    /// Profile to write (default: OpenClaw's <provider>:manual)
+    #[arg(long, value_name = "ID")]
+    profile_id: Option<String>,
+    /// api-key: take the key from the Android clipboard (termux-clipboard-get)
+    #[arg(long)]
+    from_clipboard: bool,
+    /// Renew even when the credentials are fine, without asking
+    #[arg(long, short = 'y')]
+    yes: bool,
+}
+
+/// A repair run against one gateway, local or over SSH.
+trait Job {
+    fn run<G: Gateway>(self, s: &Session<'_, G>) -> impl Future<Output = ExitCode>;
+}
+
+/// Connects (or takes this machine), probes, runs `job`, closes.
+fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
+    let env = Environment::from_process();
+    let (path, config) = match load_config(&env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let entry = match &at.host {
+        Some(h) => match host_entry(&config, h, &path) {
+            Ok(e) => Some(e),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let req = RemoteRequest {
+        agent: at
+            .agent
+            .clone()
+            .or(entry.as_ref().and_then(|e| e.agent.clone())),
+        state_dir: at
+            .state_dir
+            .clone()
+            .or(entry.as_ref().and_then(|e| e.state_dir.clone())),
+        openclaw: at
+            .openclaw
+            .clone()
+            .or(entry.as_ref().and_then(|e| e.openclaw.clone())),
+        clawauth: entry.as_ref().and_then(|e| e.clawauth.clone()),
+        cli_timeout: config.defaults.cli_timeout,
+        ..RemoteRequest::default()
+    };
+    if let Err(e) = req.validate() {
+        return crate::usage_error(
+            &e,
+            "agent ids look like main or work-2; --state-dir and --openclaw-bin are absolute or ~/ paths",
+        );
+    }
+    let service = at
+        .service
+        .clone()
+        .or(entry.as_ref().and_then(|e| e.service.clone()))
+        .unwrap_or_else(|| clawauth_core::config::DEFAULT_SERVICE.to_owned());
+    if let Err(e) = clawauth_core::config::validate_service_name(&service) {
+        return crate::usage_error(&format!("--service {service:?}: {e}"), "");
+    }
+    let target = Target { req, service };
+    let connect_timeout = match at.connect_timeout.as_deref() {
+        Some(v) => match positive_duration("--connect-timeout", v, "10s") {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+        None => config.defaults.connect_timeout,
+    };
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let code = runtime.block_on(async {
+        match (&at.host, &entry) {
+            (Some(name), Some(entry)) => {
+                let opts = connect_options(&env, &config, at.accept_new, connect_timeout);
+                let gw = match clawauth_core::ssh::connect(name, &entry.ssh, &opts).await {
+                    Ok(gw) => gw,
+                    Err(e) => {
+                        eprintln!("error: cannot reach {name}: {e}");
+                        return ExitCode::from(3);
+                    }
+                };
+                let conn = Connection {
+                    transport: "ssh",
+                    destination: gw.destination.clone(),
+                    connect_time: gw.connect_time,
+                };
+                let code = match Session::open(&gw, conn, target).await {
+                    Ok(s) => job.run(&s).await,
+                    Err(e) => {
+                        eprintln!("error: {name}: {e}");
+                        ExitCode::from(3)
+                    }
+                };
+                gw.close().await;
+                code
+            }
+            _ => {
+                let gw = LocalGateway::new(clawauth_core::source::local_host_name(), env.clone());
+                let conn = Connection {
+                    transport: "local",
+                    destination: "this machine".into(),
+                    connect_time: Duration::ZERO,
+                };
+                match Session::open(&gw, conn, target).await {
+                    Ok(s) => job.run(&s).await,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::from(1)
+                    }
+                }
+            }
+        }
+    });
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    code
+}
+
+fn code(c: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(c).unwrap_or(1))
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
+    }
+}
+
+fn when(ms: i64, now_ms: i64) -> String {
+    format!(
+        "{} (in {})",
+        from_ms(ms).format("%Y-%m-%d %H:%M UTC"),
+        format_remaining(ms - now_ms)
+    )
+}
+
+fn restart_line(host: &str, r: &ServiceRestart, unit: &str) -> String {
+    match r {
+        ServiceRestart::Restarted => format!("{host}: restarted {unit} (it was running)"),
+        ServiceRestart::NotActive(why) => format!("{host}: {why}; not restarted"),
+        ServiceRestart::Unavailable(why) => {
+            format!("{host}: could not ask systemd about {unit}: {why}")
+        }
+        ServiceRestart::Failed(why) => format!("{host}: warning: {why}"),
+    }
+}
+
+fn recheck_line(host: &str, after: &Report, profile: Option<&str>, expires: Option<i64>) -> String {
+    let now = to_ms(chrono::Utc::now());
+    let mut line = format!("{host}: re-check: {}", after.verdict.as_str());
+    if let (Some(p), Some(e)) = (profile, expires) {
+        line.push_str(&format!(" — {p} expires {}", when(e, now)));
+    }
+    if after.exit_code != 0 {
+        line.push_str(&format!(
+            " (exit {}; `clawauth status{}` shows why)",
+            after.exit_code,
+            match after.via.as_ref().map(|v| v.transport.as_str()) {
+                Some("ssh") => format!(" --host {host}"),
+                _ => String::new(),
+            }
+        ));
+    }
+    line
+}
+
+// ---------------------------------------------------------------------------------------------
+// sync
+
+pub fn sync(args: SyncArgs) -> ExitCode {
+    struct SyncJob {
+        dry_run: bool,
+        format: Format,
+    }
+    impl Job for SyncJob {
+        async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+            let opts = SyncOptions {
+                dry_run: self.dry_run,
+                ..SyncOptions::default()
+            };
+            let r = sync::sync(s, &opts).await;
+            match self.format {
+                Format::Json => print_json(&r),
+                Format::Human => print_sync(&r, &s.target.service),
+            }
+            code(r.exit_code())
+        }
+    }
+    let format = args.at.format;
+    run_job(
+        &args.at,
+        SyncJob {
+            dry_run: args.dry_run,
+            format,
+        },
+    )
+}
+
+fn print_sync(r: &SyncResult, unit: &str) {
+    let now = to_ms(chrono::Utc::now());
+    let host = &r.host;
+    if let Some(c) = &r.claude_code {
+        println!(
+            "{host}: Claude Code's login ({}) expires {}",
+            c.path,
+            c.expires_at_ms
+                .map_or_else(|| "at an unknown time".to_owned(), |e| when(e, now))
+        );
+    }
+    if r.claude_code.is_some() {
+        match r.openclaw_expires_at_ms {
+            Some(e) => println!(
+                "{host}: OpenClaw's Anthropic credential expires {}",
+                when(e, now)
+            ),
+            None => println!("{host}: OpenClaw has no Anthropic credential with an expiry"),
+        }
+    }
+    if let Some(e) = &r.error {
+        eprintln!("error: {host}: {e}");
+        return;
+    }
+    match r.action {
+        SyncAction::UpToDate => {
+            println!(
+                "{host}: nothing to sync: OpenClaw's credential already lasts as long as Claude Code's"
+            )
+        }
+        SyncAction::WouldSync => {
+            for c in &r.changes {
+                println!("{host}: would write {c}");
+            }
+            println!(
+                "{host}: then restart {unit} if it is running, and re-check (dry run: nothing changed)"
+            );
+        }
+        SyncAction::Synced => {
+            for c in &r.changes {
+                println!("{host}: wrote {c}");
+            }
+        }
+        SyncAction::NotSynced => {}
+    }
+    if let Some(restart) = &r.restart {
+        println!("{}", restart_line(host, restart, unit));
+    }
+    if let Some(after) = &r.after {
+        println!(
+            "{}",
+            recheck_line(
+                host,
+                after,
+                r.store.as_ref().map(|s| s.profile_id()),
+                r.new_expires_at_ms
+            )
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// token paste / api-key paste
+
+/// Reads a secret: from the clipboard, a hidden prompt, or stdin.
+fn read_secret(noun: &str, from_clipboard: bool) -> Result<Zeroizing<Vec<u8>>, String> {
+    if from_clipboard {
+        return clipboard();
+    }
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("Paste the {noun} (input hidden): "))
+            .map(|s| Zeroizing::new(s.into_bytes()))
+            .map_err(|e| format!("cannot read the {noun} from the terminal: {e}"));
+    }
+    let mut buf = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take((input::MAX_SECRET_LEN + 1) as u64)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read the {noun} from stdin: {e}"))?;
+    Ok(buf)
+}
+
+/// `termux-clipboard-get` (Termux:API), with a time limit.
+fn clipboard() -> Result<Zeroizing<Vec<u8>>, String> {
+    let mut child = std::process::Command::new("termux-clipboard-get")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "termux-clipboard-get is not installed: install the Termux:API app and run \
+                 `pkg install termux-api`, or leave out --from-clipboard and paste at the prompt"
+                    .to_owned()
+            } else {
+                format!("cannot run termux-clipboard-get: {e}")
+            }
+        })?;
+    let mut out = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut buf = Zeroizing::new(Vec::new());
+        let _ = (&mut out)
+            .take((input::MAX_SECRET_LEN + 1) as u64)
+            .read_to_end(&mut buf);
+        buf
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(
+                    "termux-clipboard-get did not answer within 10s (is the Termux:API app installed?)"
+                        .into(),
+                );
+            }
+        }
+    }
+    reader
+        .join()
+        .map_err(|_| "reading the clipboard failed".to_owned())
+}
+
+struct PasteJob {
+    req: PasteRequest,
+    secret: Secret,
+    format: Format,
+}
+
+#[derive(serde::Serialize)]
+struct PasteResult<'a> {
+    host: &'a str,
+    profile_id: Option<&'a str>,
+    warnings: &'a [String],
+    restart: &'a ServiceRestart,
+    new_expires_at_ms: Option<i64>,
+    after: &'a Report,
+}
+
+impl Job for PasteJob {
+    async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+        let host = s.name().to_owned();
+        let pasted = match s.paste(&self.req, &self.secret).await {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let restart = s.restart_service().await;
+        let after = s.check().await;
+        let profile = pasted.profile_id.clone().or(self.req.profile_id.clone());
+        let expires = profile.as_deref().and_then(|id| {
+            after
+                .agents
+                .iter()
+                .flat_map(|a| &a.profiles)
+                .find(|p| p.profile_id == id)
+                .and_then(|p| p.expires_at_ms)
+        });
+        match self.format {
+            Format::Json => print_json(&PasteResult {
+                host: &host,
+                profile_id: profile.as_deref(),
+                warnings: &pasted.warnings,
+                restart: &restart,
+                new_expires_at_ms: expires,
+                after: &after,
+            }),
+            Format::Human => {
+                println!(
+                    "{host}: stored the {} as {} (through `openclaw models auth {}`, on stdin)",
+                    self.req.kind.noun(),
+                    profile.as_deref().unwrap_or("OpenClaw's default profile"),
+                    match self.req.kind {
+                        SecretKind::Token => "paste-token",
+                        SecretKind::ApiKey => "paste-api-key",
+                    }
+                );
+                println!("{}", restart_line(&host, &restart, &s.target.service));
+                println!(
+                    "{}",
+                    recheck_line(&host, &after, profile.as_deref(), expires)
+                );
+            }
+        }
+        code(after.exit_code)
+    }
+}
+
+fn paste(
+    at: &Where,
+    kind: SecretKind,
+    provider: &str,
+    profile_id: Option<String>,
+    expires_in: Option<&str>,
+    from_clipboard: bool,
+) -> ExitCode {
+    if let Err(e) = input::validate_provider(provider) {
+        return crate::usage_error(&format!("--provider: {e}"), "");
+    }
+    if let Some(id) = &profile_id
+        && let Err(e) = input::validate_profile_id(id, provider)
+    {
+        return crate::usage_error(&format!("--profile-id: {e}"), "");
+    }
+    let expires_in_ms = match expires_in {
+        Some(v) => match parse_duration_ms(v) {
+            Ok(ms) if ms > 0 => Some(ms),
+            _ => {
+                return crate::usage_error(
+                    &format!("--expires-in {v:?} is not a positive duration"),
+                    "use values like 365d, 12h or 1h30m",
+                );
+            }
+        },
+        None => None,
+    };
+    let noun = kind.noun();
+    let raw = match read_secret(noun, from_clipboard) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_DATAERR);
+        }
+    };
+    let secret = match input::validate_secret(provider, kind, &raw) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("note: nothing was sent to the gateway");
+            return ExitCode::from(EXIT_DATAERR);
+        }
+    };
+    if kind == SecretKind::Token && expires_in_ms.is_none() {
+        eprintln!(
+            "note: no --expires-in: OpenClaw will not know when this token expires, so nothing can warn \
+             before it stops working (setup-tokens last 365d)"
+        );
+    }
+    let job = PasteJob {
+        req: PasteRequest {
+            kind,
+            provider: provider.to_owned(),
+            profile_id,
+            expires_in_ms,
+        },
+        secret,
+        format: at.format,
+    };
+    run_job(at, job)
+}
+
+pub fn token(cmd: TokenCommand) -> ExitCode {
+    match cmd {
+        TokenCommand::Paste(a) => paste(
+            &a.at,
+            SecretKind::Token,
+            &a.provider,
+            a.profile_id.clone(),
+            a.expires_in.as_deref(),
+            a.from_clipboard,
+        ),
+    }
+}
+
+pub fn api_key(cmd: ApiKeyCommand) -> ExitCode {
+    match cmd {
+        ApiKeyCommand::Paste(a) => paste(
+            &a.at,
+            SecretKind::ApiKey,
+            &a.provider,
+            a.profile_id.clone(),
+            None,
+            a.from_clipboard,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// reauth
+
+/// The terminal front end of the guided flow. Progress goes to stderr; answers come from the
+/// terminal, or line by line from stdin when it is not one.
+struct TerminalUi {
+    from_clipboard: bool,
+    yes: bool,
+}
+
+impl TerminalUi {
+    /// One line from stdin (std's stdin is buffered once for the process, so lines are not lost
+    /// between calls).
+    fn read_line(&self, prompt: String) -> impl Future<Output = Option<String>> + Send + use<> {
+        async move {
+            tokio::task::spawn_blocking(move || {
+                eprint!("{prompt}: ");
+                let _ = std::io::stderr().flush();
+                let mut line = String::new();
+                match std::io::stdin().read_line(&mut line) {
+                    Ok(0) | Err(_) => None,
+                    Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+    }
+}
+
+impl ReauthUi for TerminalUi {
+    fn step(&mut self, step: &Step) {
+        let text = match step {
+            Step::Checking { host } => format!("checking {host}…"),
+            Step::Status { summary, .. } => format!("now: {summary}"),
+            Step::Started { program } => format!("started `{program}` on the gateway"),
+            Step::WaitingForBrowser => "sign in in the browser; it then shows a code".into(),
+            Step::DeviceCode { url, code } => {
+                format!("enter the code {code} at {url}")
+            }
+            Step::WaitingForToken => "waiting for the new token…".into(),
+            Step::Storing { profile } => format!("storing it as {profile}…"),
+            Step::Restart { restart } => match restart {
+                ServiceRestart::Restarted => "restarted the gateway service".into(),
+                ServiceRestart::NotActive(w) => format!("{w}; not restarted"),
+                ServiceRestart::Unavailable(w) | ServiceRestart::Failed(w) => {
+                    format!("service: {w}")
+                }
+            },
+            Step::Rechecking => "re-checking…".into(),
+        };
+        eprintln!("==> {text}");
+    }
+
+    fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
+        let url = url.to_owned();
+        async move {
+            let opened = tokio::process::Command::new("termux-open-url")
+                .arg(&url)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+            match tokio::time::timeout(Duration::from_secs(10), opened).await {
+                Ok(Ok(s)) if s.success() => eprintln!("==> opened in the browser:\n\n{url}\n"),
+                _ => eprintln!("==> open this URL in your browser:\n\n{url}\n"),
+            }
+        }
+    }
+
+    fn ask_code(&mut self, prompt: &str) -> impl Future<Output = Option<String>> + Send {
+        self.read_line(prompt.to_owned())
+    }
+
+    fn ask_secret(&mut self, prompt: &str) -> impl Future<Output = Option<Secret>> + Send {
+        let from_clipboard = self.from_clipboard;
+        let prompt = prompt.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let raw = if from_clipboard {
+                    clipboard().map_err(|e| eprintln!("error: {e}")).ok()?
+                } else if std::io::stdin().is_terminal() {
+                    Zeroizing::new(
+                        rpassword::prompt_password(format!("{prompt} (input hidden): "))
+                            .ok()?
+                            .into_bytes(),
+                    )
+                } else {
+                    let mut line = Zeroizing::new(String::new());
+                    std::io::stdin().read_line(&mut line).ok()?;
+                    Zeroizing::new(line.as_bytes().to_vec())
+                };
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                Some(Secret::new(text))
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> impl Future<Output = bool> + Send {
+        let yes = self.yes;
+        let tty = std::io::stdin().is_terminal();
+        let ask = self.read_line(format!("{question} [y/N]"));
+        async move {
+            if yes {
+                return true;
+            }
+            if !tty {
+                eprintln!("==> {question} Not without --yes.");
+                return false;
+            }
+            matches!(ask.await.as_deref().map(str::trim), Some("y" | "Y" | "yes"))
+        }
+    }
+}
+
+pub fn reauth(args: ReauthArgs) -> ExitCode {
+    let method = match args.method.as_deref() {
+        Some(m) => match m.parse::<Method>() {
+            Ok(m) => m,
+            Err(e) => return crate::usage_error(&format!("--method: {e}"), ""),
+        },
+        None if args.provider == "anthropic" => Method::SetupToken,
+        None => Method::Login,
+    };
+    if let Err(e) = input::validate_provider(&args.provider) {
+        return crate::usage_error(&format!("--provider: {e}"), "");
+    }
+    let mut req = ReauthRequest::new(args.provider.clone(), method);
+    req.profile_id = args.profile_id.clone();
+    struct ReauthJob {
+        req: ReauthRequest,
+        ui: TerminalUi,
+        format: Format,
+    }
+    impl Job for ReauthJob {
+        async fn run<G: Gateway>(mut self, s: &Session<'_, G>) -> ExitCode {
+            let r = reauth::run(s, &self.req, &mut self.ui).await;
+            match self.format {
+                Format::Json => print_json(&r),
+                Format::Human => print_reauth(&r, &s.target.service),
+            }
+            code(r.exit_code())
+        }
+    }
+    let ui = TerminalUi {
+        from_clipboard: args.from_clipboard,
+        yes: args.yes,
+    };
+    run_job(
+        &args.at,
+        ReauthJob {
+            req,
+            ui,
+            format: args.at.format,
+        },
+    )
+}
+
+fn print_reauth(r: &ReauthResult, unit: &str) {
+    let host = &r.host;
+    if let Some(f) = &r.failure {
+        eprintln!("error: {host}: re-auth of {} failed: {f}", r.provider);
+        eprintln!("note: nothing was changed on {host}: the old credential is still in place");
+        return;
+    }
+    if let Some(p) = &r.profile_id {
+        println!(
+            "{host}: {} is re-authenticated: new credential stored as {p}",
+            r.provider
+        );
+    } else {
+        println!("{host}: {} login finished", r.provider);
+    }
+    if let Some(restart) = &r.restart {
+        println!("{}", restart_line(host, restart, unit));
+    }
+    if let Some(after) = &r.after {
+        println!(
+            "{}",
+            recheck_line(host, after, r.profile_id.as_deref(), r.new_expires_at_ms)
+        );
+    }
+}
