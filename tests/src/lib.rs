@@ -19,6 +19,7 @@ pub mod openclaw_cli;
 pub mod repair_lab;
 pub mod scenario;
 pub mod sshd;
+pub mod standins;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {

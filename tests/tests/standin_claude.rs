@@ -1,0 +1,394 @@
+//! The `claude setup-token` stand-in (tests/standins/claude) in a real PTY, read by the re-auth
+//! flow's `Screen`: the exact authorize URL in plain and OSC-8 form, the exact token after the
+//! right code, the OAuth error after a wrong one. While each flow runs, every process's argv and
+//! environment is sampled: the token must never appear in any of them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use clawauth_core::gateway::local::{LocalGateway, LocalPty};
+use clawauth_core::gateway::{Command, Gateway, Pty, PtyEvent, PtySize};
+use clawauth_core::openclaw::env::Environment;
+use clawauth_core::reauth::scan::Screen;
+use clawauth_tests::standins::{ClaudeConf, ClaudeMode, install_claude_standin};
+
+const PREFIXES: [&str; 2] = [
+    "https://claude.com/cai/oauth/authorize",
+    "https://claude.ai/oauth/authorize",
+];
+const STEP: Duration = Duration::from_secs(20);
+
+struct Gw {
+    _tmp: tempfile::TempDir,
+    home: Utf8PathBuf,
+    /// `<bin>/claude`: the stand-in as the gateway runs it.
+    claude: Utf8PathBuf,
+    gw: LocalGateway,
+    conf: ClaudeConf,
+}
+
+fn gateway(seed: &str, mode: ClaudeMode) -> Gw {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = Utf8PathBuf::try_from(tmp.path().to_path_buf()).expect("utf-8 tmp");
+    let home = root.join("home");
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut conf = ClaudeConf::new(seed);
+    conf.mode = mode;
+    conf.log = Some(root.join("claude.log"));
+    install_claude_standin(&home, &bin, &conf);
+    let env = Environment::empty()
+        .with("HOME", home.as_str())
+        .with("PATH", format!("{bin}:/usr/bin:/bin"))
+        .with("LANG", "C.UTF-8");
+    Gw {
+        _tmp: tmp,
+        home,
+        claude: bin.join("claude"),
+        gw: LocalGateway::new("here", env),
+        conf,
+    }
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Reads the PTY into `screen` (and `raw`) until `done(screen)` holds (`Ok(None)`), the program
+/// exits (`Ok(Some(status))`), or `STEP` passes (`Err`).
+async fn read_until(
+    pty: &mut LocalPty,
+    screen: &mut Screen,
+    raw: &mut Vec<u8>,
+    done: impl Fn(&Screen) -> bool,
+) -> Result<Option<Option<i32>>, String> {
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        if done(screen) {
+            return Ok(None);
+        }
+        match tokio::time::timeout_at(deadline, pty.next()).await {
+            Ok(Some(PtyEvent::Output(b))) => {
+                screen.feed(&b);
+                raw.extend_from_slice(&b);
+            }
+            Ok(Some(PtyEvent::Exit(code))) => return Ok(Some(code)),
+            Ok(None) => return Ok(Some(None)),
+            Err(_) => return Err(format!("nothing more within {}s", STEP.as_secs())),
+        }
+    }
+}
+
+/// Samples `/proc/*/cmdline` and `/proc/*/environ` on a thread until stopped.
+struct Sampler {
+    stop: Arc<AtomicBool>,
+    /// Finished rounds, and rounds in which the stand-in's own process was seen.
+    rounds: Arc<(AtomicUsize, AtomicUsize)>,
+    handle: std::thread::JoinHandle<Report>,
+}
+
+#[derive(Debug, Default)]
+struct Report {
+    rounds: usize,
+    /// Rounds in which the stand-in's own process was seen (proves the sampling looked).
+    saw_standin: usize,
+    /// `/proc/<pid>/<file>` that held the token.
+    leaks: std::collections::BTreeSet<String>,
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Sampler {
+    fn start(token: &str, standin: &Utf8Path) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let rounds = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let (flag, counts) = (stop.clone(), rounds.clone());
+        let token = token.as_bytes().to_vec();
+        let own = format!("{standin}\0setup-token").into_bytes();
+        // Half the token is enough to count as a leak (a wrapped or cut copy).
+        let half = token[..token.len() / 2].to_vec();
+        let handle = std::thread::spawn(move || {
+            let mut r = Report::default();
+            while !flag.load(Ordering::SeqCst) {
+                let mut saw = false;
+                for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+                    let name = entry.file_name();
+                    let Some(pid) = name
+                        .to_str()
+                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                    else {
+                        continue;
+                    };
+                    for file in ["cmdline", "environ"] {
+                        let Ok(bytes) = std::fs::read(format!("/proc/{pid}/{file}")) else {
+                            continue;
+                        };
+                        if file == "cmdline" && contains(&bytes, &own) {
+                            saw = true;
+                        }
+                        if contains(&bytes, &half) {
+                            r.leaks.insert(format!("/proc/{pid}/{file}"));
+                        }
+                    }
+                }
+                r.rounds += 1;
+                r.saw_standin += usize::from(saw);
+                counts.1.fetch_add(usize::from(saw), Ordering::SeqCst);
+                counts.0.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            r
+        });
+        Self {
+            stop,
+            rounds,
+            handle,
+        }
+    }
+
+    /// Waits until a whole round ran after this call and saw the stand-in (it is alive now,
+    /// holding the token it read from its configuration).
+    async fn settle(&self) {
+        let (done, saw) = (&self.rounds.0, &self.rounds.1);
+        let (d0, s0) = (done.load(Ordering::SeqCst), saw.load(Ordering::SeqCst));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while done.load(Ordering::SeqCst) < d0 + 2 || saw.load(Ordering::SeqCst) <= s0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the /proc sampler never saw the stand-in"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    fn finish(self) -> Report {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle.join().expect("sampler thread")
+    }
+}
+
+/// The whole flow with the right code: URL, code, token.
+fn right_code_flow(mode: ClaudeMode) {
+    let g = gateway(&format!("right-{}", mode.as_str()), mode);
+    let sampler = Sampler::start(&g.conf.token, &g.claude);
+    let (raw, exit, url, token) = rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(
+                &Command::new("claude").arg("setup-token"),
+                PtySize::default(),
+            )
+            .await
+            .expect("open pty");
+        let mut screen = Screen::new(80);
+        let mut raw = Vec::new();
+        let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
+            s.contains("Paste code here if prompted >")
+        })
+        .await;
+        assert_eq!(r, Ok(None), "{:?}", screen.tail(20));
+        let url = screen.find_url(&PREFIXES);
+        sampler.settle().await;
+        screen.clear();
+        pty.write(format!("{}\r", g.conf.code).as_bytes())
+            .await
+            .expect("write code");
+        let exit = read_until(&mut pty, &mut screen, &mut raw, |_| false).await;
+        let token = screen.find_token("sk-ant-oat01-");
+        assert!(screen.error_line().is_none(), "{:?}", screen.tail(20));
+        assert!(screen.contains("Long-lived authentication token created successfully!"));
+        pty.close().await;
+        (raw, exit, url, token)
+    });
+    let report = sampler.finish();
+
+    let expected_url = g.conf.authorize_url();
+    assert_eq!(expected_url.len(), 346);
+    assert_eq!(url.as_deref(), Some(expected_url.as_str()));
+    let token = token.expect("a token");
+    assert_eq!(token.expose().len(), 108);
+    assert!(
+        token.expose() == g.conf.token,
+        "the token read is not the one printed"
+    );
+    assert_eq!(exit, Ok(Some(Some(0))));
+
+    let osc8 = contains(&raw, format!("\x1b]8;;{expected_url}").as_bytes());
+    assert_eq!(
+        osc8,
+        mode == ClaudeMode::Osc8,
+        "OSC-8 hyperlink present: {osc8}"
+    );
+    // The URL really was hard-wrapped at 80 columns on the terminal.
+    assert!(contains(
+        &raw,
+        format!("{}\r\n", &expected_url[..80]).as_bytes()
+    ));
+    assert!(!contains(&raw, expected_url.as_bytes()) || mode == ClaudeMode::Osc8);
+
+    assert!(report.rounds > 0 && report.saw_standin > 0, "{report:?}");
+    assert!(
+        report.leaks.is_empty(),
+        "the token was in {:?}",
+        report.leaks
+    );
+    let log = std::fs::read_to_string(g.conf.log.as_ref().expect("log")).expect("stand-in log");
+    assert!(log.contains("argv: setup-token"), "{log}");
+    assert!(log.contains(&format!("read: {}", g.conf.code)), "{log}");
+    assert!(
+        !log.contains(&g.conf.token[20..60]),
+        "the stand-in logged the token"
+    );
+    // Only the configuration file holds the token on the gateway.
+    assert!(g.home.join(".clawauth-standin/claude.conf").is_file());
+}
+
+#[test]
+fn plain_url_then_code_gives_the_exact_token() {
+    right_code_flow(ClaudeMode::Ok);
+}
+
+#[test]
+fn osc8_url_then_code_gives_the_exact_token() {
+    right_code_flow(ClaudeMode::Osc8);
+}
+
+#[test]
+fn wrong_code_gives_the_oauth_error() {
+    let g = gateway("wrong", ClaudeMode::Ok);
+    let sampler = Sampler::start(&g.conf.token, &g.claude);
+    let (exit, error, token) = rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(
+                &Command::new("claude").arg("setup-token"),
+                PtySize::default(),
+            )
+            .await
+            .expect("open pty");
+        let mut screen = Screen::new(80);
+        let mut raw = Vec::new();
+        let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
+            s.contains("Paste code here if prompted >")
+        })
+        .await;
+        assert_eq!(r, Ok(None), "{:?}", screen.tail(20));
+        assert!(screen.error_line().is_none());
+        sampler.settle().await;
+        screen.clear();
+        pty.write(b"not-the-code#x\r").await.expect("write");
+        let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
+            s.contains("Press Enter to retry.")
+        })
+        .await;
+        assert_eq!(r, Ok(None), "{:?}", screen.tail(20));
+        let error = screen.error_line();
+        sampler.settle().await;
+        pty.write(b"\r").await.expect("write");
+        let exit = read_until(&mut pty, &mut screen, &mut raw, |_| false).await;
+        let token = screen.find_token("sk-ant-oat01-");
+        pty.close().await;
+        (exit, error, token)
+    });
+    let report = sampler.finish();
+    assert_eq!(
+        error.as_deref(),
+        Some("OAuth error: Invalid code. Please make sure the full code was copied")
+    );
+    assert!(token.is_none());
+    assert_eq!(exit, Ok(Some(Some(1))));
+    assert!(report.saw_standin > 0, "{report:?}");
+    assert!(
+        report.leaks.is_empty(),
+        "the token was in {:?}",
+        report.leaks
+    );
+}
+
+#[test]
+fn failure_modes_before_the_url() {
+    let g = gateway("exit", ClaudeMode::ExitBeforeUrl);
+    let (exit, url, error) = rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(
+                &Command::new("claude").arg("setup-token"),
+                PtySize::default(),
+            )
+            .await
+            .expect("open pty");
+        let mut screen = Screen::new(80);
+        let exit = read_until(&mut pty, &mut screen, &mut Vec::new(), |_| false).await;
+        (exit, screen.find_url(&[]), screen.error_line())
+    });
+    assert_eq!(exit, Ok(Some(Some(1))));
+    assert_eq!(url, None);
+    assert_eq!(error.as_deref(), Some("Error: could not start the sign-in"));
+
+    let g = gateway("hang", ClaudeMode::HangBeforeUrl);
+    rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(
+                &Command::new("claude").arg("setup-token"),
+                PtySize::default(),
+            )
+            .await
+            .expect("open pty");
+        let mut screen = Screen::new(80);
+        let mut raw = Vec::new();
+        let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
+            s.contains("Opening browser to sign in")
+        })
+        .await;
+        assert_eq!(r, Ok(None));
+        let more = tokio::time::timeout(Duration::from_millis(500), pty.next()).await;
+        assert!(more.is_err(), "it hangs before the URL");
+        assert_eq!(screen.find_url(&[]), None);
+        pty.close().await;
+    });
+}
+
+#[test]
+fn version_and_no_token_modes() {
+    let g = gateway("version", ClaudeMode::NoToken);
+    let (exit, text) = rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(&Command::new("claude").arg("--version"), PtySize::default())
+                .await
+                .expect("open pty");
+        let mut screen = Screen::new(80);
+        let exit = read_until(&mut pty, &mut screen, &mut Vec::new(), |_| false).await;
+        (exit, screen.tail(5))
+    });
+    assert_eq!(exit, Ok(Some(Some(0))));
+    assert_eq!(text, ["2.1.92 (Claude Code)"]);
+
+    let token = rt().block_on(async {
+        let mut pty =
+            g.gw.open_pty(
+                &Command::new("claude").arg("setup-token"),
+                PtySize::default(),
+            )
+            .await
+            .expect("open pty");
+        let mut screen = Screen::new(80);
+        let mut raw = Vec::new();
+        let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
+            s.contains("Paste code here")
+        })
+        .await;
+        assert_eq!(r, Ok(None));
+        pty.write(format!("{}\r", g.conf.code).as_bytes())
+            .await
+            .expect("write");
+        let exit = read_until(&mut pty, &mut screen, &mut raw, |_| false).await;
+        assert_eq!(exit, Ok(Some(Some(0))));
+        assert!(screen.contains("created successfully"));
+        screen.find_token("sk-ant-oat01-")
+    });
+    assert!(token.is_none());
+}
