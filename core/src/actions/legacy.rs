@@ -675,6 +675,8 @@ struct Style {
     colon: Vec<u8>,
     /// After a comma in a one-line document.
     sep: Vec<u8>,
+    /// Line break of an indented document (`\r\n` when the file uses it).
+    eol: &'static [u8],
 }
 
 impl Style {
@@ -683,6 +685,7 @@ impl Style {
             unit: Some(b"  ".to_vec()),
             colon: b": ".to_vec(),
             sep: Vec::new(),
+            eol: b"\n",
         }
     }
 
@@ -701,12 +704,13 @@ impl Style {
         };
         let pretty = members.iter().find_map(|m| {
             let ws = &src[m.pre..m.key_start];
-            ws.iter()
-                .rposition(|&b| b == b'\n')
-                .map(|nl| ws[nl + 1..].to_vec())
+            ws.iter().rposition(|&b| b == b'\n').map(|nl| {
+                let crlf = nl > 0 && ws[nl - 1] == b'\r';
+                (ws[nl + 1..].to_vec(), crlf)
+            })
         });
         match pretty {
-            Some(indent) => Style {
+            Some((indent, crlf)) => Style {
                 unit: Some(if indent.is_empty() || indent.contains(&b'\r') {
                     b"  ".to_vec()
                 } else {
@@ -714,6 +718,7 @@ impl Style {
                 }),
                 colon,
                 sep: Vec::new(),
+                eol: if crlf { b"\r\n" } else { b"\n" },
             },
             None => Style {
                 unit: None,
@@ -722,6 +727,7 @@ impl Style {
                     .get(1)
                     .map(|m| src[m.pre..m.key_start].to_vec())
                     .unwrap_or_default(),
+                eol: b"\n",
             },
         }
     }
@@ -772,7 +778,7 @@ impl Emit<'_> {
     /// A line break and `indent` (nothing in a one-line document).
     fn newline(&mut self, indent: &[u8]) {
         if self.style.unit.is_some() {
-            self.out.push(b'\n');
+            self.out.extend_from_slice(self.style.eol);
             self.out.extend_from_slice(indent);
         }
     }
@@ -1656,6 +1662,18 @@ mod tests {
         let after = r#"}, "order": {}}"#;
         let want = format!(
             r#"{{"type": "oauth", "expires": {EXPIRES}, "provider": "claude-cli", "access": "{ACCESS}", "refresh": "{REFRESH}"}}"#
+        );
+        assert_splice(before, old, after, &want);
+    }
+
+    #[test]
+    fn crlf_and_tabs_are_matched() {
+        let before =
+            "{\r\n\t\"version\": 1,\r\n\t\"profiles\": {\r\n\t\t\"anthropic:claude-cli\": ";
+        let old = "{\"type\": \"oauth\"}";
+        let after = "\r\n\t}\r\n}\r\n";
+        let want = format!(
+            "{{\r\n\t\t\t\"type\": \"oauth\",\r\n\t\t\t\"provider\": \"claude-cli\",\r\n\t\t\t\"access\": \"{ACCESS}\",\r\n\t\t\t\"refresh\": \"{REFRESH}\",\r\n\t\t\t\"expires\": {EXPIRES}\r\n\t\t}}"
         );
         assert_splice(before, old, after, &want);
     }
