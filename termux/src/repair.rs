@@ -197,6 +197,9 @@ pub struct ReauthArgs {
     /// Renew even when the credentials are fine, without asking
     #[arg(long, short = 'y')]
     yes: bool,
+    /// How long to wait for the gateway's program at each step (its URL, its token)
+    #[arg(long, value_name = "DURATION", default_value = "90s")]
+    timeout: String,
 }
 
 /// A repair run against one gateway, local or over SSH.
@@ -806,6 +809,10 @@ pub fn reauth(args: ReauthArgs) -> ExitCode {
     }
     let mut req = ReauthRequest::new(args.provider.clone(), method);
     req.profile_id = args.profile_id.clone();
+    req.program_timeout = match positive_duration("--timeout", &args.timeout, "90s") {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
     struct ReauthJob {
         req: ReauthRequest,
         ui: TerminalUi,

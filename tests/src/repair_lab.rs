@@ -102,6 +102,41 @@ pub fn install(src: &std::path::Path, dir: &Utf8Path) {
     crate::set_mode(&dst, 0o755);
 }
 
+/// Runs the built clawauth as the phone (see [`Lab::clawauth`]) with `input` on its stdin and
+/// `env` on top of the phone's environment.
+pub fn clawauth_with_stdin(
+    lab: &Lab,
+    args: &[&str],
+    env: &[(&str, &str)],
+    input: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(crate::clawauth_bin());
+    cmd.args(args)
+        .env_clear()
+        .env("HOME", lab.phone.as_str())
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("CLAWAUTH_SECRET_STORE", "file")
+        .env("TZ", "UTC")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("run clawauth");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_owned();
+    // Written from a thread: clawauth reads it line by line, as the flow asks.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    out
+}
+
 /// Now, Unix ms.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

@@ -5,7 +5,7 @@
 use camino::Utf8Path;
 use clawauth_tests::lab::{ANTHROPIC, Lab, fake_token, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{ArgvWatch, RepairGateway, now_ms};
+use clawauth_tests::repair_lab::{ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms};
 use std::collections::BTreeMap;
 
 use clawauth_tests::tree_hashes;
@@ -48,7 +48,9 @@ fn openclaw_profile(oc: &OpenClaw, home: &Utf8Path, id: &str) -> Option<Value> {
 fn snapshot(state: &Utf8Path) -> BTreeMap<String, String> {
     const EMPTY: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
     let mut t = tree_hashes(state.as_std_path());
-    t.retain(|k, v| !k.ends_with("-shm") && !(k.ends_with("-wal") && v.starts_with(EMPTY)));
+    let noise =
+        |k: &str, v: &str| k.ends_with("-shm") || (k.ends_with("-wal") && v.starts_with(EMPTY));
+    t.retain(|k, v| !noise(k, v));
     t
 }
 
@@ -283,28 +285,7 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
 }
 
 fn paste_via_stdin(lab: &Lab, args: &[&str], input: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(clawauth_tests::clawauth_bin())
-        .args(args)
-        .env_clear()
-        .env("HOME", lab.phone.as_str())
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("CLAWAUTH_SECRET_STORE", "file")
-        .env("CLAWAUTH_LOG", "trace")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run clawauth");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
+    clawauth_with_stdin(lab, args, &[("CLAWAUTH_LOG", "trace")], input)
 }
 
 /// A good token goes through stdin into OpenClaw (never argv, never output, not even in trace

@@ -331,3 +331,87 @@ fn openclaw_locks_are_honoured_over_ssh() {
     let ours = oauth_profile(&status, "anthropic:claude-cli");
     assert_eq!(ours["expiresAt"], expires, "{ours}");
 }
+
+/// `clawauth sync --host gw` end to end on an OpenClaw 2026.6.1 gateway (the CLI found on the
+/// login PATH): `--dry-run` writes nothing; the sync creates `anthropic:claude-cli` with Claude
+/// Code's expiry, keeps every other profile byte for byte and the file 0600, restarts the active
+/// service once; 2026.6.1 reads it; a second sync changes nothing.
+#[test]
+fn clawauth_sync_on_an_openclaw_2026_6_1_gateway() {
+    use clawauth_tests::repair_lab::RepairGateway;
+    let oc = openclaw_legacy();
+    let lab = Lab::new();
+    lab.trust();
+    let gw = RepairGateway::new(&lab, "gw61", &oc);
+    let home = gw.home.clone();
+    std::fs::create_dir_all(home.join(".openclaw")).expect("mkdir");
+    std::fs::write(home.join(".openclaw/openclaw.json"), ANTHROPIC).expect("config");
+    let args = paste_token_args("anthropic:manual", "1h", None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = oc.run(
+        home.as_std_path(),
+        &args,
+        Some(&format!("{}\n", fake_token("manual"))),
+    );
+    assert!(out.status.success(), "2026.6.1 paste-token: {}", text(&out));
+    let out = oc.run(
+        home.as_std_path(),
+        &["models", "auth", "paste-api-key", "--provider", "openai"],
+        Some("sk-openai-FAKE-0123456789abcdefghijklmnop\n"),
+    );
+    assert!(
+        out.status.success(),
+        "2026.6.1 paste-api-key: {}",
+        text(&out)
+    );
+    let store = home.join(STORE);
+    let original = std::fs::read_to_string(&store).expect("store");
+    let access = fake_token("cli-sync-access");
+    let refresh = fake_token("cli-sync-refresh");
+    let claude_exp = now_ms() + 20 * 3600 * 1000;
+    gw.claude_login(&access, Some(&refresh), claude_exp);
+    gw.set_service_active(true);
+    lab.add_host("gw", &[]);
+
+    let out = lab.clawauth(&["sync", "--host", "gw", "--dry-run"], &[]);
+    let shown = text(&out);
+    assert!(shown.contains("would write"), "{shown}");
+    assert!(shown.contains("add anthropic:claude-cli"), "{shown}");
+    assert_eq!(
+        std::fs::read_to_string(&store).expect("store"),
+        original,
+        "dry run"
+    );
+    assert!(gw.restarts().is_empty());
+
+    let out = lab.clawauth(&["sync", "--host", "gw"], &[]);
+    let shown = text(&out);
+    assert!(
+        !shown.contains(&access) && !shown.contains(&refresh),
+        "{shown}"
+    );
+    assert!(shown.contains("wrote"), "{shown}");
+    assert!(shown.contains("added anthropic:claude-cli"), "{shown}");
+    assert!(shown.contains("restarted openclaw-gateway"), "{shown}");
+    let after = std::fs::read_to_string(&store).expect("store");
+    assert_eq!(mode(&store), 0o600);
+    for id in ["anthropic:manual", "openai:default", "openai:manual"] {
+        if original.contains(&format!("\"{id}\"")) {
+            assert_eq!(
+                profile_span(&after, id),
+                profile_span(&original, id),
+                "{id} byte-identical"
+            );
+        }
+    }
+    let status = status_json(&oc, &home);
+    let p = oauth_profile(&status, "anthropic:claude-cli");
+    assert_eq!(p["expiresAt"].as_i64(), Some(claude_exp), "{p}");
+    assert_eq!(gw.restarts().len(), 1);
+
+    let out = lab.clawauth(&["sync", "--host", "gw"], &[]);
+    let shown = text(&out);
+    assert!(shown.contains("nothing to sync"), "{shown}");
+    assert_eq!(std::fs::read_to_string(&store).expect("store"), after);
+    assert_eq!(gw.restarts().len(), 1);
+}

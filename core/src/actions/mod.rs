@@ -216,8 +216,7 @@ impl<'g, G: Gateway> Session<'g, G> {
             let why = stderr
                 .lines()
                 .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("Try:"))
-                .last()
+                .rfind(|l| !l.is_empty() && !l.starts_with("Try:"))
                 .unwrap_or("no message")
                 .to_owned();
             return Err(ActionError::Refused(format!(

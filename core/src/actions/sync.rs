@@ -265,13 +265,14 @@ async fn store_target<G: Gateway>(
         profile_id: LEGACY_PROFILE.into(),
         path: legacy_path.clone(),
     };
-    if text.lines().any(|l| l == "sqlite") {
-        return Ok(modern());
-    }
+    // 2026.6 already keeps other state in SQLite, so the version decides; without a CLI, the
+    // files do.
+    let has = |what: &str| text.lines().any(|l| l == what);
     match s.openclaw_version().await {
         Ok(v) if v >= (2026, 7) => Ok(modern()),
         Ok(_) => Ok(legacy()),
-        Err(_) if text.lines().any(|l| l == "legacy") => Ok(legacy()),
+        Err(_) if has("legacy") => Ok(legacy()),
+        Err(_) if has("sqlite") => Ok(modern()),
         Err(e) => Err(e),
     }
 }

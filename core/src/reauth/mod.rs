@@ -35,6 +35,20 @@ pub const CLAUDE_AUTHORIZE_URLS: [&str; 3] = [
     "https://claude.ai/oauth/authorize",
     "https://console.anthropic.com/oauth/authorize",
 ];
+/// Sign-in pages the providers' logins (relayed from `openclaw models auth login`) send the
+/// browser to; other links they print (docs) are not opened.
+pub const LOGIN_URLS: [&str; 10] = [
+    "https://auth.openai.com/",
+    "https://github.com/login/",
+    "https://auth.x.ai/",
+    "https://accounts.x.ai/",
+    "https://accounts.google.com/",
+    "https://openrouter.ai/auth",
+    "https://login.microsoftonline.com/",
+    "https://claude.ai/oauth/",
+    "https://claude.com/cai/oauth/",
+    "https://api.minimax",
+];
 /// Setup-tokens last a year (`Your OAuth token (valid for 1 year)`).
 pub const SETUP_TOKEN_LIFETIME_MS: i64 = 365 * 24 * 3600 * 1000;
 
@@ -599,7 +613,7 @@ async fn relay<P: Pty, U: ReauthUi>(
                 ui.open_url(&dc.url).await;
             }
         }
-        if let Some(url) = screen.find_url(&[])
+        if let Some(url) = screen.find_url(&LOGIN_URLS)
             && !opened.contains(&url)
         {
             opened.push(url.clone());
@@ -626,18 +640,19 @@ async fn relay<P: Pty, U: ReauthUi>(
     }
 }
 
-/// The question a quiet program is waiting on: its last visible line when it asks to paste
-/// or enter something.
+/// The question a quiet program is waiting on: among its last visible lines, the one that asks
+/// to paste or enter something (clack draws the input row and the box's end below it).
 fn pending_prompt(screen: &Screen) -> Option<String> {
-    let last = screen.tail(1).pop()?;
-    let line = last
-        .trim()
-        .trim_start_matches(['◆', '◇', '│', '?', '>', ' '])
-        .trim()
-        .to_owned();
-    let lower = line.to_lowercase();
-    let asks = lower.contains("paste") || lower.contains("enter ") || lower.ends_with(':');
-    (asks && !line.is_empty()).then_some(line)
+    screen.tail(4).into_iter().rev().find_map(|l| {
+        let line = l
+            .trim()
+            .trim_start_matches(['◆', '◇', '│', '?', '>', ' '])
+            .trim()
+            .to_owned();
+        let lower = line.to_lowercase();
+        let asks = lower.contains("paste") || lower.starts_with("enter ") || lower.ends_with(':');
+        (asks && line.len() > 3).then_some(line)
+    })
 }
 
 fn is_oauth_error(screen: &Screen) -> bool {
