@@ -549,14 +549,7 @@ impl Job for PasteJob {
         let restart = s.restart_service().await;
         let after = s.check().await;
         let profile = pasted.profile_id.clone().or(self.req.profile_id.clone());
-        let expires = profile.as_deref().and_then(|id| {
-            after
-                .agents
-                .iter()
-                .flat_map(|a| &a.profiles)
-                .find(|p| p.profile_id == id)
-                .and_then(|p| p.expires_at_ms)
-        });
+        let expires = profile.as_deref().and_then(|id| after.profile_expiry(id));
         match self.format {
             Format::Json => print_json(&PasteResult {
                 host: &host,

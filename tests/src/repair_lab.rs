@@ -102,6 +102,29 @@ pub fn install(src: &std::path::Path, dir: &Utf8Path) {
     crate::set_mode(&dst, 0o755);
 }
 
+/// `openclaw models status --json` on a gateway home: its `auth.oauth.profiles`, without the
+/// `remainingMs` that moves with the clock.
+pub fn openclaw_profiles(oc: &OpenClaw, home: &Utf8Path) -> Vec<serde_json::Value> {
+    let out = oc.run(home.as_std_path(), &["models", "status", "--json"], None);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "openclaw status JSON: {e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let mut ps = doc
+        .pointer("/auth/oauth/profiles")
+        .and_then(serde_json::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for p in &mut ps {
+        if let Some(o) = p.as_object_mut() {
+            o.remove("remainingMs");
+        }
+    }
+    ps
+}
+
 /// Runs the built clawauth as the phone (see [`Lab::clawauth`]) with `input` on its stdin and
 /// `env` on top of the phone's environment.
 pub fn clawauth_with_stdin(

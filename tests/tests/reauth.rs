@@ -3,31 +3,15 @@
 //! setup-token`, which needs Anthropic's servers; tests/standins/claude), `systemctl` (no
 //! systemd) and `termux-open-url` on the phone side (needs Android).
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use clawauth_tests::lab::{ANTHROPIC, Lab, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{ArgvWatch, RepairGateway, clawauth_with_stdin, install, now_ms};
+use clawauth_tests::repair_lab::{
+    ArgvWatch, RepairGateway, clawauth_with_stdin, install, now_ms, openclaw_profiles,
+};
 use clawauth_tests::standins::{ClaudeConf, ClaudeMode, install_claude_standin, standin_path};
-use serde_json::Value;
 
 const DAY: i64 = 24 * 3600 * 1000;
-
-/// `openclaw models status --json` on the gateway home: its profiles without `remainingMs`.
-fn profiles(oc: &OpenClaw, home: &Utf8Path) -> Vec<Value> {
-    let out = oc.run(home.as_std_path(), &["models", "status", "--json"], None);
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("status JSON");
-    let mut ps = doc
-        .pointer("/auth/oauth/profiles")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for p in &mut ps {
-        if let Some(o) = p.as_object_mut() {
-            o.remove("remainingMs");
-        }
-    }
-    ps
-}
 
 /// A gateway with OpenClaw's Anthropic token 2 h from expiry and the `claude` stand-in; the
 /// phone with the `termux-open-url` stand-in. Returns the phone's PATH and the URL log.
@@ -137,7 +121,7 @@ fn setup_token_flow_stores_the_new_token_for_365_days() {
             "{shown}"
         );
         assert_eq!(out.status.code(), Some(0), "{shown}");
-        let p = profiles(&s.oc, &s.gw.home)
+        let p = openclaw_profiles(&s.oc, &s.gw.home)
             .into_iter()
             .find(|p| p["profileId"] == "anthropic:manual")
             .expect("anthropic:manual");
@@ -188,7 +172,7 @@ fn failures_leave_the_old_credential_in_place() {
     ];
     for (mode, input, extra, expect) in cases {
         let (s, conf) = setup(mode);
-        let before = profiles(&s.oc, &s.gw.home);
+        let before = openclaw_profiles(&s.oc, &s.gw.home);
         let input = input.replace("CODE", &conf.code);
         let out = s.reauth(extra, &input);
         let shown = text(&out);
@@ -201,7 +185,11 @@ fn failures_leave_the_old_credential_in_place() {
             shown.contains("the old credential is still in place"),
             "{mode:?}: {shown}"
         );
-        assert_eq!(profiles(&s.oc, &s.gw.home), before, "{mode:?}: unchanged");
+        assert_eq!(
+            openclaw_profiles(&s.oc, &s.gw.home),
+            before,
+            "{mode:?}: unchanged"
+        );
         assert!(s.gw.restarts().is_empty(), "{mode:?}: no restart");
     }
 }
@@ -234,13 +222,13 @@ fn api_key_method_opens_the_key_page_and_stores_the_key() {
         "{shown}"
     );
     assert!(
-        profiles(&s.oc, &s.gw.home)
+        openclaw_profiles(&s.oc, &s.gw.home)
             .iter()
             .any(|p| p["profileId"] == "anthropic:api"),
         "OpenClaw lists the key"
     );
     // A key broken by a space is refused before it is sent.
-    let before = profiles(&s.oc, &s.gw.home);
+    let before = openclaw_profiles(&s.oc, &s.gw.home);
     let out = s.reauth(
         &[
             "--method",
@@ -255,7 +243,7 @@ fn api_key_method_opens_the_key_page_and_stores_the_key() {
     assert_eq!(out.status.code(), Some(1), "{shown}");
     assert!(shown.contains("a space after 30"), "{shown}");
     assert!(shown.contains("nothing was sent"), "{shown}");
-    assert_eq!(profiles(&s.oc, &s.gw.home), before);
+    assert_eq!(openclaw_profiles(&s.oc, &s.gw.home), before);
 }
 
 /// `--method login` relays the real `openclaw models auth login --provider openai` in a PTY:
@@ -264,7 +252,7 @@ fn api_key_method_opens_the_key_page_and_stores_the_key() {
 #[test]
 fn login_method_relays_the_real_openclaw_login() {
     let (s, _) = setup(ClaudeMode::Ok);
-    let before = profiles(&s.oc, &s.gw.home);
+    let before = openclaw_profiles(&s.oc, &s.gw.home);
     let out = s.reauth(
         &[
             "--method",
@@ -293,6 +281,6 @@ fn login_method_relays_the_real_openclaw_login() {
         shown.contains("the old credential is still in place"),
         "{shown}"
     );
-    assert_eq!(profiles(&s.oc, &s.gw.home), before);
+    assert_eq!(openclaw_profiles(&s.oc, &s.gw.home), before);
     assert!(s.gw.restarts().is_empty());
 }

@@ -5,36 +5,15 @@
 use camino::Utf8Path;
 use clawauth_tests::lab::{ANTHROPIC, Lab, fake_token, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms};
+use clawauth_tests::repair_lab::{
+    ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms, openclaw_profiles,
+};
 use std::collections::BTreeMap;
 
 use clawauth_tests::tree_hashes;
 use serde_json::Value;
 
 const HOUR: i64 = 3600 * 1000;
-
-/// `openclaw models status --json` on a gateway home: its `auth.oauth.profiles`, without the
-/// `remainingMs` that moves with the clock.
-fn openclaw_profiles(oc: &OpenClaw, home: &Utf8Path) -> Vec<Value> {
-    let out = oc.run(home.as_std_path(), &["models", "status", "--json"], None);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "openclaw status JSON: {e}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let mut ps = doc
-        .pointer("/auth/oauth/profiles")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for p in &mut ps {
-        if let Some(o) = p.as_object_mut() {
-            o.remove("remainingMs");
-        }
-    }
-    ps
-}
 
 /// The profile `id` as `openclaw models status --json` shows it.
 fn openclaw_profile(oc: &OpenClaw, home: &Utf8Path, id: &str) -> Option<Value> {

@@ -40,9 +40,15 @@ fn cred(tag: &str, expires_ms: i64) -> ClaudeOauth {
 /// setup-token (`paste-token`) and, with `api_key`, an OpenAI key (`paste-api-key`).
 fn legacy_home(oc: &OpenClaw, lab: &Lab, name: &str, api_key: bool) -> Utf8PathBuf {
     let home = lab.new_home(name);
+    legacy_state(oc, &home, "365d", api_key);
+    home
+}
+
+/// Writes [`legacy_home`]'s state into `home`, the token expiring in `token_expires_in`.
+fn legacy_state(oc: &OpenClaw, home: &Utf8Path, token_expires_in: &str, api_key: bool) {
     std::fs::create_dir_all(home.join(".openclaw")).expect("mkdir");
     std::fs::write(home.join(".openclaw/openclaw.json"), ANTHROPIC).expect("config");
-    let args = paste_token_args("anthropic:manual", "365d", None);
+    let args = paste_token_args("anthropic:manual", token_expires_in, None);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = oc.run(
         home.as_std_path(),
@@ -64,7 +70,6 @@ fn legacy_home(oc: &OpenClaw, lab: &Lab, name: &str, api_key: bool) -> Utf8PathB
     }
     let store = home.join(STORE);
     assert!(store.is_file(), "2026.6.1 wrote no legacy store at {store}");
-    home
 }
 
 async fn ssh(lab: &Lab) -> SshGateway {
@@ -344,26 +349,7 @@ fn clawauth_sync_on_an_openclaw_2026_6_1_gateway() {
     lab.trust();
     let gw = RepairGateway::new(&lab, "gw61", &oc);
     let home = gw.home.clone();
-    std::fs::create_dir_all(home.join(".openclaw")).expect("mkdir");
-    std::fs::write(home.join(".openclaw/openclaw.json"), ANTHROPIC).expect("config");
-    let args = paste_token_args("anthropic:manual", "1h", None);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = oc.run(
-        home.as_std_path(),
-        &args,
-        Some(&format!("{}\n", fake_token("manual"))),
-    );
-    assert!(out.status.success(), "2026.6.1 paste-token: {}", text(&out));
-    let out = oc.run(
-        home.as_std_path(),
-        &["models", "auth", "paste-api-key", "--provider", "openai"],
-        Some("sk-openai-FAKE-0123456789abcdefghijklmnop\n"),
-    );
-    assert!(
-        out.status.success(),
-        "2026.6.1 paste-api-key: {}",
-        text(&out)
-    );
+    legacy_state(&oc, &home, "1h", true);
     let store = home.join(STORE);
     let original = std::fs::read_to_string(&store).expect("store");
     let access = fake_token("cli-sync-access");

@@ -289,15 +289,6 @@ fn openclaw_anthropic_expiry(report: &Report) -> Option<i64> {
         .max()
 }
 
-fn profile_expiry(report: &Report, id: &str) -> Option<i64> {
-    report
-        .agents
-        .iter()
-        .flat_map(|a| &a.profiles)
-        .find(|p| p.profile_id == id)
-        .and_then(|p| p.expires_at_ms)
-}
-
 /// Runs the sync over `s`.
 pub async fn sync<G: Gateway>(s: &Session<'_, G>, opts: &SyncOptions) -> SyncResult {
     let mut r = SyncResult::new(s.name());
@@ -462,7 +453,7 @@ async fn run<G: Gateway>(
     r.action = SyncAction::Synced;
     r.restart = Some(s.restart_service().await);
     let after = s.check().await;
-    r.new_expires_at_ms = profile_expiry(&after, target.profile_id());
+    r.new_expires_at_ms = after.profile_expiry(target.profile_id());
     r.after = Some(after);
     Ok(())
 }

@@ -398,14 +398,11 @@ impl Flow {
         self.enter(State::Rechecking);
         ui.step(&Step::Rechecking);
         let after = s.check().await;
-        self.r.new_expires_at_ms = self.r.profile_id.as_deref().and_then(|id| {
-            after
-                .agents
-                .iter()
-                .flat_map(|a| &a.profiles)
-                .find(|p| p.profile_id == id)
-                .and_then(|p| p.expires_at_ms)
-        });
+        self.r.new_expires_at_ms = self
+            .r
+            .profile_id
+            .as_deref()
+            .and_then(|id| after.profile_expiry(id));
         self.r.after = Some(after);
         Ok(())
     }

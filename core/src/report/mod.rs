@@ -296,6 +296,15 @@ impl Report {
         }
     }
 
+    /// The expiry (Unix ms) of profile `id`, in the first agent that lists it.
+    pub fn profile_expiry(&self, id: &str) -> Option<i64> {
+        self.agents
+            .iter()
+            .flat_map(|a| &a.profiles)
+            .find(|p| p.profile_id == id)
+            .and_then(|p| p.expires_at_ms)
+    }
+
     /// Recomputes the overall verdict and exit code from the agents and errors.
     pub fn finish(&mut self) {
         let mut v = if self.agents.is_empty() {
