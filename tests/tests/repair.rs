@@ -6,8 +6,9 @@ use camino::Utf8Path;
 use clawauth_tests::lab::{ANTHROPIC, Lab, fake_token, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 use clawauth_tests::repair_lab::{
-    ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms, openclaw_profiles,
+    ArgvWatch, RepairGateway, clawauth_with_stdin, install, now_ms, openclaw_profiles,
 };
+use clawauth_tests::standins::standin_path;
 use std::collections::BTreeMap;
 
 use clawauth_tests::tree_hashes;
@@ -226,33 +227,68 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
         ("empty", "\n".into(), "empty"),
     ];
     let connections = lab.sshd.connections();
+    // The same pastes typed into stdin and taken from the clipboard (termux-clipboard-get, a
+    // stand-in here for Termux:API's).
+    let phone_bin = lab.phone.join("bin");
+    std::fs::create_dir_all(&phone_bin).expect("mkdir");
+    install(
+        standin_path("termux-clipboard-get").as_std_path(),
+        &phone_bin,
+    );
+    let phone_path = format!("{phone_bin}:/usr/local/bin:/usr/bin:/bin");
+    let clip = lab.scratch.join("clipboard");
+    let args = [
+        "token",
+        "paste",
+        "--host",
+        "gw",
+        "--provider",
+        "anthropic",
+        "--expires-in",
+        "365d",
+    ];
     for (what, paste, expect) in &cases {
-        let out = paste_via_stdin(
-            &lab,
-            &[
-                "token",
-                "paste",
-                "--host",
-                "gw",
-                "--provider",
-                "anthropic",
-                "--expires-in",
-                "365d",
-            ],
-            paste,
-        );
-        let shown = text(&out);
-        assert_eq!(out.status.code(), Some(65), "{what}: {shown}");
-        assert!(
-            shown.contains(expect),
-            "{what}: expected {expect:?}: {shown}"
-        );
-        assert!(shown.contains("nothing was sent"), "{what}: {shown}");
-        assert!(
-            !shown.contains(&token[20..60]),
-            "{what}: the paste is not echoed"
-        );
+        std::fs::write(&clip, paste).expect("clipboard");
+        let mut from_clipboard = args.to_vec();
+        from_clipboard.push("--from-clipboard");
+        for (how, out) in [
+            ("stdin", paste_via_stdin(&lab, &args, paste)),
+            (
+                "clipboard",
+                clawauth_with_stdin(
+                    &lab,
+                    &from_clipboard,
+                    &[
+                        ("PATH", &phone_path),
+                        ("CLAWAUTH_STANDIN_CLIPBOARD", clip.as_str()),
+                    ],
+                    "",
+                ),
+            ),
+        ] {
+            let shown = text(&out);
+            assert_eq!(out.status.code(), Some(65), "{what} ({how}): {shown}");
+            assert!(
+                shown.contains(expect),
+                "{what} ({how}): expected {expect:?}: {shown}"
+            );
+            assert!(
+                shown.contains("nothing was sent"),
+                "{what} ({how}): {shown}"
+            );
+            assert!(
+                !shown.contains(&token[20..60]),
+                "{what} ({how}): the paste is not echoed"
+            );
+        }
     }
+    // Without Termux:API the clipboard cannot be read, and the message says how to get it.
+    let mut from_clipboard = args.to_vec();
+    from_clipboard.push("--from-clipboard");
+    let out = clawauth_with_stdin(&lab, &from_clipboard, &[], "");
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(65), "{shown}");
+    assert!(shown.contains("pkg install termux-api"), "{shown}");
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(
         lab.sshd.connections(),
@@ -260,7 +296,10 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
         "no connection was made"
     );
     assert_eq!(snapshot(&state), before, "nothing changed");
-    println!("{} bad pastes refused before connecting", cases.len());
+    println!(
+        "{} bad pastes refused before connecting, from stdin and from the clipboard",
+        cases.len()
+    );
 }
 
 fn paste_via_stdin(lab: &Lab, args: &[&str], input: &str) -> std::process::Output {
@@ -336,10 +375,20 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
         "~30 d left: {p}"
     );
 
-    // Active service: an API key, then a restart.
+    // Active service: an API key from the clipboard (the termux-clipboard-get stand-in), then a
+    // restart.
     gw.set_service_active(true);
     let key = format!("sk-ant-api03-FAKE-{}", "k".repeat(60));
-    let out = paste_via_stdin(
+    let phone_bin = lab.phone.join("bin");
+    std::fs::create_dir_all(&phone_bin).expect("mkdir");
+    install(
+        standin_path("termux-clipboard-get").as_std_path(),
+        &phone_bin,
+    );
+    let clip = lab.scratch.join("clipboard");
+    std::fs::write(&clip, format!("{key}\n")).expect("clipboard");
+    let watch = ArgvWatch::start(vec![key.clone()]);
+    let out = clawauth_with_stdin(
         &lab,
         &[
             "api-key",
@@ -350,9 +399,17 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
             "anthropic",
             "--profile-id",
             "anthropic:api",
+            "--from-clipboard",
         ],
-        &format!("{key}\n"),
+        &[
+            ("PATH", &format!("{phone_bin}:/usr/local/bin:/usr/bin:/bin")),
+            ("CLAWAUTH_STANDIN_CLIPBOARD", clip.as_str()),
+            ("CLAWAUTH_LOG", "trace"),
+        ],
+        "",
     );
+    let (hits, _) = watch.stop();
+    assert!(hits.is_empty(), "the key was in a process's argv: {hits:?}");
     let shown = text(&out);
     assert!(!shown.contains(&key), "{shown}");
     assert!(shown.contains("stored the API key"), "{shown}");
