@@ -735,3 +735,43 @@ fn summary(report: &Report, provider: &str) -> String {
     }
     format!("{}: {}", report.verdict.as_str(), parts.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The real `openclaw models auth login --provider openai` screen: the relay opens the
+    /// sign-in URL (not a docs link) and asks the clack prompt, not the box around the URL.
+    #[test]
+    fn the_real_openai_login_screen_gives_its_url_and_its_question() {
+        let mut screen = Screen::new(120);
+        screen.feed(include_bytes!(
+            "../../../tests/fixtures/pty/openclaw-login-openai.bin"
+        ));
+        let url = screen.find_url(&LOGIN_URLS).expect("sign-in URL");
+        assert!(
+            url.starts_with("https://auth.openai.com/oauth/authorize?"),
+            "{url}"
+        );
+        assert_eq!(
+            pending_prompt(&screen).as_deref(),
+            Some("Paste the authorization code (or full redirect URL):")
+        );
+    }
+
+    #[test]
+    fn a_screen_without_a_question_is_not_asked() {
+        let mut screen = Screen::new(80);
+        screen.feed(
+            b"Welcome to Claude Code v2.1.92\r\n\xc2\xb7Opening browser to sign in\xe2\x80\xa6\r\n",
+        );
+        assert_eq!(pending_prompt(&screen), None);
+        assert_eq!("login".parse::<Method>(), Ok(Method::Login));
+        assert!("oauth".parse::<Method>().is_err());
+        assert_eq!(
+            key_page("anthropic"),
+            Some("https://console.anthropic.com/settings/keys")
+        );
+        assert_eq!(key_page("no-such"), None);
+    }
+}
