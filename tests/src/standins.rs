@@ -63,17 +63,18 @@ pub fn b64url43(seed: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
-/// A made-up token of the shape `claude setup-token` prints: `sk-ant-oat01-` and 95 base64url
-/// characters (108 in all), derived from `seed`.
+/// A made-up token of the shape `claude setup-token` prints — `sk-ant-oat01-` and 95 base64url
+/// characters, 108 in all — marked `FAKE-` so it is never mistaken for a real one; the rest
+/// derives from `seed`.
 pub fn fake_oauth_token(seed: &str) -> String {
     let mut body = String::new();
     let mut i = 0;
-    while body.len() < 93 {
+    while body.len() < 88 {
         body.push_str(&b64url43(&format!("{seed}/{i}")));
         i += 1;
     }
-    body.truncate(93);
-    format!("sk-ant-oat01-{body}AA")
+    body.truncate(88);
+    format!("sk-ant-oat01-FAKE-{body}AA")
 }
 
 impl ClaudeConf {

@@ -208,7 +208,7 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
     lab.add_host("gw", &[]);
     let state = gw.home.join(".openclaw");
     let before = snapshot(&state);
-    let token = format!("sk-ant-oat01-{}", "Ab3_-x".repeat(16)); // 109 characters
+    let token = format!("sk-ant-oat01-FAKE-{}y", "Ab3_-x".repeat(15)); // 109 characters
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "wrapped at 80 columns",
@@ -223,7 +223,7 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
         ),
         ("with a leading tab", format!("\t{token}\n"), "leading whitespace"),
         ("wrapped with CRLF", format!("{}\r\n{}", &token[..40], &token[40..]), "line break after 40"),
-        ("an API key", "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789\n".into(), "API key"),
+        ("an API key", "sk-ant-api03-FAKE-abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789\n".into(), "API key"),
         ("empty", "\n".into(), "empty"),
     ];
     let connections = lab.sshd.connections();

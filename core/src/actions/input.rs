@@ -250,7 +250,8 @@ mod tests {
         assert!(refused(&format!("{}\u{2028}{}", &t[..90], &t[90..])).contains("line break"));
         assert!(refused("").contains("empty"));
         assert!(
-            refused("sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx").contains("API key")
+            refused("sk-ant-api03-FAKE-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+                .contains("API key")
         );
         assert!(refused(&format!("{}é", &t[..100])).contains("U+00E9"));
         assert!(refused(&format!("{}%", &t[..100])).contains("'%'"));
@@ -260,7 +261,7 @@ mod tests {
 
     #[test]
     fn api_keys_and_other_providers() {
-        assert!(validate_secret("anthropic", SecretKind::ApiKey, b"sk-ant-api03-abc").is_ok());
+        assert!(validate_secret("anthropic", SecretKind::ApiKey, b"sk-ant-api03-FAKE-abc").is_ok());
         assert!(validate_secret("anthropic", SecretKind::ApiKey, token(108).as_bytes()).is_err());
         assert!(validate_secret("openai", SecretKind::ApiKey, b"hello").is_err());
         assert!(validate_secret("openrouter", SecretKind::ApiKey, b"or-v1-abc\n").is_ok());

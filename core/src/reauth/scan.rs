@@ -658,7 +658,7 @@ mod tests {
         "https://claude.ai/oauth/authorize",
     ];
     /// A made-up token of the real shape: `sk-ant-oat01-` + 95 base64url characters (108).
-    const TOKEN: &str = "sk-ant-oat01-Zq3vN8xKp2LmT7wRb5YcH1dFj9GsUe4Aa6oIiEr0tXyWk-Mn_BvCzQl8PpOoJh2Sg3Df4Ke5Lr6Tu7Yw8Vb9Nc0Md1Qe2AA";
+    const TOKEN: &str = "sk-ant-oat01-FAKE-clawauth-test-token-CDEFGHIJKLMNOPQRSTUVWXYZ_-0123456789abcdefghijklmnopqrstuvwxyzABCDEFAA";
 
     fn rows(s: &str, width: usize) -> Vec<&str> {
         let mut out = Vec::new();
