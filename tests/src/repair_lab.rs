@@ -3,9 +3,9 @@
 //! `.credentials.json` written as Claude Code writes it. Plus [`ArgvWatch`], which samples every
 //! process's command line while a flow runs.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -160,6 +160,17 @@ pub fn clawauth_with_stdin(
     out
 }
 
+/// Installs the stand-ins `tests/standins/<name>` into the phone's `~/bin` and returns a `PATH`
+/// that finds them first.
+pub fn phone_path_with(lab: &Lab, standins: &[&str]) -> String {
+    let bin = lab.phone.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir phone bin");
+    for name in standins {
+        install(crate::standins::standin_path(name).as_std_path(), &bin);
+    }
+    format!("{bin}:/usr/local/bin:/usr/bin:/bin")
+}
+
 /// Now, Unix ms.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -168,60 +179,104 @@ pub fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// Samples `/proc/*/cmdline` (and `environ` where readable) of every process until stopped,
-/// remembering each one that contains one of the needles.
+/// Samples every process's `/proc/<pid>/cmdline` and `environ` on a thread until stopped,
+/// recording each file that holds a secret — or half of one, a wrapped or cut copy counts.
+/// With a witness (a command line that must show up, e.g. the stand-in holding the token),
+/// [`ArgvWatch::settle`] proves the sampling looked while it ran.
 pub struct ArgvWatch {
     stop: Arc<AtomicBool>,
-    handle: Option<JoinHandle<(Vec<String>, usize)>>,
+    /// Finished rounds, and rounds in which the witness was seen.
+    rounds: Arc<(AtomicUsize, AtomicUsize)>,
+    handle: JoinHandle<Sampled>,
+}
+
+/// What an [`ArgvWatch`] saw.
+#[derive(Debug, Default)]
+pub struct Sampled {
+    pub rounds: usize,
+    /// Rounds in which the witness was seen.
+    pub saw_witness: usize,
+    /// `/proc/<pid>/<file>` that held a secret (the path only, never the content).
+    pub leaks: BTreeSet<String>,
+}
+
+/// Whether `hay` contains the (non-empty) byte string `needle`.
+pub fn holds(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 impl ArgvWatch {
-    pub fn start(needles: Vec<String>) -> Self {
+    pub fn start(secrets: Vec<String>) -> Self {
+        Self::with_witness(secrets, None)
+    }
+
+    /// Like [`ArgvWatch::start`], also counting rounds in which a command line contains
+    /// `witness` (NUL-separated argv).
+    pub fn with_witness(secrets: Vec<String>, witness: Option<Vec<u8>>) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let rounds = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
+        let (flag, counts) = (stop.clone(), rounds.clone());
+        let halves: Vec<Vec<u8>> = secrets
+            .iter()
+            .map(|s| s.as_bytes()[..s.len() / 2].to_vec())
+            .collect();
         let handle = std::thread::spawn(move || {
-            let mut hits = Vec::new();
-            let mut samples = 0usize;
-            while !flag.load(Ordering::Relaxed) {
-                samples += 1;
-                let Ok(dir) = std::fs::read_dir("/proc") else {
-                    break;
-                };
-                for e in dir.flatten() {
-                    let p: PathBuf = e.path();
-                    if !e
-                        .file_name()
-                        .to_string_lossy()
-                        .bytes()
-                        .all(|b| b.is_ascii_digit())
-                    {
-                        continue;
-                    }
-                    let Ok(raw) = std::fs::read(p.join("cmdline")) else {
+            let mut r = Sampled::default();
+            while !flag.load(Ordering::SeqCst) {
+                let mut saw = false;
+                for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+                    let name = entry.file_name();
+                    let Some(pid) = name
+                        .to_str()
+                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                    else {
                         continue;
                     };
-                    let line = String::from_utf8_lossy(&raw).replace('\0', " ");
-                    if needles.iter().any(|n| line.contains(n.as_str())) {
-                        hits.push(line);
+                    for file in ["cmdline", "environ"] {
+                        let Ok(bytes) = std::fs::read(format!("/proc/{pid}/{file}")) else {
+                            continue;
+                        };
+                        if file == "cmdline" && witness.as_deref().is_some_and(|w| holds(&bytes, w))
+                        {
+                            saw = true;
+                        }
+                        if halves.iter().any(|h| holds(&bytes, h)) {
+                            r.leaks.insert(format!("/proc/{pid}/{file}"));
+                        }
                     }
                 }
-                std::thread::sleep(Duration::from_millis(2));
+                r.rounds += 1;
+                r.saw_witness += usize::from(saw);
+                counts.1.fetch_add(usize::from(saw), Ordering::SeqCst);
+                counts.0.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1));
             }
-            (hits, samples)
+            r
         });
         Self {
             stop,
-            handle: Some(handle),
+            rounds,
+            handle,
         }
     }
 
-    /// Stops sampling: the command lines that held a needle, and how many samples were taken.
-    pub fn stop(mut self) -> (Vec<String>, usize) {
-        self.stop.store(true, Ordering::Relaxed);
-        self.handle
-            .take()
-            .expect("running")
-            .join()
-            .expect("watcher thread")
+    /// Waits until a whole round ran after this call and saw the witness (alive now).
+    pub async fn settle(&self) {
+        let (done, saw) = (&self.rounds.0, &self.rounds.1);
+        let (d0, s0) = (done.load(Ordering::SeqCst), saw.load(Ordering::SeqCst));
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while done.load(Ordering::SeqCst) < d0 + 2 || saw.load(Ordering::SeqCst) <= s0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the /proc sampler never saw the witness"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Stops sampling and returns what was seen.
+    pub fn stop(self) -> Sampled {
+        self.stop.store(true, Ordering::SeqCst);
+        self.handle.join().expect("sampler thread")
     }
 }

@@ -382,6 +382,19 @@ impl Sshd {
         wait_count(|| self.connections(), n)
     }
 
+    /// Asserts that exactly one connection came in since the count was `before`: sshd logs a
+    /// connection as its child starts, so the log gets a moment, then is counted. `context`
+    /// goes into the failure message.
+    pub fn assert_one_connection_since(&self, before: usize, context: &str) {
+        let after = self.wait_connections(before + 1);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            self.connections(),
+            before + 1,
+            "exactly one SSH connection (before {before}, after {after}): {context}"
+        );
+    }
+
     /// Waits (at most 5 s) until `sessions() >= n`; returns the count.
     pub fn wait_sessions(&self, n: usize) -> usize {
         wait_count(|| self.sessions(), n)

@@ -7,9 +7,9 @@ use camino::Utf8PathBuf;
 use clawauth_tests::lab::{ANTHROPIC, Lab, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 use clawauth_tests::repair_lab::{
-    ArgvWatch, RepairGateway, clawauth_with_stdin, install, now_ms, openclaw_profiles,
+    ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms, openclaw_profiles, phone_path_with,
 };
-use clawauth_tests::standins::{ClaudeConf, ClaudeMode, install_claude_standin, standin_path};
+use clawauth_tests::standins::{ClaudeConf, ClaudeMode, install_claude_standin};
 
 const DAY: i64 = 24 * 3600 * 1000;
 
@@ -34,10 +34,7 @@ fn setup(mode: ClaudeMode) -> (Setup, ClaudeConf) {
     install_claude_standin(&gw.home, &gw.bin, &conf);
     gw.set_service_active(true);
     lab.add_host("gw", &[]);
-    let phone_bin = lab.phone.join("bin");
-    std::fs::create_dir_all(&phone_bin).expect("mkdir");
-    install(standin_path("termux-open-url").as_std_path(), &phone_bin);
-    let phone_path = format!("{phone_bin}:/usr/local/bin:/usr/bin:/bin");
+    let phone_path = phone_path_with(&lab, &["termux-open-url"]);
     let opened = lab.scratch.join("opened-urls");
     (
         Setup {
@@ -88,13 +85,14 @@ fn setup_token_flow_stores_the_new_token_for_365_days() {
         let before = s.lab.sshd.connections();
         let watch = ArgvWatch::start(vec![conf.token.clone()]);
         let out = s.reauth(&[], &format!("{}\n", conf.code));
-        let (hits, samples) = watch.stop();
+        let sampled = watch.stop();
         let shown = text(&out);
         assert!(
-            hits.is_empty(),
-            "the token was in a process's argv: {hits:?}"
+            sampled.leaks.is_empty(),
+            "the token was in a process's argv: {:?}",
+            sampled.leaks
         );
-        assert!(samples > 10, "sampled {samples} times");
+        assert!(sampled.rounds > 10, "sampled {} times", sampled.rounds);
         assert!(
             !shown.contains(&conf.token),
             "token in output or logs: {shown}"
@@ -130,12 +128,11 @@ fn setup_token_flow_stores_the_new_token_for_365_days() {
             (364 * DAY..=365 * DAY).contains(&left),
             "~365 d left: {left} ms ({p})"
         );
-        s.lab.sshd.wait_connections(before + 1);
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        assert_eq!(s.lab.sshd.connections(), before + 1, "one SSH connection");
+        s.lab.sshd.assert_one_connection_since(before, &shown);
         println!(
-            "setup-token ({mode:?}): {:.2} days left on the new token, {samples} argv samples clean",
-            left as f64 / DAY as f64
+            "setup-token ({mode:?}): {:.2} days left on the new token, {} argv samples clean",
+            left as f64 / DAY as f64,
+            sampled.rounds
         );
     }
 }

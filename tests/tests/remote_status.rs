@@ -20,15 +20,8 @@ fn check_once(lab: &Lab, args: &[&str]) -> (i32, Value) {
     let out = lab.clawauth(&full, &[]);
     let code = out.status.code().expect("exit code");
     let report = json(&out);
-    // sshd logs a connection as its child starts; give the log a moment, then count.
-    let after = lab.sshd.wait_connections(before + 1);
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    assert_eq!(
-        lab.sshd.connections(),
-        before + 1,
-        "exactly one SSH connection per check (before {before}, after {after}): {}",
-        text(&out)
-    );
+    lab.sshd
+        .assert_one_connection_since(before, &format!("per check: {}", text(&out)));
     (code, report)
 }
 

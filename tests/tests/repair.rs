@@ -6,9 +6,8 @@ use camino::Utf8Path;
 use clawauth_tests::lab::{ANTHROPIC, Lab, fake_token, openclaw_check, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 use clawauth_tests::repair_lab::{
-    ArgvWatch, RepairGateway, clawauth_with_stdin, install, now_ms, openclaw_profiles,
+    ArgvWatch, RepairGateway, clawauth_with_stdin, now_ms, openclaw_profiles, phone_path_with,
 };
-use clawauth_tests::standins::standin_path;
 use std::collections::BTreeMap;
 
 use clawauth_tests::tree_hashes;
@@ -57,14 +56,9 @@ fn contains_bytes(dir: &Utf8Path, needle: &str) -> Vec<String> {
 fn one_connection(lab: &Lab, args: &[&str]) -> std::process::Output {
     let before = lab.sshd.connections();
     let out = lab.clawauth(args, &[]);
-    lab.sshd.wait_connections(before + 1);
-    std::thread::sleep(std::time::Duration::from_millis(100));
-    assert_eq!(
-        lab.sshd.connections(),
-        before + 1,
-        "exactly one SSH connection for `clawauth {}`: {}",
-        args.join(" "),
-        text(&out)
+    lab.sshd.assert_one_connection_since(
+        before,
+        &format!("for `clawauth {}`: {}", args.join(" "), text(&out)),
     );
     out
 }
@@ -108,10 +102,18 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
     // The sync.
     let watch = ArgvWatch::start(vec![access.clone(), refresh.clone()]);
     let out = one_connection(&lab, &["sync", "--host", "gw"]);
-    let (hits, samples) = watch.stop();
+    let sampled = watch.stop();
     let shown = text(&out);
-    assert!(hits.is_empty(), "a token was in a process's argv: {hits:?}");
-    assert!(samples > 10, "the argv watch sampled ({samples})");
+    assert!(
+        sampled.leaks.is_empty(),
+        "a token was in a process's argv: {:?}",
+        sampled.leaks
+    );
+    assert!(
+        sampled.rounds > 10,
+        "the argv watch sampled ({})",
+        sampled.rounds
+    );
     assert!(
         !shown.contains(&access) && !shown.contains(&refresh),
         "{shown}"
@@ -229,13 +231,7 @@ fn bad_pastes_are_refused_before_anything_is_sent() {
     let connections = lab.sshd.connections();
     // The same pastes typed into stdin and taken from the clipboard (termux-clipboard-get, a
     // stand-in here for Termux:API's).
-    let phone_bin = lab.phone.join("bin");
-    std::fs::create_dir_all(&phone_bin).expect("mkdir");
-    install(
-        standin_path("termux-clipboard-get").as_std_path(),
-        &phone_bin,
-    );
-    let phone_path = format!("{phone_bin}:/usr/local/bin:/usr/bin:/bin");
+    let phone_path = phone_path_with(&lab, &["termux-clipboard-get"]);
     let clip = lab.scratch.join("clipboard");
     let args = [
         "token",
@@ -337,13 +333,14 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
         ],
         &format!("{token}\n"),
     );
-    let (hits, samples) = watch.stop();
+    let sampled = watch.stop();
     let shown = text(&out);
     assert!(
-        hits.is_empty(),
-        "the token was in a process's argv: {hits:?}"
+        sampled.leaks.is_empty(),
+        "the token was in a process's argv: {:?}",
+        sampled.leaks
     );
-    assert!(samples > 10);
+    assert!(sampled.rounds > 10);
     assert!(
         !shown.contains(&token),
         "the token is not in the output or trace logs"
@@ -379,12 +376,7 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
     // restart.
     gw.set_service_active(true);
     let key = format!("sk-ant-api03-FAKE-{}", "k".repeat(60));
-    let phone_bin = lab.phone.join("bin");
-    std::fs::create_dir_all(&phone_bin).expect("mkdir");
-    install(
-        standin_path("termux-clipboard-get").as_std_path(),
-        &phone_bin,
-    );
+    let phone_path = phone_path_with(&lab, &["termux-clipboard-get"]);
     let clip = lab.scratch.join("clipboard");
     std::fs::write(&clip, format!("{key}\n")).expect("clipboard");
     let watch = ArgvWatch::start(vec![key.clone()]);
@@ -402,14 +394,18 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
             "--from-clipboard",
         ],
         &[
-            ("PATH", &format!("{phone_bin}:/usr/local/bin:/usr/bin:/bin")),
+            ("PATH", &phone_path),
             ("CLAWAUTH_STANDIN_CLIPBOARD", clip.as_str()),
             ("CLAWAUTH_LOG", "trace"),
         ],
         "",
     );
-    let (hits, _) = watch.stop();
-    assert!(hits.is_empty(), "the key was in a process's argv: {hits:?}");
+    let sampled = watch.stop();
+    assert!(
+        sampled.leaks.is_empty(),
+        "the key was in a process's argv: {:?}",
+        sampled.leaks
+    );
     let shown = text(&out);
     assert!(!shown.contains(&key), "{shown}");
     assert!(shown.contains("stored the API key"), "{shown}");

@@ -3,15 +3,14 @@
 //! right code, the OAuth error after a wrong one. While each flow runs, every process's argv and
 //! environment is sampled: the token must never appear in any of them.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use clawauth_core::gateway::local::{LocalGateway, LocalPty};
 use clawauth_core::gateway::{Command, Gateway, Pty, PtyEvent, PtySize};
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::reauth::scan::Screen;
+use clawauth_tests::repair_lab::{ArgvWatch, holds};
 use clawauth_tests::standins::{ClaudeConf, ClaudeMode, install_claude_standin};
 
 const PREFIXES: [&str; 2] = [
@@ -84,100 +83,13 @@ async fn read_until(
     }
 }
 
-/// Samples `/proc/*/cmdline` and `/proc/*/environ` on a thread until stopped.
-struct Sampler {
-    stop: Arc<AtomicBool>,
-    /// Finished rounds, and rounds in which the stand-in's own process was seen.
-    rounds: Arc<(AtomicUsize, AtomicUsize)>,
-    handle: std::thread::JoinHandle<Report>,
-}
-
-#[derive(Debug, Default)]
-struct Report {
-    rounds: usize,
-    /// Rounds in which the stand-in's own process was seen (proves the sampling looked).
-    saw_standin: usize,
-    /// `/proc/<pid>/<file>` that held the token.
-    leaks: std::collections::BTreeSet<String>,
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
-}
-
-impl Sampler {
-    fn start(token: &str, standin: &Utf8Path) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let rounds = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
-        let (flag, counts) = (stop.clone(), rounds.clone());
-        let token = token.as_bytes().to_vec();
-        let own = format!("{standin}\0setup-token").into_bytes();
-        // Half the token is enough to count as a leak (a wrapped or cut copy).
-        let half = token[..token.len() / 2].to_vec();
-        let handle = std::thread::spawn(move || {
-            let mut r = Report::default();
-            while !flag.load(Ordering::SeqCst) {
-                let mut saw = false;
-                for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-                    let name = entry.file_name();
-                    let Some(pid) = name
-                        .to_str()
-                        .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-                    else {
-                        continue;
-                    };
-                    for file in ["cmdline", "environ"] {
-                        let Ok(bytes) = std::fs::read(format!("/proc/{pid}/{file}")) else {
-                            continue;
-                        };
-                        if file == "cmdline" && contains(&bytes, &own) {
-                            saw = true;
-                        }
-                        if contains(&bytes, &half) {
-                            r.leaks.insert(format!("/proc/{pid}/{file}"));
-                        }
-                    }
-                }
-                r.rounds += 1;
-                r.saw_standin += usize::from(saw);
-                counts.1.fetch_add(usize::from(saw), Ordering::SeqCst);
-                counts.0.fetch_add(1, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            r
-        });
-        Self {
-            stop,
-            rounds,
-            handle,
-        }
-    }
-
-    /// Waits until a whole round ran after this call and saw the stand-in (it is alive now,
-    /// holding the token it read from its configuration).
-    async fn settle(&self) {
-        let (done, saw) = (&self.rounds.0, &self.rounds.1);
-        let (d0, s0) = (done.load(Ordering::SeqCst), saw.load(Ordering::SeqCst));
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while done.load(Ordering::SeqCst) < d0 + 2 || saw.load(Ordering::SeqCst) <= s0 {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the /proc sampler never saw the stand-in"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    fn finish(self) -> Report {
-        self.stop.store(true, Ordering::SeqCst);
-        self.handle.join().expect("sampler thread")
-    }
-}
-
 /// The whole flow with the right code: URL, code, token.
 fn right_code_flow(mode: ClaudeMode) {
     let g = gateway(&format!("right-{}", mode.as_str()), mode);
-    let sampler = Sampler::start(&g.conf.token, &g.claude);
+    let sampler = ArgvWatch::with_witness(
+        vec![g.conf.token.clone()],
+        Some(format!("{}\0setup-token", g.claude).into_bytes()),
+    );
     let (raw, exit, url, token) = rt().block_on(async {
         let mut pty =
             g.gw.open_pty(
@@ -206,7 +118,7 @@ fn right_code_flow(mode: ClaudeMode) {
         pty.close().await;
         (raw, exit, url, token)
     });
-    let report = sampler.finish();
+    let report = sampler.stop();
 
     let expected_url = g.conf.authorize_url();
     assert_eq!(expected_url.len(), 346);
@@ -219,20 +131,20 @@ fn right_code_flow(mode: ClaudeMode) {
     );
     assert_eq!(exit, Ok(Some(Some(0))));
 
-    let osc8 = contains(&raw, format!("\x1b]8;;{expected_url}").as_bytes());
+    let osc8 = holds(&raw, format!("\x1b]8;;{expected_url}").as_bytes());
     assert_eq!(
         osc8,
         mode == ClaudeMode::Osc8,
         "OSC-8 hyperlink present: {osc8}"
     );
     // The URL really was hard-wrapped at 80 columns on the terminal.
-    assert!(contains(
+    assert!(holds(
         &raw,
         format!("{}\r\n", &expected_url[..80]).as_bytes()
     ));
-    assert!(!contains(&raw, expected_url.as_bytes()) || mode == ClaudeMode::Osc8);
+    assert!(!holds(&raw, expected_url.as_bytes()) || mode == ClaudeMode::Osc8);
 
-    assert!(report.rounds > 0 && report.saw_standin > 0, "{report:?}");
+    assert!(report.rounds > 0 && report.saw_witness > 0, "{report:?}");
     assert!(
         report.leaks.is_empty(),
         "the token was in {:?}",
@@ -262,7 +174,10 @@ fn osc8_url_then_code_gives_the_exact_token() {
 #[test]
 fn wrong_code_gives_the_oauth_error() {
     let g = gateway("wrong", ClaudeMode::Ok);
-    let sampler = Sampler::start(&g.conf.token, &g.claude);
+    let sampler = ArgvWatch::with_witness(
+        vec![g.conf.token.clone()],
+        Some(format!("{}\0setup-token", g.claude).into_bytes()),
+    );
     let (exit, error, token) = rt().block_on(async {
         let mut pty =
             g.gw.open_pty(
@@ -295,14 +210,14 @@ fn wrong_code_gives_the_oauth_error() {
         pty.close().await;
         (exit, error, token)
     });
-    let report = sampler.finish();
+    let report = sampler.stop();
     assert_eq!(
         error.as_deref(),
         Some("OAuth error: Invalid code. Please make sure the full code was copied")
     );
     assert!(token.is_none());
     assert_eq!(exit, Ok(Some(Some(1))));
-    assert!(report.saw_standin > 0, "{report:?}");
+    assert!(report.saw_witness > 0, "{report:?}");
     assert!(
         report.leaks.is_empty(),
         "the token was in {:?}",
