@@ -28,7 +28,7 @@ pub fn write_atomic(path: &Utf8Path, bytes: &[u8], mode: Option<u32>) -> Result<
     let tmp = dir.join(format!(
         ".{name}.tmp-{}-{}",
         std::process::id(),
-        nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        hex(&nonce)
     ));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::OpenOptions::new()
@@ -70,6 +70,11 @@ pub fn create_private_dir(dir: &Utf8Path) -> Result<()> {
             path: dir.to_owned(),
             source: e,
         })
+}
+
+/// Lower-case hex of `bytes` (nonces, digests).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -618,7 +618,7 @@ impl KeyringStore {
             })?;
         let mut nonce = [0u8; 8];
         rand::fill(&mut nonce);
-        let hex: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::fsutil::hex(&nonce);
         let key = format!("clawauth-probe-{}-{hex}", std::process::id());
         let value = Secret::new(format!("probe-{hex}"));
         let unavailable = |e: SecretError| SecretError::KeyringUnavailable {

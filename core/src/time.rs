@@ -94,6 +94,11 @@ pub fn parse_moment(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Pa
         })
 }
 
+/// A moment for humans, to the minute: `2026-11-21 22:49 UTC`.
+pub fn format_moment(ms: i64) -> String {
+    from_ms(ms).format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// A remaining time in the two largest units: `6d 4h`, `5h 12m`, `42m`, `<1m`.
 /// Negative values are formatted by magnitude; callers say "ago".
 pub fn format_remaining(ms: i64) -> String {

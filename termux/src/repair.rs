@@ -17,7 +17,7 @@ use clawauth_core::reauth::{self, Method, ReauthRequest, ReauthResult, ReauthUi,
 use clawauth_core::report::Report;
 use clawauth_core::secrets::Secret;
 use clawauth_core::source::remote::{Connection, RemoteRequest};
-use clawauth_core::time::{format_remaining, from_ms, parse_duration_ms, to_ms};
+use clawauth_core::time::{format_moment, format_remaining, parse_duration_ms, to_ms};
 use zeroize::Zeroizing;
 
 use crate::remote::{connect_options, host_entry, load_config};
@@ -325,7 +325,7 @@ fn print_json<T: serde::Serialize>(v: &T) {
 fn when(ms: i64, now_ms: i64) -> String {
     format!(
         "{} (in {})",
-        from_ms(ms).format("%Y-%m-%d %H:%M UTC"),
+        format_moment(ms),
         format_remaining(ms - now_ms)
     )
 }

@@ -427,7 +427,4 @@ impl RestoredHome {
     }
 }
 
-/// Lower-case hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use clawauth_core::fsutil::hex;

@@ -21,6 +21,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::fsutil::hex;
 use crate::gateway::{Gateway, GatewayError, Limits, quote, quote_path};
 use crate::secrets::Secret;
 
@@ -1389,10 +1390,6 @@ printf 'waited_ms=%s reclaimed=%s\n' "$waited" "$reclaimed"
 exit 0
 "#;
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The script for one write attempt (no secret in it).
 fn write_script(
     path: &str,
@@ -1425,6 +1422,41 @@ fn valid_path(path: &str) -> bool {
         && !path.chars().any(char::is_control)
 }
 
+/// Reads the store on the gateway and splices in `cred`: what [`write`] would write, for a dry
+/// run. Nothing is written and no lock is taken.
+pub async fn preview<G: Gateway>(
+    gw: &G,
+    path: &str,
+    cred: &ClaudeOauth,
+) -> Result<Splice, LegacyError> {
+    if !valid_path(path) {
+        return Err(LegacyError::BadPath {
+            path: path.to_owned(),
+        });
+    }
+    Ok(read_and_splice(gw, path, cred).await?.1)
+}
+
+/// The store's current bytes (`None` when absent) and the splice of `cred` into them.
+async fn read_and_splice<G: Gateway>(
+    gw: &G,
+    path: &str,
+    cred: &ClaudeOauth,
+) -> Result<(Option<Zeroizing<Vec<u8>>>, Splice), LegacyError> {
+    let original = gw
+        .read_file(path, READ_CAP, READ_TIMEOUT)
+        .await
+        .map_err(|source| LegacyError::Gateway {
+            file: path.to_owned(),
+            gateway: gw.name().to_owned(),
+            source,
+        })?
+        .map(Zeroizing::new);
+    let splice = splice_claude_cli(original.as_ref().map(|b| b.as_slice()), cred)
+        .map_err(|e| e.in_file(path))?;
+    Ok((original, splice))
+}
+
 /// Reads the store on the gateway, splices in `cred`, and writes it under OpenClaw 2026.6.1's
 /// lock. If the file changed between the read and taking the lock, it is read again (at most
 /// five times). `path` is absolute on the gateway or `~/`-relative.
@@ -1451,13 +1483,7 @@ pub async fn write<G: Gateway>(
         source,
     };
     for attempt in 1..=MAX_ATTEMPTS {
-        let original = gw
-            .read_file(path, READ_CAP, READ_TIMEOUT)
-            .await
-            .map_err(via)?
-            .map(Zeroizing::new);
-        let splice = splice_claude_cli(original.as_ref().map(|b| b.as_slice()), cred)
-            .map_err(|e| e.in_file(path))?;
+        let (original, splice) = read_and_splice(gw, path, cred).await?;
         let (bytes, created_profile, created_file) = match splice {
             Splice::Unchanged => {
                 tracing::debug!("{path} on {gateway}: {PROFILE_ID} is already up to date");

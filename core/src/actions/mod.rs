@@ -281,7 +281,10 @@ impl<'g, G: Gateway> Session<'g, G> {
             Err(e) => return ServiceRestart::Unavailable(e.to_string()),
         };
         let text = String::from_utf8_lossy(&out.stdout);
-        let err = crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200);
+        let err = match crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200) {
+            e if e.is_empty() => e,
+            e => format!(": {e}"),
+        };
         let unit = &self.target.service;
         let line = text.lines().last().unwrap_or("").trim();
         let mut words = line.split_whitespace();
@@ -301,32 +304,17 @@ impl<'g, G: Gateway> Session<'g, G> {
                     .into(),
             ),
             Some("error") => ServiceRestart::Unavailable(format!(
-                "`systemctl --user is-active {unit}` failed (exit {}){}; on a server without a login \
+                "`systemctl --user is-active {unit}` failed (exit {}){err}; on a server without a login \
                  session run `sudo loginctl enable-linger $USER` once",
                 words.next().unwrap_or("?"),
-                if err.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {err}")
-                }
             )),
             Some("failed") => ServiceRestart::Failed(format!(
-                "`systemctl --user restart {unit}` failed (exit {}){}",
+                "`systemctl --user restart {unit}` failed (exit {}){err}",
                 words.next().unwrap_or("?"),
-                if err.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {err}")
-                }
             )),
             _ => ServiceRestart::Unavailable(format!(
-                "the restart script did not answer (exit {:?}){}",
+                "the restart script did not answer (exit {:?}){err}",
                 out.status,
-                if err.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {err}")
-                }
             )),
         }
     }

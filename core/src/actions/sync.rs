@@ -18,14 +18,12 @@ use zeroize::Zeroizing;
 
 use super::legacy::{self, ClaudeOauth, LockPolicy, Splice, WriteOutcome};
 use super::{ActionError, PasteRequest, SecretKind, ServiceRestart, Session};
-use crate::gateway::{Gateway, Limits, quote_path};
+use crate::gateway::{Gateway, Limits};
 use crate::report::Report;
 use crate::secrets::Secret;
 
 /// The profile a sync writes on OpenClaw 2026.7 and later.
 pub const MODERN_PROFILE: &str = "anthropic:claude-code";
-/// The profile a sync writes in a legacy JSON store (2026.6.1's own choice).
-pub const LEGACY_PROFILE: &str = "anthropic:claude-cli";
 /// Claude Code's login must last at least this long to be worth handing over (OpenClaw calls
 /// a credential with ≤ 5 min left unusable).
 const MIN_LEFT_MS: i64 = 5 * 60 * 1000;
@@ -185,22 +183,12 @@ pub async fn read_claude_login<G: Gateway>(
     let Some(oauth) = doc.get("claudeAiOauth").filter(|v| v.is_object()) else {
         return Ok(None);
     };
-    let text = |k: &str| {
-        oauth
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|v| !v.is_empty())
-            .map(Secret::new)
-    };
+    let text = |k: &str| crate::openclaw::json::str_field(oauth, k).map(Secret::new);
     let Some(access) = text("accessToken") else {
         return Ok(None);
     };
     let refresh = text("refreshToken");
-    let expires_at_ms = oauth
-        .get("expiresAt")
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .map(|v| v as i64);
+    let expires_at_ms = crate::openclaw::external::claude_expires_at_ms(oauth);
     Ok(Some(ClaudeLogin {
         facts: ClaudeFacts {
             path,
@@ -227,18 +215,15 @@ async fn store_target<G: Gateway>(
         && let Some(p) = &a.store_path
     {
         return Ok(StoreTarget::LegacyJson {
-            profile_id: LEGACY_PROFILE.into(),
+            profile_id: legacy::PROFILE_ID.into(),
             path: p.clone(),
         });
     }
-    let state = match &s.target.req.state_dir {
-        Some(d) => quote_path(d).map_err(|e| ActionError::Invalid(e.to_string()))?,
-        None => "\"${OPENCLAW_STATE_DIR:-$HOME/.openclaw}\"".to_owned(),
-    };
+    let state = crate::source::remote::state_dir_script(s.target.req.state_dir.as_deref())
+        .map_err(|e| ActionError::Invalid(e.to_string()))?;
     let agent_q = crate::gateway::quote(&agent).map_err(|e| ActionError::Invalid(e.to_string()))?;
     let script = format!(
-        "S={state}\n\
-         [ -d \"$S\" ] || {{ [ -d \"$HOME/.clawdbot\" ] && S=\"$HOME/.clawdbot\"; }}\n\
+        "{state}\
          printf 'state %s\\n' \"$S\"\n\
          [ -e \"$S/state/openclaw.sqlite\" ] && printf 'sqlite\\n'\n\
          [ -e \"$S/agents/\"{agent_q}\"/agent/auth-profiles.json\" ] && printf 'legacy\\n'\n\
@@ -262,7 +247,7 @@ async fn store_target<G: Gateway>(
         profile_id: MODERN_PROFILE.into(),
     };
     let legacy = || StoreTarget::LegacyJson {
-        profile_id: LEGACY_PROFILE.into(),
+        profile_id: legacy::PROFILE_ID.into(),
         path: legacy_path.clone(),
     };
     // 2026.6 already keeps other state in SQLite, so the version decides; without a CLI, the
@@ -330,7 +315,7 @@ async fn run<G: Gateway>(
             } else {
                 "expires within 10 minutes"
             },
-            crate::time::from_ms(claude_exp).format("%Y-%m-%d %H:%M UTC")
+            crate::time::format_moment(claude_exp)
         )));
     }
     let before = r.before.as_ref().expect("set by sync");
@@ -382,70 +367,66 @@ async fn run<G: Gateway>(
                 refresh: Secret::new(refresh.expose()),
                 expires_ms: claude_exp,
             };
-            if opts.dry_run {
-                let current =
-                    s.gw.read_file(path, 16 * 1024 * 1024, std::time::Duration::from_secs(20))
-                        .await?
-                        .map(Zeroizing::new);
-                let splice = legacy::splice_claude_cli(current.as_deref().map(|v| &v[..]), &cred)
-                    .map_err(|e| ActionError::Invalid(e.to_string()))?;
-                match splice {
-                    Splice::Unchanged => {
-                        r.action = SyncAction::UpToDate;
-                        return Ok(());
-                    }
+            // (created file, created profile, and for a write: lock wait and reclaim)
+            let (created_file, created_profile, lock) = if opts.dry_run {
+                match legacy::preview(s.gw, path, &cred)
+                    .await
+                    .map_err(|e| ActionError::Invalid(e.to_string()))?
+                {
+                    Splice::Unchanged => (None, false, None),
                     Splice::Changed {
                         created_profile,
                         created_file,
                         ..
-                    } => r.changes.push(format!(
-                        "{path}: {} {profile_id} with Claude Code's access and refresh tokens, expiring {when}",
-                        if created_file {
-                            "create the file with"
-                        } else if created_profile {
-                            "add"
-                        } else {
-                            "update"
-                        }
-                    )),
+                    } => (Some(created_file), created_profile, None),
                 }
+            } else {
+                match legacy::write(s.gw, path, &cred, &opts.lock)
+                    .await
+                    .map_err(|e| ActionError::Refused(e.to_string()))?
+                {
+                    WriteOutcome::Unchanged => (None, false, None),
+                    WriteOutcome::Written {
+                        created_profile,
+                        created_file,
+                        waited_for_lock,
+                        reclaimed_stale_lock,
+                    } => (
+                        Some(created_file),
+                        created_profile,
+                        Some((waited_for_lock, reclaimed_stale_lock)),
+                    ),
+                }
+            };
+            let Some(created_file) = created_file else {
+                r.action = SyncAction::UpToDate;
+                return Ok(());
+            };
+            let verb = match (opts.dry_run, created_file, created_profile) {
+                (true, true, _) => "create the file with",
+                (true, false, true) => "add",
+                (true, false, false) => "update",
+                (false, true, _) => "created with",
+                (false, false, true) => "added",
+                (false, false, false) => "updated",
+            };
+            r.changes.push(format!(
+                "{path}: {verb} {profile_id} with Claude Code's access and refresh tokens, expiring {when}"
+            ));
+            if opts.dry_run {
                 r.action = SyncAction::WouldSync;
                 return Ok(());
             }
-            match legacy::write(s.gw, path, &cred, &opts.lock)
-                .await
-                .map_err(|e| ActionError::Refused(e.to_string()))?
-            {
-                WriteOutcome::Unchanged => {
-                    r.action = SyncAction::UpToDate;
-                    return Ok(());
-                }
-                WriteOutcome::Written {
-                    created_profile,
-                    created_file,
-                    waited_for_lock,
-                    reclaimed_stale_lock,
-                } => {
+            if let Some((waited, reclaimed)) = lock {
+                if waited.as_millis() >= 500 {
                     r.changes.push(format!(
-                        "{path}: {} {profile_id} with Claude Code's access and refresh tokens, expiring {when}",
-                        if created_file {
-                            "created with"
-                        } else if created_profile {
-                            "added"
-                        } else {
-                            "updated"
-                        }
+                        "waited {:.1}s for OpenClaw's lock on the file",
+                        waited.as_secs_f32()
                     ));
-                    if waited_for_lock.as_millis() >= 500 {
-                        r.changes.push(format!(
-                            "waited {:.1}s for OpenClaw's lock on the file",
-                            waited_for_lock.as_secs_f32()
-                        ));
-                    }
-                    if reclaimed_stale_lock {
-                        r.changes
-                            .push("removed a stale lock left by a process that is gone".into());
-                    }
+                }
+                if reclaimed {
+                    r.changes
+                        .push("removed a stale lock left by a process that is gone".into());
                 }
             }
         }

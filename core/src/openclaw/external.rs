@@ -68,11 +68,7 @@ pub fn read_claude_code_file(
         return Ok(None);
     }
     let has_refresh_token = str_field(oauth, "refreshToken").is_some();
-    let expires_at_ms = oauth
-        .get("expiresAt")
-        .and_then(Value::as_f64)
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .map(|v| v as i64);
+    let expires_at_ms = claude_expires_at_ms(oauth);
     Ok(Some(ClaudeCodeCredentials {
         kind: if has_refresh_token { "oauth" } else { "token" },
         has_access_token,
@@ -83,6 +79,15 @@ pub fn read_claude_code_file(
         email: claude_code_email(env, &dir),
         path,
     }))
+}
+
+/// `claudeAiOauth.expiresAt` in Unix ms: `None` when absent or not a positive number.
+pub(crate) fn claude_expires_at_ms(oauth: &Value) -> Option<i64> {
+    oauth
+        .get("expiresAt")
+        .and_then(Value::as_f64)
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(|v| v as i64)
 }
 
 /// The account e-mail Claude Code records in `.claude.json` (`oauthAccount.emailAddress`): in the

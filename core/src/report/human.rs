@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::{AgentReport, ExternalCredential, RemoteSource, Report, Verdict};
 use crate::health::{ProfileStatus, RouteOutcome};
-use crate::time::{format_remaining, format_window, from_ms};
+use crate::time::{format_remaining, format_window};
 
 struct Style {
     color: bool,
@@ -68,10 +68,6 @@ impl Style {
             ProfileStatus::Expired | ProfileStatus::Missing => self.red(&text),
         }
     }
-}
-
-fn when(ms: i64) -> String {
-    from_ms(ms).format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn remaining(ms: i64) -> String {
@@ -335,7 +331,9 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
             .collect();
         for p in &a.profiles {
             let expiry = match (p.expires_at_ms, p.remaining_ms) {
-                (Some(at), Some(left)) => format!("{} ({})", remaining(left), when(at)),
+                (Some(at), Some(left)) => {
+                    format!("{} ({})", remaining(left), crate::time::format_moment(at))
+                }
                 _ if p.status == ProfileStatus::Static => "no expiry".to_owned(),
                 _ => p
                     .reason_code
@@ -412,7 +410,9 @@ fn external_section(out: &mut String, st: &Style, name: &str, c: &ExternalCreden
         let _ = writeln!(out, "  {}", facts.join(" · "));
     }
     let expiry = match (c.expires_at_ms, c.remaining_ms) {
-        (Some(at), Some(left)) => format!("{} ({})", remaining(left), when(at)),
+        (Some(at), Some(left)) => {
+            format!("{} ({})", remaining(left), crate::time::format_moment(at))
+        }
         _ => "no expiry recorded".to_owned(),
     };
     if let Some(s) = c.status {

@@ -513,6 +513,18 @@ impl Bundle {
     }
 }
 
+/// Shell lines that set `S` to OpenClaw's state dir on the gateway: the configured one, else
+/// `$OPENCLAW_STATE_DIR` or `~/.openclaw`, else the legacy `~/.clawdbot` when only that exists.
+pub(crate) fn state_dir_script(configured: Option<&str>) -> Result<String, GatewayError> {
+    let state = match configured {
+        Some(d) => quote_path(d)?,
+        None => "\"${OPENCLAW_STATE_DIR:-$HOME/.openclaw}\"".to_owned(),
+    };
+    Ok(format!(
+        "S={state}\n[ -d \"$S\" ] || {{ [ -d \"$HOME/.clawdbot\" ] && S=\"$HOME/.clawdbot\"; }}\n"
+    ))
+}
+
 /// One script prints the wanted files base64-framed; they are written under a fresh 0700
 /// directory with the same relative layout.
 async fn fetch_bundle<G: Gateway>(
@@ -521,13 +533,9 @@ async fn fetch_bundle<G: Gateway>(
     req: &RemoteRequest,
     state_too: bool,
 ) -> Result<Bundle, String> {
-    let state = match &req.state_dir {
-        Some(d) => quote_path(d).map_err(|e| e.to_string())?,
-        None => "\"${OPENCLAW_STATE_DIR:-$HOME/.openclaw}\"".to_owned(),
-    };
+    let state = state_dir_script(req.state_dir.as_deref()).map_err(|e| e.to_string())?;
     let mut script = format!(
-        "S={state}\n\
-         [ -d \"$S\" ] || {{ [ -d \"$HOME/.clawdbot\" ] && S=\"$HOME/.clawdbot\"; }}\n\
+        "{state}\
          C=\"${{CLAUDE_CONFIG_DIR:-$HOME/.claude}}\"\n\
          X=\"${{CODEX_HOME:-$HOME/.codex}}\"\n\
          printf '@@dirs@@\\n%s\\n%s\\n%s\\n' \"$S\" \"$C\" \"$X\"\n\
