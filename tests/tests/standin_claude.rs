@@ -58,6 +58,15 @@ fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// `claude ARG` started in an 80-column PTY on the test gateway, and an empty screen for it.
+async fn start(g: &Gw, arg: &str) -> (LocalPty, Screen) {
+    let pty =
+        g.gw.open_pty(&Command::new("claude").arg(arg), PtySize::default())
+            .await
+            .expect("open pty");
+    (pty, Screen::new(80))
+}
+
 /// Reads the PTY into `screen` (and `raw`) until `done(screen)` holds (`Ok(None)`), the program
 /// exits (`Ok(Some(status))`), or `STEP` passes (`Err`).
 async fn read_until(
@@ -91,14 +100,7 @@ fn right_code_flow(mode: ClaudeMode) {
         Some(format!("{}\0setup-token", g.claude).into_bytes()),
     );
     let (raw, exit, url, token) = rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(
-                &Command::new("claude").arg("setup-token"),
-                PtySize::default(),
-            )
-            .await
-            .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
         let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
             s.contains("Paste code here if prompted >")
@@ -179,14 +181,7 @@ fn wrong_code_gives_the_oauth_error() {
         Some(format!("{}\0setup-token", g.claude).into_bytes()),
     );
     let (exit, error, token) = rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(
-                &Command::new("claude").arg("setup-token"),
-                PtySize::default(),
-            )
-            .await
-            .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
         let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
             s.contains("Paste code here if prompted >")
@@ -229,14 +224,7 @@ fn wrong_code_gives_the_oauth_error() {
 fn failure_modes_before_the_url() {
     let g = gateway("exit", ClaudeMode::ExitBeforeUrl);
     let (exit, url, error) = rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(
-                &Command::new("claude").arg("setup-token"),
-                PtySize::default(),
-            )
-            .await
-            .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "setup-token").await;
         let exit = read_until(&mut pty, &mut screen, &mut Vec::new(), |_| false).await;
         (exit, screen.find_url(&[]), screen.error_line())
     });
@@ -246,14 +234,7 @@ fn failure_modes_before_the_url() {
 
     let g = gateway("hang", ClaudeMode::HangBeforeUrl);
     rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(
-                &Command::new("claude").arg("setup-token"),
-                PtySize::default(),
-            )
-            .await
-            .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
         let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
             s.contains("Opening browser to sign in")
@@ -271,11 +252,7 @@ fn failure_modes_before_the_url() {
 fn version_and_no_token_modes() {
     let g = gateway("version", ClaudeMode::NoToken);
     let (exit, text) = rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(&Command::new("claude").arg("--version"), PtySize::default())
-                .await
-                .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "--version").await;
         let exit = read_until(&mut pty, &mut screen, &mut Vec::new(), |_| false).await;
         (exit, screen.tail(5))
     });
@@ -283,14 +260,7 @@ fn version_and_no_token_modes() {
     assert_eq!(text, ["2.1.92 (Claude Code)"]);
 
     let token = rt().block_on(async {
-        let mut pty =
-            g.gw.open_pty(
-                &Command::new("claude").arg("setup-token"),
-                PtySize::default(),
-            )
-            .await
-            .expect("open pty");
-        let mut screen = Screen::new(80);
+        let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
         let r = read_until(&mut pty, &mut screen, &mut raw, |s| {
             s.contains("Paste code here")
