@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::Digest;
 
 pub mod lab;
+pub mod ntfy;
 pub mod openclaw_cli;
 pub mod repair_lab;
 pub mod scenario;
