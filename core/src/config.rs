@@ -18,7 +18,8 @@
 //! ```
 //!
 //! Loading validates every value (they end up in remote command lines) and rejects unknown keys
-//! inside `[defaults]` and `[hosts.*]`; other top-level tables are left for other modules.
+//! inside `[defaults]`, `[hosts.*]` and `[monitor]` (see [`crate::monitor::config`]); other top-level
+//! tables are left alone.
 //! Editing ([`add_host`], [`remove_host`]) goes through `toml_edit`, so the user's comments, key
 //! order and unknown tables survive, and writes are atomic with the file's mode kept.
 
@@ -76,6 +77,8 @@ pub struct Config {
     pub defaults: Defaults,
     /// Hosts by their name in clawauth (the `[hosts.NAME]` key).
     pub hosts: BTreeMap<String, HostEntry>,
+    /// `[monitor]`: alert policy and notifiers.
+    pub monitor: crate::monitor::config::MonitorConfig,
 }
 
 /// `[defaults]`.
@@ -163,6 +166,7 @@ impl HostEntry {
 struct RawConfig {
     defaults: RawDefaults,
     hosts: BTreeMap<String, RawHost>,
+    monitor: Option<crate::monitor::config::RawMonitor>,
     // Accepted (and ignored here) so that a typo is caught with a hint instead of silently.
     host: Option<toml::Value>,
     default: Option<toml::Value>,
@@ -318,7 +322,17 @@ impl Config {
                 },
             );
         }
-        Ok(Config { defaults, hosts })
+        let monitor = match raw.monitor {
+            Some(m) => m
+                .into_config()
+                .map_err(|(span, what)| invalid(span, what))?,
+            None => Default::default(),
+        };
+        Ok(Config {
+            defaults,
+            hosts,
+            monitor,
+        })
     }
 
     /// The host named `name`.

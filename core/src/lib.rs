@@ -11,6 +11,7 @@ pub mod error;
 pub mod fsutil;
 pub mod gateway;
 pub mod health;
+pub mod monitor;
 pub mod openclaw;
 pub mod reauth;
 pub mod redact;

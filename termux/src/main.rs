@@ -4,6 +4,8 @@
 //! verdict to an exit code. Every decision lives in the core.
 
 mod hosts;
+mod monitor;
+mod monitor_install;
 mod remote;
 mod repair;
 mod status;
@@ -56,6 +58,8 @@ enum Command {
     ApiKey(repair::ApiKeyCommand),
     /// Re-authenticate a provider, guided: setup-token, API key or login
     Reauth(repair::ReauthArgs),
+    /// Watch the gateways and alert (ntfy, a command, Termux) before credentials lapse
+    Monitor(monitor::MonitorArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::Token(cmd) => repair::token(cmd),
         Command::ApiKey(cmd) => repair::api_key(cmd),
         Command::Reauth(args) => repair::reauth(args),
+        Command::Monitor(args) => monitor::run(args),
     }
 }
 

@@ -122,6 +122,73 @@ pub struct StatusFlags {
     pub output: Output,
 }
 
+/// How each host is checked (flags win over config.toml).
+#[derive(Default)]
+pub struct Checks {
+    pub agent: Option<String>,
+    pub state_dir: Option<String>,
+    pub openclaw: Option<String>,
+    pub source: SourceChoice,
+    pub at: Option<DateTime<Utc>>,
+    pub warn_ms: i64,
+    pub cli_timeout: Option<Duration>,
+    pub accept_new: bool,
+    pub connect_timeout: Option<String>,
+    pub deadline: Option<String>,
+}
+
+/// Checks the hosts `names` over SSH, all at once, one connection each; a report per host, in
+/// order (an unreachable host's says why).
+pub fn check_hosts(
+    env: &Environment,
+    config: &Config,
+    path: &Utf8Path,
+    names: &[String],
+    c: &Checks,
+    now: DateTime<Utc>,
+) -> Result<Vec<clawauth_core::report::Report>, ExitCode> {
+    let connect_timeout = match c.connect_timeout.as_deref() {
+        Some(v) => positive_duration("--connect-timeout", v, "10s")?,
+        None => config.defaults.connect_timeout,
+    };
+    let deadline = match c.deadline.as_deref() {
+        Some(v) => positive_duration("--deadline", v, "2m")?,
+        None => config.defaults.deadline,
+    };
+    let mut jobs = Vec::new();
+    for name in names {
+        let entry = host_entry(config, name, path)?;
+        let req = RemoteRequest {
+            agent: c.agent.clone().or(entry.agent.clone()),
+            state_dir: c.state_dir.clone().or(entry.state_dir.clone()),
+            openclaw: c.openclaw.clone().or(entry.openclaw.clone()),
+            clawauth: entry.clawauth.clone(),
+            source: c.source,
+            at: c.at,
+            warn_ms: c.warn_ms,
+            cli_timeout: c.cli_timeout.unwrap_or(config.defaults.cli_timeout),
+        };
+        if let Err(e) = req.validate() {
+            return Err(crate::usage_error(
+                &e,
+                "agent ids look like main or work-2; with --host, --state-dir and --openclaw-bin are paths on the gateway (absolute or ~/…)",
+            ));
+        }
+        jobs.push((name.clone(), entry.ssh.clone(), req));
+    }
+    let opts = connect_options(env, config, c.accept_new, connect_timeout);
+    let runtime = crate::runtime()?;
+    let reports = runtime.block_on(async {
+        let checks = jobs
+            .iter()
+            .map(|(name, target, req)| check_host(name, target, &opts, req, deadline, now));
+        futures_util::future::join_all(checks).await
+    });
+    // Don't wait for stray tasks of a connection that was cut off.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    Ok(reports)
+}
+
 pub fn status(f: StatusFlags) -> ExitCode {
     let (path, config) = match load_config(&f.env) {
         Ok(c) => c,
@@ -144,56 +211,21 @@ pub fn status(f: StatusFlags) -> ExitCode {
         }
         seen
     };
-    let connect_timeout = match f.connect_timeout.as_deref() {
-        Some(v) => match positive_duration("--connect-timeout", v, "10s") {
-            Ok(d) => d,
-            Err(code) => return code,
-        },
-        None => config.defaults.connect_timeout,
+    let checks = Checks {
+        agent: f.agent,
+        state_dir: f.state_dir,
+        openclaw: f.openclaw,
+        source: f.source,
+        at: f.at,
+        warn_ms: f.warn_ms,
+        cli_timeout: f.cli_timeout,
+        accept_new: f.accept_new,
+        connect_timeout: f.connect_timeout,
+        deadline: f.deadline,
     };
-    let deadline = match f.deadline.as_deref() {
-        Some(v) => match positive_duration("--deadline", v, "2m") {
-            Ok(d) => d,
-            Err(code) => return code,
-        },
-        None => config.defaults.deadline,
-    };
-    let mut jobs = Vec::new();
-    for name in &names {
-        let entry = match host_entry(&config, name, &path) {
-            Ok(e) => e,
-            Err(code) => return code,
-        };
-        let req = RemoteRequest {
-            agent: f.agent.clone().or(entry.agent.clone()),
-            state_dir: f.state_dir.clone().or(entry.state_dir.clone()),
-            openclaw: f.openclaw.clone().or(entry.openclaw.clone()),
-            clawauth: entry.clawauth.clone(),
-            source: f.source,
-            at: f.at,
-            warn_ms: f.warn_ms,
-            cli_timeout: f.cli_timeout.unwrap_or(config.defaults.cli_timeout),
-        };
-        if let Err(e) = req.validate() {
-            return crate::usage_error(
-                &e,
-                "agent ids look like main or work-2; with --host, --state-dir and --openclaw-bin are paths on the gateway (absolute or ~/…)",
-            );
-        }
-        jobs.push((name.clone(), entry.ssh.clone(), req));
-    }
-    let opts = connect_options(&f.env, &config, f.accept_new, connect_timeout);
-    let runtime = match crate::runtime() {
+    let reports = match check_hosts(&f.env, &config, &path, &names, &checks, f.now) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let reports = runtime.block_on(async {
-        let checks = jobs
-            .iter()
-            .map(|(name, target, req)| check_host(name, target, &opts, req, deadline, f.now));
-        futures_util::future::join_all(checks).await
-    });
-    // Don't wait for stray tasks of a connection that was cut off.
-    runtime.shutdown_timeout(Duration::from_millis(200));
     f.output.print(&f.env, &reports)
 }

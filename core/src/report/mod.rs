@@ -354,10 +354,48 @@ fn push(hints: &mut Vec<Hint>, about: String, command: impl Into<String>) {
     }
 }
 
+/// The provider whose credentials serve route `r` (the Claude CLI runtime runs on Anthropic's).
+pub fn auth_provider_of(r: &RouteResult) -> &str {
+    if r.runtime.as_deref() == Some("claude-cli") {
+        "anthropic"
+    } else {
+        crate::health::env_auth::auth_provider(&r.provider)
+    }
+}
+
+/// The OpenClaw command, run on the gateway, that renews a credential of provider `auth`:
+/// a login for OAuth, a new API key for keys, a setup-token for Anthropic tokens.
+/// `agent_flag` is empty or ` --agent ID`.
+pub fn openclaw_fix(
+    auth: &str,
+    kind: Option<crate::openclaw::credentials::CredentialType>,
+    profile_id: Option<&str>,
+    agent_flag: &str,
+) -> String {
+    use crate::openclaw::credentials::CredentialType;
+    let id_flag = profile_id
+        .map(|id| format!(" --profile-id {id}"))
+        .unwrap_or_default();
+    match (auth, kind) {
+        ("anthropic", Some(CredentialType::OAuth)) => {
+            format!("openclaw models auth login --provider anthropic{agent_flag}")
+        }
+        ("anthropic", Some(CredentialType::ApiKey)) => {
+            format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}")
+        }
+        ("anthropic", _) => format!(
+            "claude setup-token && openclaw models auth paste-token --provider anthropic{id_flag} --expires-in 365d{agent_flag}"
+        ),
+        (p, Some(CredentialType::ApiKey)) => {
+            format!("openclaw models auth paste-api-key --provider {p}{agent_flag}")
+        }
+        (p, _) => format!("openclaw models auth login --provider {p}{agent_flag}"),
+    }
+}
+
 /// The commands that fix what the report shows, most urgent first: one per credential, naming
 /// the routes it serves.
 fn hints(report: &Report) -> Vec<Hint> {
-    use crate::openclaw::credentials::CredentialType;
     let mut out = Vec::new();
     for a in &report.agents {
         let agent_flag = if report.agents.len() > 1 || a.agent != "main" {
@@ -386,11 +424,7 @@ fn hints(report: &Report) -> Vec<Hint> {
         }
         for (_, routes) in groups {
             let r = routes[0];
-            let auth = if r.runtime.as_deref() == Some("claude-cli") {
-                "anthropic"
-            } else {
-                crate::health::env_auth::auth_provider(&r.provider)
-            };
+            let auth = auth_provider_of(r);
             let profile = r
                 .profile
                 .as_ref()
@@ -413,24 +447,12 @@ fn hints(report: &Report) -> Vec<Hint> {
                 }
                 None => format!("{serves}: {}", r.detail),
             };
-            let id_flag = profile
-                .map(|p| format!(" --profile-id {}", p.profile_id))
-                .unwrap_or_default();
-            let command = match (auth, profile.map(|p| p.kind)) {
-                ("anthropic", Some(CredentialType::OAuth)) => {
-                    format!("openclaw models auth login --provider anthropic{agent_flag}")
-                }
-                ("anthropic", Some(CredentialType::ApiKey)) => {
-                    format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}")
-                }
-                ("anthropic", _) => format!(
-                    "claude setup-token && openclaw models auth paste-token --provider anthropic{id_flag} --expires-in 365d{agent_flag}"
-                ),
-                (p, Some(CredentialType::ApiKey)) => {
-                    format!("openclaw models auth paste-api-key --provider {p}{agent_flag}")
-                }
-                (p, _) => format!("openclaw models auth login --provider {p}{agent_flag}"),
-            };
+            let command = openclaw_fix(
+                auth,
+                profile.map(|p| p.kind),
+                profile.map(|p| p.profile_id.as_str()),
+                &agent_flag,
+            );
             push(&mut out, what, command);
         }
         for u in &a.unusable_profiles {

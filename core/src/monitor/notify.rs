@@ -1,0 +1,488 @@
+//! Notifiers: ntfy over HTTP, a program of the user's with the message on stdin, and
+//! termux-notification on the phone. Each returns `Ok` only when the alert was delivered (ntfy
+//! answered 2xx, the program exited 0); errors say what failed and never carry a secret.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use camino::{Utf8Path, Utf8PathBuf};
+use tokio::io::AsyncWriteExt;
+
+use super::config::{CommandConfig, NtfyConfig};
+use super::message::Message;
+use crate::openclaw::env::Environment;
+use crate::secrets::{Secret, SecretStore};
+
+/// The secret-store key of the ntfy access token.
+pub const NTFY_TOKEN_KEY: &str = "ntfy-token";
+/// Environment variable that may hold the ntfy access token (e.g. from a systemd
+/// `EnvironmentFile=`).
+pub const ENV_NTFY_TOKEN: &str = "CLAWAUTH_NTFY_TOKEN";
+/// Attempts per alert within one run (the next run tries again anyway).
+const ATTEMPTS: u32 = 2;
+/// The longest `Retry-After` honoured within a run.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Checks an ntfy access token's shape (never echoing it).
+pub fn validate_ntfy_token(t: &str) -> Result<(), String> {
+    if t.is_empty() {
+        return Err("the ntfy token is empty".to_owned());
+    }
+    if t.len() > 512 {
+        return Err("the ntfy token is longer than 512 characters".to_owned());
+    }
+    if t.chars()
+        .any(|c| c.is_whitespace() || c.is_control() || !c.is_ascii())
+    {
+        return Err(
+            "the ntfy token contains spaces, line breaks or non-ASCII characters".to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// Reads a token file: `NTFY_TOKEN=…` / `CLAWAUTH_NTFY_TOKEN=…` lines (quotes allowed, `#`
+/// comments), or the bare token. The file must not be readable by others.
+pub fn read_token_file(path: &Utf8Path) -> Result<Secret, String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?;
+    if meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "the ntfy token file {path} may be read by other users (mode {:04o}); run `chmod 600 {path}`",
+            meta.mode() & 0o7777
+        ));
+    }
+    if meta.len() > 64 * 1024 {
+        return Err(format!("the ntfy token file {path} is larger than 64 KiB"));
+    }
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?,
+    );
+    let mut found: Option<String> = None;
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let value = match line.split_once('=') {
+            Some((k, v)) if matches!(k.trim(), "NTFY_TOKEN" | "CLAWAUTH_NTFY_TOKEN") => v.trim(),
+            Some(_) => continue,
+            None => line,
+        };
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        found = Some(value.to_owned());
+        break;
+    }
+    let token = found.ok_or_else(|| {
+        format!("{path} holds no ntfy token: write a line NTFY_TOKEN=tk_… (or just the token)")
+    })?;
+    let token = Secret::new(token);
+    validate_ntfy_token(token.expose()).map_err(|e| format!("{path}: {e}"))?;
+    Ok(token)
+}
+
+/// The ntfy access token: the configured token file, else `$CLAWAUTH_NTFY_TOKEN`, else the
+/// secret store's `ntfy-token`, else none (a public topic).
+pub fn ntfy_token(
+    cfg: &NtfyConfig,
+    env: &Environment,
+    store: Option<&dyn SecretStore>,
+) -> Result<Option<Secret>, String> {
+    if let Some(f) = &cfg.token_file {
+        let path = expand_home(f, env);
+        return read_token_file(&path).map(Some);
+    }
+    if let Some(t) = env.get(ENV_NTFY_TOKEN).filter(|t| !t.is_empty()) {
+        validate_ntfy_token(t).map_err(|e| format!("{ENV_NTFY_TOKEN}: {e}"))?;
+        return Ok(Some(Secret::new(t)));
+    }
+    match store {
+        Some(s) => s
+            .get(NTFY_TOKEN_KEY)
+            .map_err(|e| format!("cannot read the ntfy token from the secret store: {e}")),
+        None => Ok(None),
+    }
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(p: &Utf8Path, env: &Environment) -> Utf8PathBuf {
+    match (p.as_str().strip_prefix("~/"), env.os_home()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => p.to_owned(),
+    }
+}
+
+/// RFC 2047 encoding for a header value that is not plain ASCII (ntfy decodes it).
+pub fn header_text(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.to_owned()
+    } else {
+        use base64::Engine;
+        format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+        )
+    }
+}
+
+/// Publishes to an ntfy topic.
+pub struct Ntfy {
+    client: reqwest::Client,
+    server: String,
+    topic: String,
+    token: Option<Secret>,
+}
+
+impl Ntfy {
+    pub fn new(cfg: &NtfyConfig, env: &Environment, token: Option<Secret>) -> Result<Self, String> {
+        let timeout = Duration::from_millis(cfg.timeout_ms.unsigned_abs());
+        Ok(Self {
+            client: super::http::client(env, timeout)?,
+            server: cfg.server.clone(),
+            topic: cfg.topic.clone(),
+            token,
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("{}/{}", self.server, self.topic)
+    }
+
+    /// One POST; `Err((why, retry_after))`, where a retry makes sense.
+    async fn post(&self, m: &Message) -> Result<(), (String, Option<Duration>)> {
+        let actions: Vec<serde_json::Value> = m
+            .actions
+            .iter()
+            .map(|a| serde_json::json!({"action": "view", "label": a.label, "url": a.url, "clear": true}))
+            .collect();
+        let mut req = self
+            .client
+            .post(self.url())
+            .header("Content-Type", "text/plain; charset=utf-8")
+            .header("Title", header_text(&m.title))
+            .header("Priority", m.priority.to_string())
+            .header("Tags", header_text(&m.tags.join(",")))
+            .header("Markdown", "yes")
+            .header("X-Sequence-ID", m.sequence_id.as_str())
+            .body(m.body.clone());
+        if let Some(c) = &m.click {
+            req = req.header("Click", header_text(c));
+        }
+        if !actions.is_empty() {
+            req = req.header(
+                "Actions",
+                header_text(&serde_json::Value::Array(actions).to_string()),
+            );
+        }
+        if let Some(t) = &self.token {
+            let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", t.expose()))
+                .map_err(|_| {
+                (
+                    "the ntfy token is not a valid header value".to_owned(),
+                    None,
+                )
+            })?;
+            v.set_sensitive(true);
+            req = req.header(reqwest::header::AUTHORIZATION, v);
+        }
+        let resp = req.send().await.map_err(|e| {
+            let retry = (!e.is_timeout()).then_some(Duration::from_secs(1));
+            (
+                format!("ntfy at {}: {}", self.server, super::http::describe(&e)),
+                retry,
+            )
+        })?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = resp.text().await.unwrap_or_default();
+        let why = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| crate::redact::last_line(&body, 200));
+        let hint = match status.as_u16() {
+            401 | 403 => {
+                " (check the access token: `clawauth monitor ntfy-token set`, or token_file in [monitor.ntfy])"
+            }
+            404 => " (check server and topic in [monitor.ntfy])",
+            _ => "",
+        };
+        let retry = match status.as_u16() {
+            429 => Some(retry_after.unwrap_or(Duration::from_secs(1))),
+            500..=599 => Some(Duration::from_secs(1)),
+            _ => None,
+        };
+        Err((
+            format!("ntfy at {} answered {status}: {why}{hint}", self.url()),
+            retry,
+        ))
+    }
+
+    pub async fn send(&self, m: &Message) -> Result<(), String> {
+        let mut attempt = 1;
+        loop {
+            match self.post(m).await {
+                Ok(()) => return Ok(()),
+                Err((why, Some(wait))) if attempt < ATTEMPTS => {
+                    tracing::info!(
+                        "{why}; trying again in {}s",
+                        wait.min(MAX_RETRY_AFTER).as_secs_f32()
+                    );
+                    tokio::time::sleep(wait.min(MAX_RETRY_AFTER)).await;
+                    attempt += 1;
+                }
+                Err((why, _)) => return Err(why),
+            }
+        }
+    }
+}
+
+/// Runs a program with the alert on stdin.
+pub struct CommandNotifier {
+    cfg: CommandConfig,
+    home: Option<Utf8PathBuf>,
+}
+
+impl CommandNotifier {
+    pub fn new(cfg: &CommandConfig, env: &Environment) -> Self {
+        Self {
+            cfg: cfg.clone(),
+            home: env.os_home(),
+        }
+    }
+
+    pub async fn send(&self, m: &Message) -> Result<(), String> {
+        let program = match (self.cfg.program.as_str().strip_prefix("~/"), &self.home) {
+            (Some(rest), Some(h)) => h.join(rest),
+            _ => self.cfg.program.clone(),
+        };
+        let mut cmd = tokio::process::Command::new(program.as_std_path());
+        cmd.args(&self.cfg.args)
+            .env("CLAWAUTH_ALERT_TITLE", &m.title)
+            .env("CLAWAUTH_ALERT_PRIORITY", m.priority.to_string())
+            .env("CLAWAUTH_ALERT_LEVEL", m.level.as_str())
+            .env("CLAWAUTH_ALERT_KIND", m.kind.as_str())
+            .env("CLAWAUTH_ALERT_HOST", &m.host)
+            .env("CLAWAUTH_ALERT_SEQUENCE_ID", &m.sequence_id)
+            .env("CLAWAUTH_ALERT_CLICK", m.click.as_deref().unwrap_or(""))
+            .env("CLAWAUTH_ALERT_FIX", m.fix.as_deref().unwrap_or(""))
+            .env_remove(ENV_NTFY_TOKEN)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot run {program}: {e}; check [monitor.command] program"))?;
+        let input = format!("{}\n\n{}\n", m.title, m.text);
+        let timeout = Duration::from_millis(self.cfg.timeout_ms.unsigned_abs());
+        let run = async {
+            if let Some(mut stdin) = child.stdin.take() {
+                // A program that does not read its stdin is fine.
+                let _ = stdin.write_all(input.as_bytes()).await;
+            }
+            child.wait_with_output().await
+        };
+        match tokio::time::timeout(timeout, run).await {
+            Err(_) => Err(format!(
+                "{program} did not finish within {}s (raise [monitor.command] timeout)",
+                timeout.as_secs_f32()
+            )),
+            Ok(Err(e)) => Err(format!("{program} failed: {e}")),
+            Ok(Ok(out)) if out.status.success() => Ok(()),
+            Ok(Ok(out)) => {
+                let err = String::from_utf8_lossy(&out.stderr);
+                let last = crate::redact::last_line(&err, 300);
+                Err(format!(
+                    "{program} exited with {}{}",
+                    out.status,
+                    if last.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {last}")
+                    }
+                ))
+            }
+        }
+    }
+}
+
+/// `termux-notification` from Termux:API, on the phone.
+pub struct Termux {
+    /// The `clawauth` binary the Re-auth button starts (in a new Termux session).
+    clawauth: String,
+}
+
+impl Termux {
+    pub fn new(clawauth: impl Into<String>) -> Self {
+        Self {
+            clawauth: clawauth.into(),
+        }
+    }
+
+    /// The arguments of `termux-notification` for `m`.
+    pub fn args(&self, m: &Message) -> Vec<String> {
+        let priority = match m.priority {
+            5 => "max",
+            4 => "high",
+            3 => "default",
+            2 => "low",
+            _ => "min",
+        };
+        let mut a: Vec<String> = vec![
+            "--id".into(),
+            m.sequence_id.clone(),
+            "--group".into(),
+            "clawauth".into(),
+            "--title".into(),
+            m.title.clone(),
+            "--content".into(),
+            m.text.clone(),
+            "--priority".into(),
+            priority.into(),
+        ];
+        if m.level.rank() >= 2 && m.kind != super::decide::Kind::Recovered {
+            a.extend(["--vibrate".into(), "300,150,300".into()]);
+        }
+        if let Some(fix) = &m.fix {
+            // The button opens a Termux session running the fix (Termux's RUN_COMMAND
+            // service; `clawauth termux setup` enables allow-external-apps for it).
+            let words: Vec<&str> = fix.split_whitespace().skip(1).collect();
+            let quoted = crate::gateway::quote(&self.clawauth)
+                .and_then(|bin| Ok((bin, crate::gateway::quote(&words.join(","))?)));
+            if let Ok((bin, args)) = quoted {
+                let action = format!(
+                    "am startservice --user 0 -n com.termux/com.termux.app.RunCommandService -a com.termux.RUN_COMMAND --es com.termux.RUN_COMMAND_PATH {bin} --esa com.termux.RUN_COMMAND_ARGUMENTS {args} --ez com.termux.RUN_COMMAND_BACKGROUND false"
+                );
+                a.extend([
+                    "--button1".into(),
+                    "Re-auth".into(),
+                    "--button1-action".into(),
+                    action,
+                ]);
+            }
+        }
+        a
+    }
+
+    pub async fn send(&self, m: &Message) -> Result<(), String> {
+        let mut cmd = tokio::process::Command::new("termux-notification");
+        cmd.args(self.args(m))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let child = cmd.spawn().map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "termux-notification is not installed: run `pkg install termux-api` and install the Termux:API app".to_owned()
+            } else {
+                format!("cannot run termux-notification: {e}")
+            }
+        })?;
+        match tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await {
+            Err(_) => Err(
+                "termux-notification did not finish within 20s (is the Termux:API app installed?)"
+                    .to_owned(),
+            ),
+            Ok(Err(e)) => Err(format!("termux-notification failed: {e}")),
+            Ok(Ok(out)) if out.status.success() => Ok(()),
+            Ok(Ok(out)) => Err(format!(
+                "termux-notification exited with {}: {}",
+                out.status,
+                crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 300)
+            )),
+        }
+    }
+}
+
+/// One configured notifier.
+pub enum Notifier {
+    Ntfy(Ntfy),
+    Command(CommandNotifier),
+    Termux(Termux),
+    /// Configured but not usable (an unreadable token file, say): every send fails with `why`,
+    /// so its alerts stay due and are retried once it is fixed.
+    Unavailable {
+        channel: &'static str,
+        why: String,
+    },
+}
+
+impl Notifier {
+    /// The name under which its deliveries are recorded in the state.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Self::Ntfy(_) => "ntfy",
+            Self::Command(_) => "command",
+            Self::Termux(_) => "termux",
+            Self::Unavailable { channel, .. } => channel,
+        }
+    }
+
+    /// Where it delivers, for people (no secrets).
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Ntfy(n) => format!("ntfy {}", n.url()),
+            Self::Command(c) => format!("command {}", c.cfg.program),
+            Self::Termux(_) => "termux-notification".to_owned(),
+            Self::Unavailable { channel, .. } => format!("{channel} (not usable)"),
+        }
+    }
+
+    pub async fn send(&self, m: &Message) -> Result<(), String> {
+        match self {
+            Self::Ntfy(n) => n.send(m).await,
+            Self::Command(c) => c.send(m).await,
+            Self::Termux(t) => t.send(m).await,
+            Self::Unavailable { why, .. } => Err(why.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_files_take_env_lines_or_the_bare_token() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = Utf8PathBuf::from_path_buf(dir.path().join("ntfy.env")).expect("utf8");
+        let write = |text: &str, mode: u32| {
+            std::fs::write(&path, text).expect("write");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        };
+        write("# ntfy\nOTHER=1\nNTFY_TOKEN=\"tk_FAKE0123456789\"\n", 0o600);
+        assert_eq!(
+            read_token_file(&path).expect("token").expose(),
+            "tk_FAKE0123456789"
+        );
+        write("tk_FAKEbare\n", 0o600);
+        assert_eq!(
+            read_token_file(&path).expect("token").expose(),
+            "tk_FAKEbare"
+        );
+        write("NTFY_TOKEN=tk_FAKE0123456789\n", 0o644);
+        let e = read_token_file(&path).expect_err("world-readable");
+        assert!(e.contains("chmod 600") && !e.contains("tk_FAKE"), "{e}");
+        write("NTFY_TOKEN=tk FAKE\n", 0o600);
+        let e = read_token_file(&path).expect_err("space");
+        assert!(e.contains("spaces") && !e.contains("FAKE"), "{e}");
+    }
+
+    #[test]
+    fn non_ascii_headers_are_rfc2047() {
+        assert_eq!(header_text("gw: ok"), "gw: ok");
+        assert_eq!(header_text("gw — ok"), "=?UTF-8?B?Z3cg4oCUIG9r?=");
+    }
+}

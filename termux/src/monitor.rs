@@ -1,0 +1,543 @@
+//! `clawauth monitor`: check the gateways, alert by policy, remember what was sent.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use camino::Utf8PathBuf;
+use clap::{Args, Subcommand};
+use clawauth_core::monitor::config::MonitorConfig;
+use clawauth_core::monitor::notify::{
+    self, CommandNotifier, NTFY_TOKEN_KEY, Notifier, Ntfy, Termux,
+};
+use clawauth_core::monitor::observe::{Level, What};
+use clawauth_core::monitor::{self, RunError, RunOptions, RunReport, Target, heartbeat};
+use clawauth_core::openclaw::env::Environment;
+use clawauth_core::secrets::{LazyStore, Secret, SecretStore};
+use clawauth_core::source::{StatusRequest, status};
+use clawauth_core::time::{format_moment, parse_moment, to_ms};
+
+use crate::monitor_install::Selection;
+use crate::remote::{Checks, check_hosts, load_config};
+
+/// sysexits' EX_TEMPFAIL: another run holds the lock.
+const EXIT_BUSY: u8 = 75;
+/// The failpoint that aborts right after a delivery, before it is recorded.
+const FAILPOINT: &str = "monitor-after-send";
+
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    long_about = "Check the gateways, decide by policy what deserves an alert, send it, and remember what was \
+        sent — meant to run every 30 minutes from a systemd user timer or cron (`clawauth monitor install`).\n\n\
+        What is watched: every credential that serves one of OpenClaw's model routes (default model, \
+        fallbacks, image and utility models), on every agent; routes with no usable credential; OpenClaw \
+        itself failing; and whether the gateway can be read at all.\n\n\
+        When it alerts (all configurable under [monitor] in config.toml):\n  \
+        - at once when something gets worse: ok → expiring → expired or missing;\n  \
+        - before expiry, per credential type: OAuth and tokens 24h before (as OpenClaw's check),\n    \
+        setup-tokens (tokens seen living 30 days or more) also 30 and 7 days before, API keys only when\n    \
+        OpenClaw records an expiry; thresholds may be shares of the lifetime (\"10%\");\n  \
+        - reminders while it stays bad: expired or missing every hour, expiring every 6 hours (early\n    \
+        30- and 7-day notices are sent once);\n  \
+        - a recovery notice when it is fixed;\n  \
+        - \"unreachable\" only after 2 failed runs in a row, so a blip pages nobody.\n\
+        Every alert names host, agent, provider, profile, the time left and the exact commands that fix it.\n\n\
+        An alert counts as sent only once its notifier accepted it; a failed one is retried on the next run. \
+        State lives in ~/.local/state/clawauth/monitor.json (written atomically, no secrets).",
+    after_long_help = "NOTIFIERS (config.toml):\n  \
+        [monitor.ntfy]\n  \
+        topic = \"my-gateway-alerts\"          # required; server defaults to https://ntfy.sh\n  \
+        server = \"https://ntfy.example.org\"\n  \
+        token_file = \"~/.config/clawauth/ntfy.env\"   # NTFY_TOKEN=tk_… (mode 0600); or\n                                       \
+        # `clawauth monitor ntfy-token set`, or $CLAWAUTH_NTFY_TOKEN\n\n  \
+        [monitor.command]                    # any program; the alert arrives on stdin,\n  \
+        program = \"/usr/local/bin/send-alert\" # CLAWAUTH_ALERT_TITLE/PRIORITY/LEVEL/HOST/FIX in the env\n  \
+        args = [\"--channel\", \"ops\"]\n\n  \
+        [monitor.termux]\n  \
+        enabled = \"auto\"                     # termux-notification on the phone (auto: inside Termux)\n\n  \
+        [monitor.heartbeat]\n  \
+        url = \"https://hc-ping.com/<uuid>\"   # pinged at start, on success, and with the exit status\n\n\
+        POLICY (config.toml, defaults shown):\n  \
+        [monitor]\n  \
+        hosts = [\"gw\"]          # what a bare `clawauth monitor` checks; \"local\" = this machine\n  \
+        unreachable_after = 2\n  \
+        remind_expired = \"1h\"   remind_expiring = \"6h\"   remind_unreachable = \"6h\"   (\"off\" to disable)\n  \
+        [monitor.thresholds]\n  \
+        oauth = [\"24h\"]   token = [\"24h\"]   setup_token = [\"30d\", \"7d\", \"24h\"]   api_key = [\"24h\"]\n  \
+        long_lived = \"30d\"\n  \
+        [monitor.priority]\n  \
+        expired = \"urgent\"   expiring = \"high\"   notice = \"default\"   unreachable = \"high\"   recovered = \"default\"\n\n\
+        WHICH GATEWAYS: --host NAME (repeatable), --all (every host in config.toml), --local (this machine);\n  \
+        without them, [monitor] hosts, else every configured host, else this machine.\n\n\
+        EXIT CODES:\n  \
+        0   the run completed and every alert was delivered (whatever the credentials' state)\n  \
+        1   an alert could not be delivered (it is retried on the next run) or the state could not be written\n  \
+        64  the command line or config.toml is wrong   75  another monitor run is still going\n\n\
+        EXAMPLES:\n  \
+        clawauth monitor --all                        # what the timer runs\n  \
+        clawauth monitor --host gw --dry-run          # what would be sent now, sending nothing\n  \
+        clawauth monitor --host gw --at +6d --dry-run # …and in six days\n  \
+        clawauth monitor test                         # send a test alert through every notifier\n  \
+        clawauth monitor install --systemd --all      # every 30 minutes, as a systemd user timer\n\n\
+        Logs go to stderr (the journal under systemd); CLAWAUTH_LOG=debug for more."
+)]
+pub struct MonitorArgs {
+    #[command(subcommand)]
+    command: Option<MonitorCommand>,
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum MonitorCommand {
+    /// Run the monitor every 30 minutes: a systemd user timer (--systemd) or a crontab line (--cron)
+    Install(crate::monitor_install::InstallArgs),
+    /// Stop and remove the systemd user timer written by `monitor install`
+    Uninstall(crate::monitor_install::UninstallArgs),
+    /// Send a test alert through every configured notifier
+    Test,
+    /// Store or forget the ntfy access token in clawauth's secret store
+    #[command(subcommand, name = "ntfy-token")]
+    NtfyToken(NtfyTokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum NtfyTokenCommand {
+    /// Store the token (asked for without echo, or read from stdin: `… set < token.txt`)
+    Set,
+    /// Forget the stored token
+    Forget,
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    #[command(flatten)]
+    select: Selection,
+    /// Decide and print what would be sent; send nothing, write nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Run as of this moment (time travel, for testing a policy): Unix ms, RFC 3339 or an offset (+6d)
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
+    at: Option<String>,
+    /// The state file (default: [monitor] state_file, else ~/.local/state/clawauth/monitor.json)
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<Utf8PathBuf>,
+    /// SSH connect timeout (default 5s, or [defaults] connect_timeout)
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+    /// Deadline for each host's check (default 60s, or [defaults] deadline)
+    #[arg(long, value_name = "DURATION")]
+    deadline: Option<String>,
+}
+
+pub fn run(args: MonitorArgs) -> ExitCode {
+    match args.command {
+        Some(MonitorCommand::Install(a)) => crate::monitor_install::install(a),
+        Some(MonitorCommand::Uninstall(a)) => crate::monitor_install::uninstall(a),
+        Some(MonitorCommand::Test) => test(),
+        Some(MonitorCommand::NtfyToken(c)) => ntfy_token(c),
+        None => monitor(args.run),
+    }
+}
+
+/// The secret store, opened only if asked.
+fn lazy_store(config: &clawauth_core::config::Config, env: &Environment) -> LazyStore {
+    let choice = config
+        .defaults
+        .secret_store
+        .as_deref()
+        .and_then(|s| s.parse().ok());
+    LazyStore::new(env.clone(), choice)
+}
+
+/// The configured notifiers. One that cannot be set up (an unreadable token file, say) is kept
+/// as a notifier whose every send fails with the reason, so its alerts are retried.
+fn notifiers(m: &MonitorConfig, env: &Environment, store: &dyn SecretStore) -> Vec<Notifier> {
+    let mut out = Vec::new();
+    if let Some(cfg) = &m.ntfy {
+        let built = notify::ntfy_token(cfg, env, Some(store)).and_then(|t| Ntfy::new(cfg, env, t));
+        out.push(match built {
+            Ok(n) => Notifier::Ntfy(n),
+            Err(why) => Notifier::Unavailable {
+                channel: "ntfy",
+                why,
+            },
+        });
+    }
+    if let Some(cfg) = &m.command {
+        out.push(Notifier::Command(CommandNotifier::new(cfg, env)));
+    }
+    let termux = match m.termux {
+        clawauth_core::monitor::config::TermuxSetting::On => true,
+        clawauth_core::monitor::config::TermuxSetting::Off => false,
+        clawauth_core::monitor::config::TermuxSetting::Auto => {
+            clawauth_core::secrets::is_termux(env)
+        }
+    };
+    if termux {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.to_str().map(str::to_owned))
+            .unwrap_or_else(|| "clawauth".to_owned());
+        out.push(Notifier::Termux(Termux::new(exe)));
+    }
+    out
+}
+
+/// What the run checks: host names, and whether this machine is one of them.
+fn selection(s: &Selection, config: &clawauth_core::config::Config) -> (Vec<String>, bool) {
+    if s.local {
+        return (Vec::new(), true);
+    }
+    if s.all {
+        return (config.hosts.keys().cloned().collect(), false);
+    }
+    if !s.hosts.is_empty() {
+        let mut names: Vec<String> = Vec::new();
+        for h in &s.hosts {
+            if !names.contains(h) {
+                names.push(h.clone());
+            }
+        }
+        return (names, false);
+    }
+    if let Some(list) = &config.monitor.hosts {
+        let local = list.iter().any(|h| h == "local");
+        return (
+            list.iter().filter(|h| *h != "local").cloned().collect(),
+            local,
+        );
+    }
+    if config.hosts.is_empty() {
+        (Vec::new(), true)
+    } else {
+        (config.hosts.keys().cloned().collect(), false)
+    }
+}
+
+fn monitor(a: RunArgs) -> ExitCode {
+    let env = Environment::from_process();
+    let (path, config) = match load_config(&env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let real_now = chrono::Utc::now();
+    let at = match a.at.as_deref().map(|t| parse_moment(t, real_now)) {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            return crate::usage_error(
+                &format!("--at: {e}"),
+                "e.g. --at +6d or --at 2026-12-01T09:00:00Z",
+            );
+        }
+    };
+    let (names, local) = selection(&a.select, &config);
+    if a.select.all && names.is_empty() {
+        return crate::usage_error(
+            &format!("--all: no hosts in {path}"),
+            "add one with `clawauth hosts add gw --ssh user@gateway`, or monitor this machine with --local",
+        );
+    }
+    let state_path = match a
+        .state_file
+        .clone()
+        .or_else(|| {
+            config
+                .monitor
+                .state_file
+                .as_ref()
+                .map(|p| notify::expand_home(p, &env))
+        })
+        .or_else(|| monitor::state::default_path(&env))
+    {
+        Some(p) => p,
+        None => {
+            return crate::usage_error(
+                "no place for the monitor's state: HOME is not set",
+                "set HOME or XDG_STATE_HOME, or pass --state-file PATH",
+            );
+        }
+    };
+    let store = lazy_store(&config, &env);
+    let notifiers = notifiers(&config.monitor, &env, &store);
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let beat = match &config.monitor.heartbeat {
+        Some(h) if !a.dry_run => match heartbeat::Heartbeat::new(h, &env) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("warning: heartbeat disabled: {e}");
+                None
+            }
+        },
+        _ => None,
+    };
+    if let Some(b) = &beat
+        && let Err(e) = runtime.block_on(b.start())
+    {
+        eprintln!("warning: {e}");
+    }
+
+    // Check.
+    let mut targets = Vec::new();
+    if local {
+        let req = StatusRequest {
+            at,
+            ..StatusRequest::default()
+        };
+        let report = runtime.block_on(status(&env, &req, real_now));
+        targets.push(Target {
+            report,
+            remote: false,
+        });
+    }
+    if !names.is_empty() {
+        let checks = Checks {
+            at,
+            warn_ms: clawauth_core::source::StatusRequest::default().warn_ms,
+            connect_timeout: a.connect_timeout.clone(),
+            deadline: a.deadline.clone(),
+            ..Checks::default()
+        };
+        match check_hosts(&env, &config, &path, &names, &checks, real_now) {
+            Ok(reports) => targets.extend(reports.into_iter().map(|report| Target {
+                report,
+                remote: true,
+            })),
+            Err(code) => return code,
+        }
+    }
+
+    // Decide, send, record.
+    let opts = RunOptions {
+        policy: config.monitor.policy.clone(),
+        state_path: state_path.clone(),
+        dry_run: a.dry_run,
+        now_ms: to_ms(at.unwrap_or(real_now)),
+        lock_wait: Duration::from_secs(60),
+        crash_after_send: env.get("CLAWAUTH_FAILPOINT") == Some(FAILPOINT),
+    };
+    let result = runtime.block_on(monitor::run(&targets, &notifiers, &opts));
+    let (code, summary) = match result {
+        Ok(report) => {
+            let summary = render(&report, &notifiers, &opts);
+            print!("{summary}");
+            let code = if report.failed() > 0 { 1 } else { 0 };
+            (code, summary)
+        }
+        Err(e @ RunError::Busy(_)) => {
+            eprintln!("error: {e}");
+            (i32::from(EXIT_BUSY), e.to_string())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "hint: the monitor needs a writable state file; pass --state-file or set [monitor] state_file"
+            );
+            (1, e.to_string())
+        }
+    };
+    if let Some(b) = &beat
+        && let Err(e) = runtime.block_on(b.finish(code, &summary))
+    {
+        eprintln!("warning: {e}");
+    }
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// What a run did, for the terminal and the journal.
+fn render(r: &RunReport, notifiers: &[Notifier], opts: &RunOptions) -> String {
+    let mut s = String::new();
+    let watched = r
+        .observations
+        .iter()
+        .filter(|o| o.what != What::Host)
+        .count();
+    s.push_str(&format!(
+        "clawauth monitor, {}{}: {} host{}, {watched} credential{} watched\n",
+        format_moment(opts.now_ms),
+        if opts.dry_run {
+            " (dry run: nothing sent or written)"
+        } else {
+            ""
+        },
+        r.hosts.len(),
+        if r.hosts.len() == 1 { "" } else { "s" },
+        if watched == 1 { "" } else { "s" },
+    ));
+    if let Some((moved, why)) = &r.state_replaced {
+        s.push_str(&format!(
+            "  note: the state file was unusable ({why}); kept as {moved}, starting afresh\n"
+        ));
+    }
+    for h in &r.hosts {
+        if !h.readable {
+            s.push_str(&format!(
+                "  {:<12} unreadable ({} run{} in a row): {}\n",
+                h.host,
+                h.failures,
+                if h.failures == 1 { "" } else { "s" },
+                h.reason.as_deref().unwrap_or("unknown")
+            ));
+        }
+    }
+    for o in r.observations.iter().filter(|o| o.what != What::Host) {
+        let name = match &o.what {
+            What::Credential { profile_id, .. } => profile_id.clone(),
+            What::Provider { provider } => format!("{provider} (no profile)"),
+            What::OpenClaw => "OpenClaw".to_owned(),
+            What::Host => String::new(),
+        };
+        let extra = match (o.level, &o.threshold) {
+            (Level::Expiring, Some(t)) => format!(" — within the {t} warning"),
+            _ => String::new(),
+        };
+        s.push_str(&format!(
+            "  {:<12} {:<11} {name}: {}{extra}\n",
+            o.host,
+            o.level.as_str(),
+            o.detail
+        ));
+    }
+    if notifiers.is_empty() {
+        s.push_str("  no notifier configured: alerts are only printed here; add [monitor.ntfy] topic = \"…\" to config.toml (see `clawauth monitor --help`)\n");
+    }
+    for d in &r.deliveries {
+        let m = &d.message;
+        let head = match &d.result {
+            None => "would send",
+            Some(Ok(())) => "sent",
+            Some(Err(_)) => "NOT SENT",
+        };
+        s.push_str(&format!(
+            "  {head} {} [{} {}] {}\n",
+            d.channel,
+            m.kind.as_str(),
+            priority_name(m.priority),
+            m.title
+        ));
+        if let Some(Err(e)) = &d.result {
+            s.push_str(&format!("    {e}; it will be retried on the next run\n"));
+        }
+    }
+    s
+}
+
+fn priority_name(p: u8) -> &'static str {
+    match p {
+        5 => "urgent",
+        4 => "high",
+        3 => "default",
+        2 => "low",
+        _ => "min",
+    }
+}
+
+/// `clawauth monitor test`.
+fn test() -> ExitCode {
+    let env = Environment::from_process();
+    let (_, config) = match load_config(&env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = lazy_store(&config, &env);
+    let notifiers = notifiers(&config.monitor, &env, &store);
+    if notifiers.is_empty() {
+        return crate::usage_error(
+            "no notifier is configured",
+            "add [monitor.ntfy] with topic = \"…\" (or [monitor.command]) to config.toml; see `clawauth monitor --help`",
+        );
+    }
+    let message = monitor::message::test_message(&clawauth_core::source::local_host_name());
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let mut failed = 0;
+    for n in &notifiers {
+        match runtime.block_on(n.send(&message)) {
+            Ok(()) => println!("sent a test alert through {}", n.describe()),
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {}: {e}", n.describe());
+            }
+        }
+    }
+    ExitCode::from(u8::from(failed > 0))
+}
+
+/// `clawauth monitor ntfy-token set|forget`.
+fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
+    let env = Environment::from_process();
+    let (_, config) = match load_config(&env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let store = match crate::remote::secret_store(&env, &config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cmd {
+        NtfyTokenCommand::Set => {
+            let token = if std::io::stdin().is_terminal() {
+                match rpassword::prompt_password("ntfy access token (tk_…): ") {
+                    Ok(t) => Secret::new(t.trim().to_owned()),
+                    Err(e) => {
+                        eprintln!("error: cannot read the token: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                let mut buf = zeroize::Zeroizing::new(String::new());
+                if let Err(e) = std::io::stdin().take(4096).read_to_string(&mut buf) {
+                    eprintln!("error: cannot read the token from stdin: {e}");
+                    return ExitCode::from(1);
+                }
+                Secret::new(buf.trim().to_owned())
+            };
+            if let Err(e) = notify::validate_ntfy_token(token.expose()) {
+                return crate::usage_error(
+                    &e,
+                    "paste the token exactly as ntfy shows it (tk_…), on one line",
+                );
+            }
+            match store.set(NTFY_TOKEN_KEY, &token) {
+                Ok(()) => {
+                    println!("stored the ntfy token in the {} secret store", store.kind());
+                    if !store.survives_reboot() {
+                        println!(
+                            "note: the kernel keyring forgets it at reboot; for a timer on a server prefer token_file in [monitor.ntfy]"
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        NtfyTokenCommand::Forget => match store.delete(NTFY_TOKEN_KEY) {
+            Ok(true) => {
+                println!("forgot the ntfy token");
+                ExitCode::SUCCESS
+            }
+            Ok(false) => {
+                println!("no ntfy token was stored");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
