@@ -650,8 +650,8 @@ ssh = "pi@192.168.1.20:2222"
 state_dir = "~/.openclaw"
 service = "openclaw-gateway.service"
 
-[monitor]   # a future table
-every = "15m"
+[widget]   # a future table
+refresh = "15m"
 "#;
 
     #[test]
@@ -839,8 +839,8 @@ every = "15m"
             "# my clawauth config",
             "# slow link",
             "# the main gateway",
-            "[monitor]   # a future table",
-            "every = \"15m\"",
+            "[widget]   # a future table",
+            "refresh = \"15m\"",
         ] {
             assert!(text.contains(kept), "{kept:?} lost:\n{text}");
         }
@@ -872,7 +872,7 @@ every = "15m"
         assert!(!remove_host(&p, "new").expect("remove again"));
         let text3 = std::fs::read_to_string(&p).expect("read");
         assert!(!text3.contains("[hosts.new]"), "{text3}");
-        assert!(text3.contains("[monitor]   # a future table"), "{text3}");
+        assert!(text3.contains("[widget]   # a future table"), "{text3}");
         assert!(text3.contains("# my clawauth config"), "{text3}");
         let c = Config::load(&p).expect("load");
         assert_eq!(c.hosts.len(), 2);

@@ -203,6 +203,19 @@ fn a_token_expires_and_is_fixed_one_notification_story() {
     );
     assert_eq!(a.actions[1]["url"], "clawauth://reauth?host=gw");
     let seq = a.sequence_id.clone().expect("a sequence id");
+    // The request as the server received it (README: "what arrives").
+    let raw = m
+        .ntfy
+        .requests()
+        .into_iter()
+        .rfind(|r| r.published.is_some())
+        .expect("the publish request");
+    println!("{} {}", raw.method, raw.path);
+    for (k, v) in &raw.headers {
+        let v = if k == "authorization" { "Bearer tk_… (redacted)" } else { v.as_str() };
+        println!("{k}: {v}");
+    }
+    println!("\n{}", raw.body);
 
     quiet(
         "30 minutes later",
