@@ -40,7 +40,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check the gateway's credentials: which model routes work, which expire, and how to fix them
+    #[command(
+        about = "Check the gateway's credentials: which model routes work, which expire, and how to fix them"
+    )]
     Status(status::StatusArgs),
     /// Manage the gateways clawauth checks over SSH: add, list, remove, trust
     #[command(subcommand)]
@@ -48,7 +50,7 @@ enum Command {
     /// Store or forget the passphrase of an encrypted SSH key in clawauth's secret store
     #[command(subcommand)]
     Passphrase(hosts::PassphraseCommand),
-    /// Hand Claude Code's login on the gateway to OpenClaw, restart, re-check
+    #[command(about = "Hand Claude Code's login on the gateway to OpenClaw, restart, re-check")]
     Sync(repair::SyncArgs),
     /// Store a token in OpenClaw on the gateway (checked first; sent on stdin)
     #[command(subcommand)]
@@ -56,9 +58,11 @@ enum Command {
     /// Store an API key in OpenClaw on the gateway (checked first; sent on stdin)
     #[command(subcommand, name = "api-key")]
     ApiKey(repair::ApiKeyCommand),
-    /// Re-authenticate a provider, guided: setup-token, API key or login
+    #[command(about = "Re-authenticate a provider, guided: setup-token, API key or login")]
     Reauth(repair::ReauthArgs),
-    /// Watch the gateways and alert (ntfy, a command, Termux) before credentials lapse
+    #[command(
+        about = "Watch the gateways and alert (ntfy, a command, Termux) before credentials lapse"
+    )]
     Monitor(monitor::MonitorArgs),
 }
 

@@ -67,12 +67,13 @@ const FAILPOINT: &str = "monitor-after-send";
         oauth = [\"24h\"]   token = [\"24h\"]   setup_token = [\"30d\", \"7d\", \"24h\"]   api_key = [\"24h\"]\n  \
         long_lived = \"30d\"\n  \
         [monitor.priority]\n  \
-        expired = \"urgent\"   expiring = \"high\"   notice = \"default\"   unreachable = \"high\"   recovered = \"default\"\n\n\
+        expired = \"urgent\"   expiring = \"high\"   notice = \"default\"\n  \
+        unreachable = \"high\"   recovered = \"default\"\n\n\
         WHICH GATEWAYS: --host NAME (repeatable), --all (every host in config.toml), --local (this machine);\n  \
         without them, [monitor] hosts, else every configured host, else this machine.\n\n\
         EXIT CODES:\n  \
         0   the run completed and every alert was delivered (whatever the credentials' state)\n  \
-        1   an alert could not be delivered (it is retried on the next run) or the state could not be written\n  \
+        1   an alert could not be delivered (retried on the next run), or the state could not be written\n  \
         64  the command line or config.toml is wrong   75  another monitor run is still going\n\n\
         EXAMPLES:\n  \
         clawauth monitor --all                        # what the timer runs\n  \

@@ -212,7 +212,11 @@ fn a_token_expires_and_is_fixed_one_notification_story() {
         .expect("the publish request");
     println!("{} {}", raw.method, raw.path);
     for (k, v) in &raw.headers {
-        let v = if k == "authorization" { "Bearer tk_… (redacted)" } else { v.as_str() };
+        let v = if k == "authorization" {
+            "Bearer tk_… (redacted)"
+        } else {
+            v.as_str()
+        };
         println!("{k}: {v}");
     }
     println!("\n{}", raw.body);
