@@ -72,6 +72,18 @@ pub fn create_private_dir(dir: &Utf8Path) -> Result<()> {
         })
 }
 
+/// Opens (creating, mode 0600, never truncating) the file that `<x>.lock` advisory locks are
+/// taken on; its directory must exist.
+pub fn open_lock_file(path: &Utf8Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+}
+
 /// Lower-case hex of `bytes` (nonces, digests).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

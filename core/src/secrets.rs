@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::str::FromStr;
 
 use camino::{Utf8Path, Utf8PathBuf};
@@ -456,18 +456,11 @@ impl FileStore {
                 other => SecretError::Invalid(other.to_string()),
             })?;
         }
-        let lock = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&lock_path)
-            .map_err(|e| SecretError::Io {
-                action: "create",
-                path: lock_path.clone(),
-                source: e,
-            })?;
+        let lock = crate::fsutil::open_lock_file(&lock_path).map_err(|e| SecretError::Io {
+            action: "create",
+            path: lock_path.clone(),
+            source: e,
+        })?;
         lock.lock().map_err(|e| SecretError::Io {
             action: "lock",
             path: lock_path.clone(),

@@ -15,7 +15,7 @@ use clawauth_core::monitor::{self, RunError, RunOptions, RunReport, Target, hear
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{LazyStore, Secret, SecretStore};
 use clawauth_core::source::{StatusRequest, status};
-use clawauth_core::time::{format_moment, parse_moment, to_ms};
+use clawauth_core::time::{format_moment, to_ms};
 
 use crate::monitor_install::Selection;
 use crate::remote::{Checks, check_hosts, load_config};
@@ -226,15 +226,9 @@ fn monitor(a: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let real_now = chrono::Utc::now();
-    let at = match a.at.as_deref().map(|t| parse_moment(t, real_now)) {
-        None => None,
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
-            return crate::usage_error(
-                &format!("--at: {e}"),
-                "e.g. --at +6d or --at 2026-12-01T09:00:00Z",
-            );
-        }
+    let at = match crate::status::parse_at(a.at.as_deref(), real_now) {
+        Ok(at) => at,
+        Err(code) => return code,
     };
     let (names, local) = selection(&a.select, &config);
     if a.select.all && names.is_empty() {

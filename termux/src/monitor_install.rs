@@ -553,6 +553,20 @@ fn find_on_path(env: &Environment, name: &str) -> Option<String> {
 }
 
 /// `clawauth monitor install`.
+/// What is at each of `paths` (ours, foreign, absent); an unreadable one ends the command.
+fn existing_all<'a>(
+    paths: impl Iterator<Item = &'a Utf8PathBuf>,
+) -> Result<Vec<Existing>, ExitCode> {
+    paths
+        .map(|p| {
+            existing(p).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            })
+        })
+        .collect()
+}
+
 pub fn install(args: InstallArgs) -> ExitCode {
     if !args.systemd && !args.cron {
         return crate::usage_error(
@@ -683,16 +697,10 @@ fn install_systemd(args: &InstallArgs, every: Every, exe: &str, env: &Environmen
     }
 
     // Look at both before writing either: a refusal leaves nothing half-installed.
-    let mut states = Vec::new();
-    for (path, _) in &files {
-        match existing(path) {
-            Ok(s) => states.push(s),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
-        }
-    }
+    let states = match existing_all(files.iter().map(|(p, _)| p)) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let foreign: Vec<&Utf8PathBuf> = files
         .iter()
         .zip(&states)
@@ -788,16 +796,10 @@ pub fn uninstall(args: UninstallArgs) -> ExitCode {
         Err(code) => return code,
     };
     let paths = [dir.join(SERVICE), dir.join(TIMER)];
-    let mut states = Vec::new();
-    for p in &paths {
-        match existing(p) {
-            Ok(s) => states.push(s),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
-        }
-    }
+    let states = match existing_all(paths.iter()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let foreign: Vec<&str> = paths
         .iter()
         .zip(&states)

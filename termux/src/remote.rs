@@ -109,16 +109,7 @@ pub struct StatusFlags {
     pub now: DateTime<Utc>,
     pub hosts: Vec<String>,
     pub all: bool,
-    pub accept_new: bool,
-    pub connect_timeout: Option<String>,
-    pub deadline: Option<String>,
-    pub agent: Option<String>,
-    pub state_dir: Option<String>,
-    pub openclaw: Option<String>,
-    pub source: SourceChoice,
-    pub at: Option<DateTime<Utc>>,
-    pub warn_ms: i64,
-    pub cli_timeout: Option<Duration>,
+    pub checks: Checks,
     pub output: Output,
 }
 
@@ -211,19 +202,7 @@ pub fn status(f: StatusFlags) -> ExitCode {
         }
         seen
     };
-    let checks = Checks {
-        agent: f.agent,
-        state_dir: f.state_dir,
-        openclaw: f.openclaw,
-        source: f.source,
-        at: f.at,
-        warn_ms: f.warn_ms,
-        cli_timeout: f.cli_timeout,
-        accept_new: f.accept_new,
-        connect_timeout: f.connect_timeout,
-        deadline: f.deadline,
-    };
-    let reports = match check_hosts(&f.env, &config, &path, &names, &checks, f.now) {
+    let reports = match check_hosts(&f.env, &config, &path, &names, &f.checks, f.now) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -169,18 +169,29 @@ pub fn positive_duration(flag: &str, value: &str, example: &str) -> Result<Durat
     }
 }
 
+/// Parses an `--at` flag (Unix ms, RFC 3339 or an offset from `now`), or explains the mistake.
+pub fn parse_at(
+    value: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, ExitCode> {
+    value
+        .map(|v| {
+            parse_moment(v, now).map_err(|e| {
+                crate::usage_error(
+                    &format!("--at: {e}"),
+                    "e.g. --at +3d or --at 2026-12-01T09:00:00Z",
+                )
+            })
+        })
+        .transpose()
+}
+
 pub fn run(args: StatusArgs) -> ExitCode {
     let env = Environment::from_process();
     let now = chrono::Utc::now();
-    let at = match args.at.as_deref().map(|a| parse_moment(a, now)) {
-        None => None,
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
-            return crate::usage_error(
-                &format!("--at: {e}"),
-                "e.g. --at +3d or --at 2026-12-01T09:00:00Z",
-            );
-        }
+    let at = match parse_at(args.at.as_deref(), now) {
+        Ok(at) => at,
+        Err(code) => return code,
     };
     let warn_ms = match positive_duration("--warn", &args.warn, "24h") {
         Ok(d) => d.as_millis() as i64,
@@ -211,16 +222,18 @@ pub fn run(args: StatusArgs) -> ExitCode {
             now,
             hosts: args.hosts,
             all: args.all,
-            accept_new: args.accept_new,
-            connect_timeout: args.connect_timeout,
-            deadline: args.deadline,
-            agent: args.agent,
-            state_dir: args.state_dir.map(Utf8PathBuf::into_string),
-            openclaw: args.openclaw_bin.map(Utf8PathBuf::into_string),
-            source,
-            at,
-            warn_ms,
-            cli_timeout,
+            checks: crate::remote::Checks {
+                accept_new: args.accept_new,
+                connect_timeout: args.connect_timeout,
+                deadline: args.deadline,
+                agent: args.agent,
+                state_dir: args.state_dir.map(Utf8PathBuf::into_string),
+                openclaw: args.openclaw_bin.map(Utf8PathBuf::into_string),
+                source,
+                at,
+                warn_ms,
+                cli_timeout,
+            },
             output,
         });
     }

@@ -209,21 +209,13 @@ pub struct RunLock {
 
 /// Takes the run lock, waiting up to `wait`; `Ok(None)` when another run still holds it.
 pub fn lock(path: &Utf8Path, wait: Duration) -> Result<Option<RunLock>> {
-    use std::os::unix::fs::OpenOptionsExt;
     let lock_path = Utf8PathBuf::from(format!("{path}.lock"));
     if let Some(dir) = lock_path.parent()
         && !dir.as_str().is_empty()
     {
         crate::fsutil::create_private_dir(dir)?;
     }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&lock_path)
-        .map_err(|e| Error::io(&lock_path, e))?;
+    let file = crate::fsutil::open_lock_file(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
     let until = Instant::now() + wait;
     loop {
         match file.try_lock() {
