@@ -154,12 +154,11 @@ impl Observation {
     /// A subject that disappeared from a report that was read fine (its profile was replaced or
     /// no longer serves a route): resolved.
     pub fn gone(key: &str, host: &str, what: What) -> Self {
-        Self::resolved(
-            key,
-            host,
-            what,
-            "no longer used by any model route".to_owned(),
-        )
+        let detail = match what {
+            What::OpenClaw => "OpenClaw evaluates its credentials again",
+            _ => "no longer used by any model route",
+        };
+        Self::resolved(key, host, what, detail.to_owned())
     }
 }
 
@@ -578,6 +577,152 @@ mod tests {
             threshold_level(H, &th, None).0,
             Level::Ok,
             "unknown lifetime: no share"
+        );
+    }
+
+    /// A report of gateway `gw` at `as_of` (ms): agent main, a default route on anthropic
+    /// served by `route_profile` with `outcome`, and the stored `profiles`.
+    fn report(route_profile: Option<&str>, outcome: &str, profiles: serde_json::Value) -> Report {
+        let mut route = serde_json::json!({
+            "kind": "default", "model": "anthropic/claude-opus-5", "provider": "anthropic",
+            "outcome": outcome, "detail": "no usable anthropic credential"
+        });
+        if let Some(p) = route_profile {
+            route["profile"] = serde_json::json!(p);
+        }
+        let doc = serde_json::json!({
+            "schema": 1, "host": "gw",
+            "taken_at": "2026-11-21T10:00:00Z", "as_of": "2026-11-21T10:00:00Z",
+            "warn_after_ms": 86_400_000, "verdict": "expiring", "exit_code": 2,
+            "state_dir": "/g/.openclaw", "config_path": "/g/.openclaw/openclaw.json",
+            "agents": [{
+                "agent": "main", "source": "direct", "verdict": "expiring",
+                "models": {"fallbacks": [], "image_fallbacks": []},
+                "routes": [route], "profiles": profiles,
+                "providers": [], "unusable_profiles": []
+            }],
+            "hints": []
+        });
+        serde_json::from_value(doc).expect("a report")
+    }
+
+    struct Remembers(&'static str, i64);
+
+    impl Memory for Remembers {
+        fn first_seen(&self, _: &str, _: i64) -> Option<i64> {
+            None
+        }
+        fn last_profile(&self, _: &str) -> Option<(String, Option<i64>)> {
+            Some((self.0.to_owned(), Some(self.1)))
+        }
+    }
+
+    #[test]
+    fn a_route_subject_is_the_provider_named_by_its_profile() {
+        let now = crate::time::to_ms(
+            chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+                .expect("t")
+                .into(),
+        );
+        let token = |id: &str, status: &str, remaining: Option<i64>| {
+            let mut p = serde_json::json!({
+                "profile_id": id, "provider": "anthropic", "type": "token", "status": status,
+                "label": id, "source": "store"
+            });
+            if let Some(r) = remaining {
+                p["remaining_ms"] = serde_json::json!(r);
+                p["expires_at_ms"] = serde_json::json!(now + r);
+            }
+            p
+        };
+        let p = Policy::default();
+        // Expiring in 12 h: one subject, the provider, named by the token serving it.
+        let r = report(
+            Some("anthropic:manual"),
+            "expiring",
+            serde_json::json!([token("anthropic:manual", "expiring", Some(12 * H))]),
+        );
+        let o = observe(&r, &p, true, &Forgetful);
+        assert_eq!(o.len(), 1);
+        let o = &o[0];
+        assert_eq!(
+            (o.key.as_str(), o.level, o.threshold_ms),
+            ("gw/main/anthropic", Level::Expiring, Some(D))
+        );
+        assert!(
+            matches!(&o.what, What::Credential { profile_id, class: Class::Token, .. } if profile_id == "anthropic:manual")
+        );
+        assert_eq!(
+            o.fixes.clawauth.as_deref(),
+            Some("clawauth reauth --host gw")
+        );
+        assert_eq!(o.reauth_link.as_deref(), Some("clawauth://reauth?host=gw"));
+        assert_eq!(o.serves, ["default anthropic/claude-opus-5"]);
+
+        // Expired: OpenClaw no longer selects it (no expiry shown); the route is missing. The
+        // monitor names the token that served before, with the expiry it saw then.
+        let lapsed = serde_json::json!([
+            token("anthropic:old", "expired", Some(-5 * D)),
+            token("anthropic:manual", "expired", None),
+        ]);
+        let r = report(None, "missing", lapsed.clone());
+        let o = &observe(&r, &p, false, &Remembers("anthropic:manual", now - H))[0];
+        assert_eq!(
+            (o.key.as_str(), o.level),
+            ("gw/main/anthropic", Level::Expired)
+        );
+        assert!(
+            matches!(&o.what, What::Credential { profile_id, .. } if profile_id == "anthropic:manual")
+        );
+        assert_eq!(o.detail, "expired 1h ago");
+        assert_eq!(
+            o.fixes.clawauth.as_deref(),
+            Some("clawauth reauth"),
+            "local: no --host"
+        );
+        assert!(o.reauth_link.is_none());
+        // Without memory: the expired token whose expiry OpenClaw hides counts as the latest.
+        let o = &observe(&r, &p, false, &Forgetful)[0];
+        assert!(
+            matches!(&o.what, What::Credential { profile_id, .. } if profile_id == "anthropic:manual")
+        );
+        assert_eq!(o.detail, "has expired");
+        // No profile at all: the provider itself is missing.
+        let o = &observe(
+            &report(None, "missing", serde_json::json!([])),
+            &p,
+            true,
+            &Forgetful,
+        )[0];
+        assert_eq!(
+            (o.level, &o.what),
+            (
+                Level::Missing,
+                &What::Provider {
+                    provider: "anthropic".into()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn unreachable_needs_n_failures() {
+        let mut r = report(None, "missing", serde_json::json!([]));
+        r.errors.push("cannot reach gw: connection refused".into());
+        let p = Policy {
+            unreachable_after: 3,
+            ..Policy::default()
+        };
+        assert!(!readable(&r));
+        assert_eq!(host_observation(&r, 2, &p, true).level, Level::Ok);
+        let o = host_observation(&r, 3, &p, true);
+        assert_eq!(
+            (o.level, o.detail.as_str()),
+            (Level::Unreachable, "cannot reach gw: connection refused")
+        );
+        assert_eq!(
+            o.fixes.clawauth.as_deref(),
+            Some("clawauth status --host gw")
         );
     }
 
