@@ -52,13 +52,8 @@ pub fn config_path(env: &Environment) -> Option<Utf8PathBuf> {
     if let Some(p) = env.get(ENV_CONFIG) {
         return Some(Utf8PathBuf::from(p));
     }
-    if let Some(x) = env.get("XDG_CONFIG_HOME").map(str::trim)
-        && Utf8Path::new(x).is_absolute()
-    {
-        return Some(Utf8Path::new(x).join("clawauth").join("config.toml"));
-    }
-    env.os_home()
-        .map(|h| h.join(".config").join("clawauth").join("config.toml"))
+    env.xdg_dir("XDG_CONFIG_HOME", ".config")
+        .map(|d| d.join("clawauth").join("config.toml"))
 }
 
 /// The directory holding the config file (and the file secret store): the parent of

@@ -84,6 +84,11 @@ pub fn open_lock_file(path: &Utf8Path) -> std::io::Result<std::fs::File> {
         .open(path)
 }
 
+/// Whether `p` is a regular file someone may execute.
+pub fn is_executable(p: &Utf8Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 /// Lower-case hex of `bytes` (nonces, digests).
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -1,6 +1,5 @@
 //! `clawauth monitor`: check the gateways, alert by policy, remember what was sent.
 
-use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -146,12 +145,10 @@ pub fn run(args: MonitorArgs) -> ExitCode {
 
 /// The secret store, opened only if asked.
 fn lazy_store(config: &clawauth_core::config::Config, env: &Environment) -> LazyStore {
-    let choice = config
-        .defaults
-        .secret_store
-        .as_deref()
-        .and_then(|s| s.parse().ok());
-    LazyStore::new(env.clone(), choice)
+    LazyStore::new(
+        env.clone(),
+        crate::remote::store_choice(config).ok().flatten(),
+    )
 }
 
 /// The configured notifiers. One that cannot be set up (an unreadable token file, say) is kept
@@ -197,13 +194,7 @@ fn selection(s: &Selection, config: &clawauth_core::config::Config) -> (Vec<Stri
         return (config.hosts.keys().cloned().collect(), false);
     }
     if !s.hosts.is_empty() {
-        let mut names: Vec<String> = Vec::new();
-        for h in &s.hosts {
-            if !names.contains(h) {
-                names.push(h.clone());
-            }
-        }
-        return (names, false);
+        return (crate::remote::unique(&s.hosts), false);
     }
     if let Some(list) = &config.monitor.hosts {
         let local = list.iter().any(|h| h == "local");
@@ -300,7 +291,7 @@ fn monitor(a: RunArgs) -> ExitCode {
             deadline: a.deadline.clone(),
             ..Checks::default()
         };
-        match check_hosts(&env, &config, &path, &names, &checks, real_now) {
+        match check_hosts(&runtime, &env, &config, &path, &names, &checks, real_now) {
             Ok(reports) => targets.extend(reports.into_iter().map(|report| Target {
                 report,
                 remote: true,
@@ -484,21 +475,12 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
     };
     match cmd {
         NtfyTokenCommand::Set => {
-            let token = if std::io::stdin().is_terminal() {
-                match rpassword::prompt_password("ntfy access token (tk_…): ") {
-                    Ok(t) => Secret::new(t.trim().to_owned()),
-                    Err(e) => {
-                        eprintln!("error: cannot read the token: {e}");
-                        return ExitCode::from(1);
-                    }
-                }
-            } else {
-                let mut buf = zeroize::Zeroizing::new(String::new());
-                if let Err(e) = std::io::stdin().take(4096).read_to_string(&mut buf) {
-                    eprintln!("error: cannot read the token from stdin: {e}");
+            let token = match crate::repair::read_secret("ntfy access token", false) {
+                Ok(bytes) => Secret::new(String::from_utf8_lossy(&bytes).trim().to_owned()),
+                Err(e) => {
+                    eprintln!("error: {e}");
                     return ExitCode::from(1);
                 }
-                Secret::new(buf.trim().to_owned())
             };
             if let Err(e) = notify::validate_ntfy_token(token.expose()) {
                 return crate::usage_error(

@@ -279,23 +279,17 @@ fn check_value(what: &str, v: &str) -> Result<(), String> {
     }
 }
 
-/// One word of an `ExecStart=` line: as is when plainly safe, else double-quoted with `\` and
-/// `"` escaped, `%` as `%%` (specifiers) and `$` as `$$` (variable expansion).
-fn systemd_exec_word(w: &str) -> String {
-    if !w.is_empty()
-        && w.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
-    {
-        return w.to_owned();
-    }
-    let mut out = String::with_capacity(w.len() + 2);
+/// `s` double-quoted for a unit file: `\\` and `"` escaped, `%` as `%%` (specifiers), and `$`
+/// as `$$` when `dollar` (variable expansion, in `ExecStart=` only).
+fn systemd_quoted(s: &str, dollar: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in w.chars() {
+    for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '%' => out.push_str("%%"),
-            '$' => out.push_str("$$"),
+            '$' if dollar => out.push_str("$$"),
             c => out.push(c),
         }
     }
@@ -303,23 +297,20 @@ fn systemd_exec_word(w: &str) -> String {
     out
 }
 
-/// The value of an `Environment=` setting: `"NAME=value"`, with `\` and `"` escaped and `%` as
-/// `%%` (`$` has no meaning there).
-fn systemd_env(name: &str, value: &str) -> String {
-    let mut out = String::with_capacity(name.len() + value.len() + 3);
-    out.push('"');
-    out.push_str(name);
-    out.push('=');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '%' => out.push_str("%%"),
-            c => out.push(c),
-        }
+/// One word of an `ExecStart=` line: as is when plainly safe, else quoted.
+fn systemd_exec_word(w: &str) -> String {
+    if !w.is_empty()
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b))
+    {
+        return w.to_owned();
     }
-    out.push('"');
-    out
+    systemd_quoted(w, true)
+}
+
+/// The value of an `Environment=` setting: `"NAME=value"` (`$` has no meaning there).
+fn systemd_env(name: &str, value: &str) -> String {
+    systemd_quoted(&format!("{name}={value}"), false)
 }
 
 /// A path in a setting that takes the rest of the line as is (only specifiers expand).
@@ -329,13 +320,8 @@ fn systemd_path(p: &str) -> String {
 
 /// `$XDG_CONFIG_HOME` when absolute (as the XDG spec requires), else `~/.config`.
 fn config_home(env: &Environment) -> Result<Utf8PathBuf, ExitCode> {
-    if let Some(x) = env.get("XDG_CONFIG_HOME")
-        && Utf8Path::new(x).is_absolute()
-    {
-        return Ok(Utf8PathBuf::from(x));
-    }
-    match env.os_home() {
-        Some(h) => Ok(h.join(".config")),
+    match env.xdg_dir("XDG_CONFIG_HOME", ".config") {
+        Some(d) => Ok(d),
         None => Err(crate::usage_error(
             "cannot tell where systemd user units go: HOME is not set",
             "set HOME (or XDG_CONFIG_HOME)",
@@ -541,18 +527,13 @@ impl Systemctl {
 
 /// The first executable `name` in the environment's PATH.
 fn find_on_path(env: &Environment, name: &str) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    env.get("PATH")?
-        .split(':')
-        .filter(|d| !d.is_empty())
-        .map(|d| Utf8Path::new(d).join(name))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    env.path_dirs()
+        .into_iter()
+        .map(|d| d.join(name))
+        .find(|p| clawauth_core::fsutil::is_executable(p))
         .map(Utf8PathBuf::into_string)
 }
 
-/// `clawauth monitor install`.
 /// What is at each of `paths` (ours, foreign, absent); an unreadable one ends the command.
 fn existing_all<'a>(
     paths: impl Iterator<Item = &'a Utf8PathBuf>,
@@ -567,6 +548,7 @@ fn existing_all<'a>(
         .collect()
 }
 
+/// `clawauth monitor install`.
 pub fn install(args: InstallArgs) -> ExitCode {
     if !args.systemd && !args.cron {
         return crate::usage_error(

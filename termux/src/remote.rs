@@ -36,7 +36,7 @@ pub fn load_config(env: &Environment) -> Result<(Utf8PathBuf, Config), ExitCode>
 }
 
 /// The secret store chosen by `[defaults] secret_store` (else `$CLAWAUTH_SECRET_STORE`, else auto).
-fn store_choice(config: &Config) -> Result<Option<StoreChoice>, String> {
+pub fn store_choice(config: &Config) -> Result<Option<StoreChoice>, String> {
     config
         .defaults
         .secret_store
@@ -128,9 +128,21 @@ pub struct Checks {
     pub deadline: Option<String>,
 }
 
-/// Checks the hosts `names` over SSH, all at once, one connection each; a report per host, in
-/// order (an unreachable host's says why).
+/// `names` without repeats, in order.
+pub fn unique(names: &[String]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for n in names {
+        if !seen.contains(n) {
+            seen.push(n.clone());
+        }
+    }
+    seen
+}
+
+/// Checks the hosts `names` over SSH on `runtime`, all at once, one connection each; a report
+/// per host, in order (an unreachable host's says why).
 pub fn check_hosts(
+    runtime: &tokio::runtime::Runtime,
     env: &Environment,
     config: &Config,
     path: &Utf8Path,
@@ -168,16 +180,12 @@ pub fn check_hosts(
         jobs.push((name.clone(), entry.ssh.clone(), req));
     }
     let opts = connect_options(env, config, c.accept_new, connect_timeout);
-    let runtime = crate::runtime()?;
-    let reports = runtime.block_on(async {
+    Ok(runtime.block_on(async {
         let checks = jobs
             .iter()
             .map(|(name, target, req)| check_host(name, target, &opts, req, deadline, now));
         futures_util::future::join_all(checks).await
-    });
-    // Don't wait for stray tasks of a connection that was cut off.
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    Ok(reports)
+    }))
 }
 
 pub fn status(f: StatusFlags) -> ExitCode {
@@ -194,17 +202,17 @@ pub fn status(f: StatusFlags) -> ExitCode {
         }
         config.hosts.keys().cloned().collect()
     } else {
-        let mut seen = Vec::new();
-        for h in f.hosts {
-            if !seen.contains(&h) {
-                seen.push(h);
-            }
-        }
-        seen
+        unique(&f.hosts)
     };
-    let reports = match check_hosts(&f.env, &config, &path, &names, &f.checks, f.now) {
+    let runtime = match crate::runtime() {
         Ok(r) => r,
         Err(code) => return code,
     };
-    f.output.print(&f.env, &reports)
+    let reports = check_hosts(&runtime, &f.env, &config, &path, &names, &f.checks, f.now);
+    // Don't wait for stray tasks of a connection that was cut off.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match reports {
+        Ok(r) => f.output.print(&f.env, &r),
+        Err(code) => code,
+    }
 }

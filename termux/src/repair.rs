@@ -457,7 +457,7 @@ fn print_sync(r: &SyncResult, unit: &str) {
 // token paste / api-key paste
 
 /// Reads a secret: from the clipboard, a hidden prompt, or stdin.
-fn read_secret(noun: &str, from_clipboard: bool) -> Result<Zeroizing<Vec<u8>>, String> {
+pub fn read_secret(noun: &str, from_clipboard: bool) -> Result<Zeroizing<Vec<u8>>, String> {
     if from_clipboard {
         return clipboard();
     }

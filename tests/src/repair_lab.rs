@@ -200,6 +200,18 @@ pub struct Sampled {
     pub leaks: BTreeSet<String>,
 }
 
+impl Sampled {
+    /// Fails when any process's argv or environ held a secret (the paths are listed, never the
+    /// secret).
+    pub fn assert_no_leaks(&self, what: &str) {
+        assert!(
+            self.leaks.is_empty(),
+            "{what} was in a process's argv or environ: {:?}",
+            self.leaks
+        );
+    }
+}
+
 /// Whether `hay` contains the (non-empty) byte string `needle`.
 pub fn holds(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)

@@ -278,11 +278,7 @@ fn a_token_expires_and_is_fixed_one_notification_story() {
         "the /proc sampler ran ({} rounds)",
         sampled.rounds
     );
-    assert!(
-        sampled.leaks.is_empty(),
-        "secrets in argv or environ: {:?}",
-        sampled.leaks
-    );
+    sampled.assert_no_leaks("a secret");
     let state = std::fs::read_to_string(m.state_path()).expect("state file");
     assert!(
         !state.contains(&NTFY_TOKEN[..12]) && !state.contains("sk-ant-"),

@@ -87,11 +87,7 @@ fn setup_token_flow_stores_the_new_token_for_365_days() {
         let out = s.reauth(&[], &format!("{}\n", conf.code));
         let sampled = watch.stop();
         let shown = text(&out);
-        assert!(
-            sampled.leaks.is_empty(),
-            "the token was in a process's argv: {:?}",
-            sampled.leaks
-        );
+        sampled.assert_no_leaks("the token");
         assert!(sampled.rounds > 10, "sampled {} times", sampled.rounds);
         assert!(
             !shown.contains(&conf.token),

@@ -104,11 +104,7 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
     let out = one_connection(&lab, &["sync", "--host", "gw"]);
     let sampled = watch.stop();
     let shown = text(&out);
-    assert!(
-        sampled.leaks.is_empty(),
-        "a token was in a process's argv: {:?}",
-        sampled.leaks
-    );
+    sampled.assert_no_leaks("a token");
     assert!(
         sampled.rounds > 10,
         "the argv watch sampled ({})",
@@ -335,11 +331,7 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
     );
     let sampled = watch.stop();
     let shown = text(&out);
-    assert!(
-        sampled.leaks.is_empty(),
-        "the token was in a process's argv: {:?}",
-        sampled.leaks
-    );
+    sampled.assert_no_leaks("the token");
     assert!(sampled.rounds > 10);
     assert!(
         !shown.contains(&token),
@@ -401,11 +393,7 @@ fn token_and_api_key_paste_store_through_stdin_and_restart_only_an_active_servic
         "",
     );
     let sampled = watch.stop();
-    assert!(
-        sampled.leaks.is_empty(),
-        "the key was in a process's argv: {:?}",
-        sampled.leaks
-    );
+    sampled.assert_no_leaks("the key");
     let shown = text(&out);
     assert!(!shown.contains(&key), "{shown}");
     assert!(shown.contains("stored the API key"), "{shown}");

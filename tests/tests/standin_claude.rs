@@ -59,6 +59,14 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 /// `claude ARG` started in an 80-column PTY on the test gateway, and an empty screen for it.
+/// Watches /proc for `g`'s token, with the stand-in's `setup-token` command line as witness.
+fn token_watch(g: &Gw) -> ArgvWatch {
+    ArgvWatch::with_witness(
+        vec![g.conf.token.clone()],
+        Some(format!("{}\0setup-token", g.claude).into_bytes()),
+    )
+}
+
 async fn start(g: &Gw, arg: &str) -> (LocalPty, Screen) {
     let pty =
         g.gw.open_pty(&Command::new("claude").arg(arg), PtySize::default())
@@ -95,10 +103,7 @@ async fn read_until(
 /// The whole flow with the right code: URL, code, token.
 fn right_code_flow(mode: ClaudeMode) {
     let g = gateway(&format!("right-{}", mode.as_str()), mode);
-    let sampler = ArgvWatch::with_witness(
-        vec![g.conf.token.clone()],
-        Some(format!("{}\0setup-token", g.claude).into_bytes()),
-    );
+    let sampler = token_watch(&g);
     let (raw, exit, url, token) = rt().block_on(async {
         let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
@@ -147,11 +152,7 @@ fn right_code_flow(mode: ClaudeMode) {
     assert!(!holds(&raw, expected_url.as_bytes()) || mode == ClaudeMode::Osc8);
 
     assert!(report.rounds > 0 && report.saw_witness > 0, "{report:?}");
-    assert!(
-        report.leaks.is_empty(),
-        "the token was in {:?}",
-        report.leaks
-    );
+    report.assert_no_leaks("the token");
     let log = std::fs::read_to_string(g.conf.log.as_ref().expect("log")).expect("stand-in log");
     assert!(log.contains("argv: setup-token"), "{log}");
     assert!(log.contains(&format!("read: {}", g.conf.code)), "{log}");
@@ -176,10 +177,7 @@ fn osc8_url_then_code_gives_the_exact_token() {
 #[test]
 fn wrong_code_gives_the_oauth_error() {
     let g = gateway("wrong", ClaudeMode::Ok);
-    let sampler = ArgvWatch::with_witness(
-        vec![g.conf.token.clone()],
-        Some(format!("{}\0setup-token", g.claude).into_bytes()),
-    );
+    let sampler = token_watch(&g);
     let (exit, error, token) = rt().block_on(async {
         let (mut pty, mut screen) = start(&g, "setup-token").await;
         let mut raw = Vec::new();
@@ -213,11 +211,7 @@ fn wrong_code_gives_the_oauth_error() {
     assert!(token.is_none());
     assert_eq!(exit, Ok(Some(Some(1))));
     assert!(report.saw_witness > 0, "{report:?}");
-    assert!(
-        report.leaks.is_empty(),
-        "the token was in {:?}",
-        report.leaks
-    );
+    report.assert_no_leaks("the token");
 }
 
 #[test]

@@ -166,11 +166,11 @@ pub async fn run(
     }
     // Subjects of readable hosts that no report mentions any more are resolved.
     let observed: BTreeSet<String> = out.observations.iter().map(|o| o.key.clone()).collect();
+    let gone = |key: &str, s: &state::Subject| {
+        readable_hosts.contains(&s.host) && !observed.contains(key) && s.what != observe::What::Host
+    };
     for (key, s) in &st.subjects {
-        if readable_hosts.contains(&s.host)
-            && !observed.contains(key)
-            && s.what != observe::What::Host
-        {
+        if gone(key, s) {
             let mut o = Observation::gone(key, &s.host, s.what.clone());
             o.agent = s.agent.clone();
             out.observations.push(o);
@@ -213,27 +213,13 @@ pub async fn run(
         }
     }
     let failures_of = |host: &str, st: &State| st.hosts.get(host).map_or(0, |h| h.failures);
-    if opts.dry_run {
-        for (oi, ni, kind) in plan {
-            let o = &out.observations[oi];
-            let n = &notifiers[ni];
-            let last = st
-                .subjects
-                .get(&o.key)
-                .and_then(|s| s.sent.get(n.channel()));
-            let message = message::build(o, kind, last, policy, now, failures_of(&o.host, &st));
-            out.deliveries.push(Delivery {
-                channel: n.channel(),
-                message,
-                result: None,
-            });
-        }
-        return Ok(out);
+    if !opts.dry_run {
+        st.updated_at_ms = now;
+        state::save(&opts.state_path, &st)?;
     }
-    st.updated_at_ms = now;
-    state::save(&opts.state_path, &st)?;
 
-    // Send, recording each delivery as soon as it succeeded.
+    // Send (in a dry run: only say what would go), recording each delivery as soon as it
+    // succeeded.
     for (oi, ni, kind) in plan {
         let o = &out.observations[oi];
         let n = &notifiers[ni];
@@ -251,8 +237,12 @@ pub async fn run(
             now,
             failures_of(&o.host, &st),
         );
-        let result = n.send(&message).await;
-        if result.is_ok() {
+        let result = if opts.dry_run {
+            None
+        } else {
+            Some(n.send(&message).await)
+        };
+        if let Some(Ok(())) = result {
             if opts.crash_after_send {
                 tracing::error!(
                     "failpoint monitor-after-send: aborting before the delivery is recorded"
@@ -268,17 +258,17 @@ pub async fn run(
         out.deliveries.push(Delivery {
             channel,
             message,
-            result: Some(result),
+            result,
         });
+    }
+    if opts.dry_run {
+        return Ok(out);
     }
 
     // Forget resolved subjects that are gone, once every notifier knows.
     let before = st.subjects.len();
     st.subjects.retain(|key, s| {
-        let gone = readable_hosts.contains(&s.host)
-            && !observed.contains(key)
-            && s.what != observe::What::Host;
-        !(gone && s.level == Level::Ok && s.sent.values().all(|x| !x.level.is_bad()))
+        !(gone(key, s) && s.level == Level::Ok && s.sent.values().all(|x| !x.level.is_bad()))
     });
     if st.subjects.len() != before {
         state::save(&opts.state_path, &st)?;

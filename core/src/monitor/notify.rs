@@ -250,22 +250,17 @@ impl Ntfy {
 /// Runs a program with the alert on stdin.
 pub struct CommandNotifier {
     cfg: CommandConfig,
-    home: Option<Utf8PathBuf>,
 }
 
 impl CommandNotifier {
     pub fn new(cfg: &CommandConfig, env: &Environment) -> Self {
-        Self {
-            cfg: cfg.clone(),
-            home: env.os_home(),
-        }
+        let mut cfg = cfg.clone();
+        cfg.program = expand_home(&cfg.program, env);
+        Self { cfg }
     }
 
     pub async fn send(&self, m: &Message) -> Result<(), String> {
-        let program = match (self.cfg.program.as_str().strip_prefix("~/"), &self.home) {
-            (Some(rest), Some(h)) => h.join(rest),
-            _ => self.cfg.program.clone(),
-        };
+        let program = &self.cfg.program;
         let mut cmd = tokio::process::Command::new(program.as_std_path());
         cmd.args(&self.cfg.args)
             .env("CLAWAUTH_ALERT_TITLE", &m.title)

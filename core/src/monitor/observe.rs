@@ -281,18 +281,6 @@ pub trait Memory {
     fn last_profile(&self, key: &str) -> Option<(String, Option<i64>)>;
 }
 
-/// No memory (a first run).
-pub struct Forgetful;
-
-impl Memory for Forgetful {
-    fn first_seen(&self, _: &str, _: i64) -> Option<i64> {
-        None
-    }
-    fn last_profile(&self, _: &str) -> Option<(String, Option<i64>)> {
-        None
-    }
-}
-
 /// Everything a report shows about its credentials (call only for [`readable`] reports);
 /// `remote` says the host is reached over SSH.
 pub fn observe(
@@ -604,6 +592,18 @@ mod tests {
             "hints": []
         });
         serde_json::from_value(doc).expect("a report")
+    }
+
+    /// No memory (a first run).
+    struct Forgetful;
+
+    impl Memory for Forgetful {
+        fn first_seen(&self, _: &str, _: i64) -> Option<i64> {
+            None
+        }
+        fn last_profile(&self, _: &str) -> Option<(String, Option<i64>)> {
+            None
+        }
     }
 
     struct Remembers(&'static str, i64);

@@ -112,17 +112,8 @@ impl super::observe::Memory for State {
 /// Where the state lives by default: `$XDG_STATE_HOME/clawauth/monitor.json` (when absolute),
 /// else `~/.local/state/clawauth/monitor.json`.
 pub fn default_path(env: &Environment) -> Option<Utf8PathBuf> {
-    if let Some(x) = env.get("XDG_STATE_HOME").map(str::trim)
-        && Utf8Path::new(x).is_absolute()
-    {
-        return Some(Utf8Path::new(x).join("clawauth").join("monitor.json"));
-    }
-    env.os_home().map(|h| {
-        h.join(".local")
-            .join("state")
-            .join("clawauth")
-            .join("monitor.json")
-    })
+    env.xdg_dir("XDG_STATE_HOME", ".local/state")
+        .map(|d| d.join("clawauth").join("monitor.json"))
 }
 
 /// What loading found.

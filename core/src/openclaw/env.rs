@@ -58,6 +58,27 @@ impl Environment {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// An XDG base directory: `$var` when it is absolute (as the XDG spec requires; a relative
+    /// or blank one is ignored), else `$HOME/<fallback>` (e.g. `XDG_CONFIG_HOME`, `.config`).
+    pub fn xdg_dir(&self, var: &str, fallback: &str) -> Option<Utf8PathBuf> {
+        match self.get(var).map(str::trim) {
+            Some(x) if camino::Utf8Path::new(x).is_absolute() => Some(Utf8PathBuf::from(x)),
+            _ => self.os_home().map(|h| h.join(fallback)),
+        }
+    }
+
+    /// The directories of `PATH`, in order (empty entries skipped).
+    pub fn path_dirs(&self) -> Vec<Utf8PathBuf> {
+        self.get("PATH")
+            .map(|p| {
+                p.split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(Utf8PathBuf::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The operating system's idea of home (`HOME`, then `USERPROFILE`), as OpenClaw's
     /// `resolveRequiredOsHomeDir` has it; Claude Code and Codex credentials live under it.
     pub fn os_home(&self) -> Option<Utf8PathBuf> {

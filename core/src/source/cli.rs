@@ -35,19 +35,7 @@ pub fn find_openclaw(env: &Environment, explicit: Option<&Utf8Path>) -> Option<U
     if let Some(p) = env.get("OPENCLAW_BIN") {
         return Some(Utf8PathBuf::from(p));
     }
-    let is_exec = |p: &Utf8Path| {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    let mut dirs: Vec<Utf8PathBuf> = env
-        .get("PATH")
-        .map(|p| {
-            p.split(':')
-                .filter(|d| !d.is_empty())
-                .map(Utf8PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut dirs = env.path_dirs();
     if let Some(home) = env.os_home() {
         for d in [
             ".npm-global/bin",
@@ -62,7 +50,7 @@ pub fn find_openclaw(env: &Environment, explicit: Option<&Utf8Path>) -> Option<U
     dirs.extend(["/usr/local/bin", "/usr/bin", "/opt/homebrew/bin"].map(Utf8PathBuf::from));
     dirs.into_iter()
         .map(|d| d.join("openclaw"))
-        .find(|p| is_exec(p))
+        .find(|p| crate::fsutil::is_executable(p))
 }
 
 /// What one CLI run produced.
