@@ -17,6 +17,7 @@ use clawauth_core::reauth::{self, Method, ReauthRequest, ReauthResult, ReauthUi,
 use clawauth_core::report::Report;
 use clawauth_core::secrets::Secret;
 use clawauth_core::source::remote::{Connection, RemoteRequest};
+use clawauth_core::termux_api;
 use clawauth_core::time::{format_moment, format_remaining, parse_duration_ms, to_ms};
 use zeroize::Zeroizing;
 
@@ -476,48 +477,13 @@ pub fn read_secret(noun: &str, from_clipboard: bool) -> Result<Zeroizing<Vec<u8>
 
 /// `termux-clipboard-get` (Termux:API), with a time limit.
 fn clipboard() -> Result<Zeroizing<Vec<u8>>, String> {
-    let mut child = std::process::Command::new("termux-clipboard-get")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "termux-clipboard-get is not installed: install the Termux:API app and run \
-                 `pkg install termux-api`, or leave out --from-clipboard and paste at the prompt"
-                    .to_owned()
-            } else {
-                format!("cannot run termux-clipboard-get: {e}")
-            }
-        })?;
-    let mut out = child.stdout.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Zeroizing::new(Vec::new());
-        let _ = (&mut out)
-            .take((input::MAX_SECRET_LEN + 1) as u64)
-            .read_to_end(&mut buf);
-        buf
-    });
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20))
-            }
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(
-                    "termux-clipboard-get did not answer within 10s (is the Termux:API app installed?)"
-                        .into(),
-                );
-            }
+    termux_api::clipboard_get().map_err(|e| {
+        if e.is_missing() {
+            format!("{e}; or leave out --from-clipboard and paste at the prompt")
+        } else {
+            e.to_string()
         }
-    }
-    reader
-        .join()
-        .map_err(|_| "reading the clipboard failed".to_owned())
+    })
 }
 
 struct PasteJob {
@@ -727,14 +693,12 @@ impl ReauthUi for TerminalUi {
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
         let url = url.to_owned();
         async move {
-            let opened = tokio::process::Command::new("termux-open-url")
-                .arg(&url)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .status();
-            match tokio::time::timeout(Duration::from_secs(10), opened).await {
-                Ok(Ok(s)) if s.success() => eprintln!("==> opened in the browser:\n\n{url}\n"),
+            let opened = {
+                let url = url.clone();
+                tokio::task::spawn_blocking(move || termux_api::open_url(&url))
+            };
+            match opened.await {
+                Ok(Ok(())) => eprintln!("==> opened in the browser:\n\n{url}\n"),
                 _ => eprintln!("==> open this URL in your browser:\n\n{url}\n"),
             }
         }

@@ -12,6 +12,7 @@ use super::config::{CommandConfig, NtfyConfig};
 use super::message::Message;
 use crate::openclaw::env::Environment;
 use crate::secrets::{Secret, SecretStore};
+use crate::termux_api;
 
 /// The secret-store key of the ntfy access token.
 pub const NTFY_TOKEN_KEY: &str = "ntfy-token";
@@ -325,8 +326,8 @@ impl Termux {
         }
     }
 
-    /// The arguments of `termux-notification` for `m`.
-    pub fn args(&self, m: &Message) -> Vec<String> {
+    /// The notification for `m`.
+    pub fn notification(&self, m: &Message) -> termux_api::Notification {
         let priority = match m.priority {
             5 => "max",
             4 => "high",
@@ -334,69 +335,46 @@ impl Termux {
             2 => "low",
             _ => "min",
         };
-        let mut a: Vec<String> = vec![
-            "--id".into(),
-            m.sequence_id.clone(),
-            "--group".into(),
-            "clawauth".into(),
-            "--title".into(),
-            m.title.clone(),
-            "--content".into(),
-            m.text.clone(),
-            "--priority".into(),
-            priority.into(),
-        ];
+        let mut n = termux_api::Notification {
+            id: m.sequence_id.clone(),
+            group: Some("clawauth".into()),
+            title: m.title.clone(),
+            content: m.text.clone(),
+            priority: Some(priority),
+            ..Default::default()
+        };
         if m.level.rank() >= 2 && m.kind != super::decide::Kind::Recovered {
-            a.extend(["--vibrate".into(), "300,150,300".into()]);
+            n.vibrate = Some("300,150,300".into());
         }
         if let Some(fix) = &m.fix {
             // The button opens a Termux session running the fix (Termux's RUN_COMMAND
-            // service; `clawauth termux setup` enables allow-external-apps for it).
+            // service; `clawauth termux setup` says how to allow it).
             let words: Vec<&str> = fix.split_whitespace().skip(1).collect();
             let quoted = crate::gateway::quote(&self.clawauth)
                 .and_then(|bin| Ok((bin, crate::gateway::quote(&words.join(","))?)));
             if let Ok((bin, args)) = quoted {
-                let action = format!(
-                    "am startservice --user 0 -n com.termux/com.termux.app.RunCommandService -a com.termux.RUN_COMMAND --es com.termux.RUN_COMMAND_PATH {bin} --esa com.termux.RUN_COMMAND_ARGUMENTS {args} --ez com.termux.RUN_COMMAND_BACKGROUND false"
-                );
-                a.extend([
-                    "--button1".into(),
-                    "Re-auth".into(),
-                    "--button1-action".into(),
-                    action,
-                ]);
+                n.buttons.push(termux_api::Button {
+                    label: "Re-auth".into(),
+                    action: format!(
+                        "am startservice --user 0 -n com.termux/com.termux.app.RunCommandService -a com.termux.RUN_COMMAND --es com.termux.RUN_COMMAND_PATH {bin} --esa com.termux.RUN_COMMAND_ARGUMENTS {args} --ez com.termux.RUN_COMMAND_BACKGROUND false"
+                    ),
+                });
             }
         }
-        a
+        n
+    }
+
+    /// The arguments of `termux-notification` for `m`.
+    pub fn args(&self, m: &Message) -> Vec<String> {
+        self.notification(m).args()
     }
 
     pub async fn send(&self, m: &Message) -> Result<(), String> {
-        let mut cmd = tokio::process::Command::new("termux-notification");
-        cmd.args(self.args(m))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let child = cmd.spawn().map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                "termux-notification is not installed: run `pkg install termux-api` and install the Termux:API app".to_owned()
-            } else {
-                format!("cannot run termux-notification: {e}")
-            }
-        })?;
-        match tokio::time::timeout(Duration::from_secs(20), child.wait_with_output()).await {
-            Err(_) => Err(
-                "termux-notification did not finish within 20s (is the Termux:API app installed?)"
-                    .to_owned(),
-            ),
-            Ok(Err(e)) => Err(format!("termux-notification failed: {e}")),
-            Ok(Ok(out)) if out.status.success() => Ok(()),
-            Ok(Ok(out)) => Err(format!(
-                "termux-notification exited with {}: {}",
-                out.status,
-                crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 300)
-            )),
-        }
+        let n = self.notification(m);
+        tokio::task::spawn_blocking(move || termux_api::notify(&n))
+            .await
+            .map_err(|e| format!("termux-notification: {e}"))?
+            .map_err(|e| e.to_string())
     }
 }
 
