@@ -19,6 +19,7 @@ pub mod report;
 pub mod secrets;
 pub mod source;
 pub mod ssh;
+pub mod tap;
 pub mod termux_api;
 pub mod time;
 

@@ -9,6 +9,7 @@ mod monitor_install;
 mod remote;
 mod repair;
 mod status;
+mod tap;
 
 use std::process::ExitCode;
 
@@ -64,6 +65,49 @@ enum Command {
         about = "Watch the gateways and alert (ntfy, a command, Termux) before credentials lapse"
     )]
     Monitor(monitor::MonitorArgs),
+    /// The phone side in Termux: one-tap checks, sync and re-auth for Termux:Widget shortcuts
+    #[command(subcommand)]
+    Termux(TermuxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum TermuxCommand {
+    #[command(
+        about = "Quick check (one tap): a toast with the time left; buzz when expiring; the fix page and a Re-auth notification when expired",
+        long_about = "Quick check of one gateway, for a Termux:Widget shortcut (it replaces termux-quick-auth.sh).\n\n\
+            One SSH connection. Then, through Termux:API:\n  \
+            ok        a short toast: \"gw: Auth OK · 6d 4h left\"\n  \
+            expiring  a vibration and a toast naming the credential and the time left\n  \
+            expired or missing  a long vibration, a toast, the provider's key page in the browser, and a\n            \
+            notification whose Re-auth button starts the guided re-auth (`clawauth termux guided`)\n  \
+            unreachable  a toast naming the host and why (refused, timed out, unknown host key, …)\n\n\
+            Without Termux:API everything is printed in the terminal instead. The toast's text is also \
+            printed on stdout.",
+        after_long_help = "EXAMPLES:\n  clawauth termux quick --host gw\n  clawauth termux quick --host gw --at +6d   what the tap will say in six days\n\n\
+            EXIT CODES: 0 ok, 1 expired or missing, 2 expiring, 3 unreachable, 64 bad command line."
+    )]
+    Quick(tap::TapArgs),
+    #[command(
+        about = "Guided check: like quick, and when a credential is expiring or gone a dialog offers to re-auth now or later",
+        long_about = "Guided check of one gateway, for a Termux:Widget shortcut (it replaces termux-auth-widget.sh).\n\n\
+            It checks like `termux quick`. When a credential is expiring, expired or missing, a dialog offers \
+            \"Re-auth now\" or \"Later\". Re-auth now runs the guided re-auth over the same SSH connection: \
+            `claude setup-token` on the gateway for Anthropic (its sign-in page opens in the browser, a dialog \
+            asks for the code), a hidden dialog for an API key, or the provider's login. Later leaves a \
+            notification (for an expired credential) or a reminder toast.",
+        after_long_help = "EXAMPLE:\n  clawauth termux guided --host gw\n\n\
+            EXIT CODES: the check's (0, 1, 2, 3), or after a re-auth the re-check's; 1 when the re-auth failed \
+            (the old credential stays in place)."
+    )]
+    Guided(tap::TapArgs),
+    #[command(
+        about = "Sync (one tap): hand Claude Code's login on the gateway to OpenClaw, restart, toast the new expiry",
+        long_about = "Sync for a Termux:Widget shortcut (it replaces termux-sync-widget.sh): `clawauth sync` over one \
+            SSH connection — Claude Code's login on the gateway goes to OpenClaw when it lasts longer, the \
+            gateway service is restarted if it runs — and a toast with the new expiry, or why nothing was synced.",
+        after_long_help = "EXAMPLE:\n  clawauth termux sync --host gw\n\nEXIT CODES: as `clawauth sync`."
+    )]
+    Sync(tap::TapArgs),
 }
 
 fn main() -> ExitCode {
@@ -88,6 +132,11 @@ fn main() -> ExitCode {
         Command::ApiKey(cmd) => repair::api_key(cmd),
         Command::Reauth(args) => repair::reauth(args),
         Command::Monitor(args) => monitor::run(args),
+        Command::Termux(cmd) => match cmd {
+            TermuxCommand::Quick(a) => tap::quick(a),
+            TermuxCommand::Guided(a) => tap::guided(a),
+            TermuxCommand::Sync(a) => tap::sync(a),
+        },
     }
 }
 

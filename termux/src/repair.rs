@@ -40,7 +40,7 @@ pub enum Format {
 pub struct Where {
     /// The gateway: a host from config.toml or an ssh destination (default: this machine)
     #[arg(long, value_name = "NAME")]
-    host: Option<String>,
+    pub host: Option<String>,
     /// Trust an unknown host key on first use (a changed key is always refused)
     #[arg(long)]
     accept_new: bool,
@@ -61,7 +61,7 @@ pub struct Where {
     service: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
-    format: Format,
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -204,12 +204,30 @@ pub struct ReauthArgs {
 }
 
 /// A repair run against one gateway, local or over SSH.
-trait Job {
+pub trait Job {
     fn run<G: Gateway>(self, s: &Session<'_, G>) -> impl Future<Output = ExitCode>;
+
+    /// The gateway `host` could not be reached or probed (`why`): exit 3.
+    fn unreachable(self, host: &str, why: &str) -> ExitCode
+    where
+        Self: Sized,
+    {
+        eprintln!("error: cannot reach {host}: {why}");
+        ExitCode::from(3)
+    }
 }
 
 /// Connects (or takes this machine), probes, runs `job`, closes.
-fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
+pub fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
+    run_job_at(at, None, job)
+}
+
+/// [`run_job`], with the gateway checked as of `when` (time travel, `--at`).
+pub fn run_job_at<J: Job>(
+    at: &Where,
+    when: Option<chrono::DateTime<chrono::Utc>>,
+    job: J,
+) -> ExitCode {
     let env = Environment::from_process();
     let (path, config) = match load_config(&env) {
         Ok(c) => c,
@@ -237,6 +255,7 @@ fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
             .or(entry.as_ref().and_then(|e| e.openclaw.clone())),
         clawauth: entry.as_ref().and_then(|e| e.clawauth.clone()),
         cli_timeout: config.defaults.cli_timeout,
+        at: when,
         ..RemoteRequest::default()
     };
     if let Err(e) = req.validate() {
@@ -271,10 +290,7 @@ fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
                 let opts = connect_options(&env, &config, at.accept_new, connect_timeout);
                 let gw = match clawauth_core::ssh::connect(name, &entry.ssh, &opts).await {
                     Ok(gw) => gw,
-                    Err(e) => {
-                        eprintln!("error: cannot reach {name}: {e}");
-                        return ExitCode::from(3);
-                    }
+                    Err(e) => return job.unreachable(name, &e.to_string()),
                 };
                 let conn = Connection {
                     transport: "ssh",
@@ -283,10 +299,7 @@ fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
                 };
                 let code = match Session::open(&gw, conn, target).await {
                     Ok(s) => job.run(&s).await,
-                    Err(e) => {
-                        eprintln!("error: {name}: {e}");
-                        ExitCode::from(3)
-                    }
+                    Err(e) => job.unreachable(name, &e.to_string()),
                 };
                 gw.close().await;
                 code

@@ -139,3 +139,22 @@ pub fn write_claude_conf(gateway_home: &Utf8Path, conf: &ClaudeConf) {
     std::fs::write(&path, conf.render()).expect("write claude.conf");
     crate::set_mode(path.as_std_path(), 0o600);
 }
+
+/// Every call recorded by the Termux:API stand-ins (`termux-recorder`, `termux-dialog`) in
+/// `log`, in order: program name, then its arguments.
+pub fn recorded(log: &Utf8Path) -> Vec<Vec<String>> {
+    let bytes = std::fs::read(log).unwrap_or_default();
+    bytes
+        .split(|b| *b == 0x1e)
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let mut fields: Vec<String> = r
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            // Every field ends in a NUL: the split leaves one empty string after the last.
+            fields.pop();
+            fields
+        })
+        .collect()
+}

@@ -65,11 +65,10 @@ impl Setup {
     }
 
     fn opened_urls(&self) -> Vec<String> {
-        std::fs::read_to_string(&self.opened)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.strip_prefix("termux-open-url "))
-            .map(str::to_owned)
+        clawauth_tests::standins::recorded(&self.opened)
+            .into_iter()
+            .filter(|call| call[0] == "termux-open-url")
+            .filter_map(|call| call.get(1).cloned())
             .collect()
     }
 }

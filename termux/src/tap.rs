@@ -1,0 +1,593 @@
+//! `clawauth termux quick|guided|sync`: the one-tap flows behind the Termux:Widget shortcuts
+//! (they replace termux-quick-auth.sh, termux-auth-widget.sh and termux-sync-widget.sh). Each
+//! tap opens one SSH connection, whatever it does over it. What to show comes from the core
+//! ([`clawauth_core::tap::glance`], the sync and re-auth results); this module only renders it
+//! through Termux:API — toasts, vibration, notifications, dialogs, the browser — and falls back
+//! to the terminal when Termux:API is missing.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Args;
+use clawauth_core::actions::Session;
+use clawauth_core::actions::sync::{self, SyncAction, SyncOptions, SyncResult};
+use clawauth_core::gateway::{Gateway, quote};
+use clawauth_core::monitor::observe::Level;
+use clawauth_core::reauth::{self, ReauthRequest, ReauthResult, ReauthUi, Step};
+use clawauth_core::secrets::Secret;
+use clawauth_core::tap::{self, Glance};
+use clawauth_core::termux_api::{self, ApiError, Button, Notification};
+use clawauth_core::time::{format_moment, format_remaining, to_ms};
+
+use crate::repair::{Format, Job, Where, run_job_at};
+use crate::status::parse_at;
+
+/// Vibration lengths (ms): a nudge, a warning, an alarm.
+const NUDGE: u32 = 60;
+const WARN: u32 = 150;
+const ALARM: u32 = 400;
+
+#[derive(Debug, Args)]
+pub struct TapArgs {
+    #[command(flatten)]
+    at: Where,
+    /// Check as of this moment (time travel, to see what a tap will say): Unix ms, RFC 3339 or an offset (+6d)
+    #[arg(long = "at", value_name = "TIME", allow_hyphen_values = true)]
+    when: Option<String>,
+}
+
+/// Android through Termux:API; the terminal when it is missing (said once per run).
+#[derive(Clone, Default)]
+pub struct Phone {
+    said_missing: Arc<AtomicBool>,
+}
+
+impl Phone {
+    fn failed(&self, e: &ApiError) {
+        if e.is_missing() {
+            if !self.said_missing.swap(true, Ordering::Relaxed) {
+                eprintln!("note: {e}; showing everything here instead");
+            }
+        } else {
+            eprintln!("warning: {e}");
+        }
+    }
+
+    /// A toast; the text also goes to stdout (the terminal, or Termux's log of a task).
+    pub fn toast(&self, text: &str, short: bool) {
+        println!("{text}");
+        if let Err(e) = termux_api::toast(text, short) {
+            self.failed(&e);
+        }
+    }
+
+    pub fn vibrate(&self, ms: u32) {
+        if let Err(e) = termux_api::vibrate(ms) {
+            self.failed(&e);
+        }
+    }
+
+    pub fn notify(&self, n: &Notification) {
+        if let Err(e) = termux_api::notify(n) {
+            self.failed(&e);
+            println!("{}\n{}", n.title, n.content);
+        }
+    }
+
+    pub fn remove_notification(&self, id: &str) {
+        if let Err(e) = termux_api::remove_notification(id) {
+            // Nothing to show in the terminal for a notification that is not there.
+            if !e.is_missing() {
+                self.failed(&e);
+            }
+        }
+    }
+
+    pub fn open_url(&self, url: &str) -> bool {
+        match termux_api::open_url(url) {
+            Ok(()) => true,
+            Err(e) => {
+                self.failed(&e);
+                println!("open this page in your browser:\n\n{url}\n");
+                false
+            }
+        }
+    }
+
+    /// A choice; without Termux:API, asked on the terminal (`None` without one).
+    pub fn radio(&self, title: &str, options: &[&str]) -> Option<usize> {
+        match termux_api::radio(title, options) {
+            Ok(choice) => choice,
+            Err(e) => {
+                self.failed(&e);
+                let mut prompt = format!("{title}\n");
+                for (i, o) in options.iter().enumerate() {
+                    prompt.push_str(&format!("  {}) {o}\n", i + 1));
+                }
+                prompt.push_str("choose");
+                terminal_line(&prompt)
+                    .and_then(|l| l.trim().parse::<usize>().ok())
+                    .and_then(|n| n.checked_sub(1))
+                    .filter(|i| *i < options.len())
+            }
+        }
+    }
+
+    pub fn confirm(&self, title: &str, text: &str) -> bool {
+        match termux_api::confirm(title, text) {
+            Ok(yes) => yes,
+            Err(e) => {
+                self.failed(&e);
+                matches!(
+                    terminal_line(&format!("{title}: {text} [y/N]"))
+                        .as_deref()
+                        .map(str::trim),
+                    Some("y" | "Y" | "yes")
+                )
+            }
+        }
+    }
+
+    /// A line of text, hidden when `hidden`; `None` when cancelled (or no way to ask).
+    pub fn text(&self, title: &str, hint: &str, hidden: bool) -> Option<Secret> {
+        match termux_api::text(title, hint, hidden) {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.failed(&e);
+                if !std::io::stdin().is_terminal() {
+                    return None;
+                }
+                if hidden {
+                    rpassword::prompt_password(format!("{title}: {hint} (input hidden): "))
+                        .ok()
+                        .map(Secret::new)
+                } else {
+                    terminal_line(&format!("{title}: {hint}")).map(Secret::new)
+                }
+            }
+        }
+    }
+}
+
+/// One line from the terminal, or `None` when stdin is not one.
+fn terminal_line(prompt: &str) -> Option<String> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    eprint!("{prompt}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+    }
+}
+
+/// Runs blocking phone work from inside the async flow.
+fn on_phone<T>(f: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(f)
+}
+
+/// The notification id of a host's auth alert (replaced, not stacked, by later taps).
+fn notification_id(host: &str) -> String {
+    format!("clawauth-{host}")
+}
+
+/// The shell command (run by Termux when a notification button is tapped, without a
+/// terminal) that starts the guided flow for `host`.
+fn guided_action(host: &str) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let exe = quote(exe.to_str()?).ok()?;
+    let host = quote(host).ok()?;
+    let config = match std::env::var("CLAWAUTH_CONFIG") {
+        Ok(c) => format!("CLAWAUTH_CONFIG={} ", quote(&c).ok()?),
+        Err(_) => String::new(),
+    };
+    Some(format!("{config}{exe} termux guided --host {host}"))
+}
+
+/// The notification for a credential that stopped working: its button starts the guided
+/// re-auth.
+fn alert(g: &Glance) -> Notification {
+    let action = guided_action(&g.host);
+    let mut content = g.detail.clone();
+    if action.is_some() {
+        content.push_str("\nTap Re-auth for the guided re-auth.");
+    }
+    Notification {
+        id: notification_id(&g.host),
+        group: Some("clawauth".into()),
+        title: g.headline.clone(),
+        content,
+        priority: Some("high"),
+        vibrate: None,
+        action: action.clone(),
+        buttons: action
+            .map(|a| {
+                vec![Button {
+                    label: "Re-auth".into(),
+                    action: a,
+                }]
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The quick check's answer to a glance: toast, buzz, and for a lapsed credential the fix page
+/// and a notification that starts the guided re-auth.
+fn show_quick(phone: &Phone, g: &Glance) {
+    match g.level {
+        Level::Ok => phone.toast(&g.headline, true),
+        Level::Expiring => {
+            phone.vibrate(WARN);
+            phone.toast(&format!("{} · re-auth soon", g.headline), false);
+        }
+        Level::Expired | Level::Missing => {
+            phone.vibrate(ALARM);
+            match &g.page {
+                Some(page) => {
+                    phone.toast(&format!("{} · opening the fix page", g.headline), false);
+                    phone.open_url(page);
+                }
+                None => phone.toast(&g.headline, false),
+            }
+            phone.notify(&alert(g));
+        }
+        Level::Unreachable => phone.toast(&g.headline, false),
+    }
+}
+
+/// The moment to check at, and the host: `--host`, else the only host in config.toml (with
+/// none configured, this machine — the gateway itself).
+fn prepare(args: &mut TapArgs) -> Result<Option<chrono::DateTime<chrono::Utc>>, ExitCode> {
+    let when = parse_at(args.when.as_deref(), chrono::Utc::now())?;
+    if args.at.host.is_none() {
+        let env = clawauth_core::openclaw::env::Environment::from_process();
+        let (path, config) = crate::remote::load_config(&env)?;
+        let names: Vec<&String> = config.hosts.keys().collect();
+        match names.as_slice() {
+            [] => {}
+            [one] => args.at.host = Some((*one).clone()),
+            many => {
+                return Err(crate::usage_error(
+                    &format!(
+                        "{path} has {} hosts ({}): which one?",
+                        many.len(),
+                        many.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    "add --host NAME (`clawauth termux setup` writes a shortcut per host)",
+                ));
+            }
+        }
+    }
+    Ok(when)
+}
+
+// ---------------------------------------------------------------------------------------------
+// quick
+
+/// `clawauth termux quick`: check, show.
+pub fn quick(mut args: TapArgs) -> ExitCode {
+    struct Quick {
+        phone: Phone,
+        format: Format,
+    }
+    impl Quick {
+        fn show(&self, g: &Glance) -> ExitCode {
+            if let Format::Json = self.format {
+                print_json(g);
+            }
+            on_phone(|| show_quick(&self.phone, g));
+            ExitCode::from(u8::try_from(g.exit_code).unwrap_or(1))
+        }
+    }
+    impl Job for Quick {
+        async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+            let report = s.check().await;
+            self.show(&tap::glance(&report, s.conn.transport == "ssh"))
+        }
+        fn unreachable(self, host: &str, why: &str) -> ExitCode {
+            self.show(&tap::unreachable(host, why, true))
+        }
+    }
+    let when = match prepare(&mut args) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    run_job_at(
+        &args.at,
+        when,
+        Quick {
+            phone: Phone::default(),
+            format: args.at.format,
+        },
+    )
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// guided
+
+/// `clawauth termux guided`: check, and when a credential is expiring or gone, offer the
+/// re-auth now (run over the same connection) or later.
+pub fn guided(mut args: TapArgs) -> ExitCode {
+    struct Guided {
+        phone: Phone,
+    }
+    impl Job for Guided {
+        async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+            let remote = s.conn.transport == "ssh";
+            let report = s.check().await;
+            let g = tap::glance(&report, remote);
+            let phone = self.phone.clone();
+            let code = ExitCode::from(u8::try_from(g.exit_code).unwrap_or(1));
+            match g.level {
+                Level::Ok => {
+                    on_phone(|| {
+                        phone.vibrate(NUDGE);
+                        phone.toast(&g.headline, true);
+                    });
+                    return code;
+                }
+                Level::Unreachable => {
+                    on_phone(|| {
+                        phone.vibrate(WARN);
+                        phone.toast(&g.headline, false);
+                    });
+                    return code;
+                }
+                Level::Expiring | Level::Expired | Level::Missing => {}
+            }
+            let lapsed = g.level != Level::Expiring;
+            let choice = on_phone(|| {
+                phone.vibrate(if lapsed { ALARM } else { WARN });
+                phone.radio(&g.headline, &["Re-auth now", "Later"])
+            });
+            let Some(subject) = g.subject.clone().filter(|_| choice == Some(0)) else {
+                on_phone(|| {
+                    if lapsed {
+                        phone.toast(
+                            &format!(
+                                "{}: its models stay down until you re-auth (notification posted)",
+                                g.host
+                            ),
+                            false,
+                        );
+                        phone.notify(&alert(&g));
+                    } else {
+                        phone.toast(&format!("Reminder: {}", g.headline), false);
+                    }
+                });
+                return code;
+            };
+            let mut req = ReauthRequest::new(subject.provider.clone(), subject.method);
+            req.profile_id = subject.profile_id.clone();
+            let mut ui = PhoneUi {
+                phone: phone.clone(),
+                host: g.host.clone(),
+            };
+            let r = reauth::run(s, &req, &mut ui).await;
+            on_phone(|| show_reauth(&phone, &r));
+            ExitCode::from(u8::try_from(r.exit_code()).unwrap_or(1))
+        }
+
+        fn unreachable(self, host: &str, why: &str) -> ExitCode {
+            let g = tap::unreachable(host, why, true);
+            self.phone.vibrate(WARN);
+            self.phone.toast(&g.headline, false);
+            ExitCode::from(3)
+        }
+    }
+    let when = match prepare(&mut args) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let phone = Phone::default();
+    if let Some(h) = &args.at.host {
+        phone.toast(&format!("Checking {h}…"), true);
+    }
+    run_job_at(&args.at, when, Guided { phone })
+}
+
+fn show_reauth(phone: &Phone, r: &ReauthResult) {
+    let host = &r.host;
+    if let Some(f) = &r.failure {
+        phone.vibrate(ALARM);
+        phone.toast(
+            &format!(
+                "{host}: re-auth of {} failed: {f} · the old credential is still in place",
+                r.provider
+            ),
+            false,
+        );
+        return;
+    }
+    let after = r.after.as_ref().map(|a| tap::glance(a, true));
+    let expires = r
+        .new_expires_at_ms
+        .map(|e| {
+            let now = r
+                .after
+                .as_ref()
+                .map_or_else(|| to_ms(chrono::Utc::now()), |a| to_ms(a.as_of));
+            format!(" · expires in {}", format_remaining(e - now))
+        })
+        .unwrap_or_default();
+    phone.vibrate(NUDGE);
+    phone.toast(
+        &format!(
+            "{host}: {} re-authenticated{expires}{}",
+            r.provider,
+            after
+                .filter(|g| g.level != Level::Ok)
+                .map(|g| format!(" · but still: {}", g.headline))
+                .unwrap_or_default()
+        ),
+        false,
+    );
+    phone.remove_notification(&notification_id(host));
+}
+
+/// The guided re-auth on the phone: the browser for the sign-in, dialogs for the code and
+/// secrets, toasts for progress.
+struct PhoneUi {
+    phone: Phone,
+    host: String,
+}
+
+impl ReauthUi for PhoneUi {
+    fn step(&mut self, step: &Step) {
+        let line = match step {
+            Step::Checking { host } => format!("checking {host}…"),
+            Step::Status { summary, .. } => format!("now: {summary}"),
+            Step::Started { program } => format!("started `{program}` on the gateway"),
+            Step::WaitingForBrowser => {
+                let phone = self.phone.clone();
+                on_phone(|| {
+                    phone.toast("Sign in in the browser, then copy the code it shows", false)
+                });
+                "sign in in the browser; it then shows a code".into()
+            }
+            Step::DeviceCode { url, code } => {
+                let phone = self.phone.clone();
+                let text = format!("Enter the code {code} at {url}");
+                on_phone(|| phone.toast(&text, false));
+                text
+            }
+            Step::WaitingForToken => "waiting for the new token…".into(),
+            Step::Storing { profile } => format!("storing it as {profile}…"),
+            Step::Restart { .. } => "restarting the gateway service if it runs…".into(),
+            Step::Rechecking => "re-checking…".into(),
+        };
+        eprintln!("==> {}: {line}", self.host);
+    }
+
+    fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
+        let phone = self.phone.clone();
+        let url = url.to_owned();
+        async move {
+            let _ = tokio::task::spawn_blocking(move || phone.open_url(&url)).await;
+        }
+    }
+
+    fn ask_code(&mut self, prompt: &str) -> impl Future<Output = Option<String>> + Send {
+        let phone = self.phone.clone();
+        let title = format!("{}: sign-in code", self.host);
+        let prompt = prompt.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                phone
+                    .text(&title, &prompt, false)
+                    .map(|s| s.expose().trim().to_owned())
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+    }
+
+    fn ask_secret(&mut self, prompt: &str) -> impl Future<Output = Option<Secret>> + Send {
+        let phone = self.phone.clone();
+        let title = format!("{}: paste", self.host);
+        let prompt = prompt.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || phone.text(&title, &prompt, true))
+                .await
+                .ok()
+                .flatten()
+        }
+    }
+
+    fn confirm(&mut self, question: &str) -> impl Future<Output = bool> + Send {
+        let phone = self.phone.clone();
+        let title = self.host.clone();
+        let question = question.to_owned();
+        async move {
+            tokio::task::spawn_blocking(move || phone.confirm(&title, &question))
+                .await
+                .unwrap_or(false)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sync
+
+/// `clawauth termux sync`: hand Claude Code's login on the gateway to OpenClaw, restart, and
+/// toast the new expiry.
+pub fn sync(mut args: TapArgs) -> ExitCode {
+    struct SyncTap {
+        phone: Phone,
+    }
+    impl Job for SyncTap {
+        async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+            let r = sync::sync(s, &SyncOptions::default()).await;
+            on_phone(|| show_sync(&self.phone, &r));
+            ExitCode::from(u8::try_from(r.exit_code()).unwrap_or(1))
+        }
+        fn unreachable(self, host: &str, why: &str) -> ExitCode {
+            let g = tap::unreachable(host, why, true);
+            self.phone.vibrate(ALARM);
+            self.phone
+                .toast(&format!("Sync failed · {}", g.headline), false);
+            ExitCode::from(3)
+        }
+    }
+    let when = match prepare(&mut args) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let phone = Phone::default();
+    if let Some(h) = &args.at.host {
+        phone.toast(&format!("Syncing {h}…"), true);
+    }
+    run_job_at(&args.at, when, SyncTap { phone })
+}
+
+fn show_sync(phone: &Phone, r: &SyncResult) {
+    let host = &r.host;
+    let now = to_ms(chrono::Utc::now());
+    let until = |ms: i64| format!("{} (in {})", format_moment(ms), format_remaining(ms - now));
+    if let Some(e) = &r.error {
+        phone.vibrate(ALARM);
+        phone.toast(&format!("{host}: sync failed · {e}"), false);
+        return;
+    }
+    match r.action {
+        SyncAction::Synced => {
+            let restarted = match &r.restart {
+                Some(clawauth_core::actions::ServiceRestart::Restarted) => " · gateway restarted",
+                _ => "",
+            };
+            let expiry = r
+                .new_expires_at_ms
+                .map(|e| format!(" · expires {}", until(e)))
+                .unwrap_or_default();
+            phone.vibrate(WARN);
+            phone.toast(&format!("{host}: synced{expiry}{restarted}"), false);
+            phone.remove_notification(&notification_id(host));
+        }
+        SyncAction::UpToDate => {
+            let expiry = r
+                .openclaw_expires_at_ms
+                .map(|e| format!(" · expires {}", until(e)))
+                .unwrap_or_default();
+            phone.toast(&format!("{host}: already in sync{expiry}"), false);
+        }
+        SyncAction::WouldSync | SyncAction::NotSynced => {
+            phone.vibrate(ALARM);
+            phone.toast(&format!("{host}: nothing synced"), false);
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! The one-tap flows behind the Termux:Widget shortcuts — `clawauth termux quick`, `guided` and
+//! `sync` — against a gateway behind the real sshd with a state written by the real OpenClaw
+//! CLI. On the phone side the only stand-ins are Termux:API's commands (tests/standins:
+//! termux-recorder under each one-shot command's name, termux-dialog with scripted answers),
+//! which need Android; they record their argv, so each test checks exactly which toasts,
+//! vibrations, notifications, dialogs and URLs a tap produced — and that it opened one SSH
+//! connection.
+
+use camino::Utf8PathBuf;
+use clawauth_tests::lab::{ANTHROPIC, Lab, login_path, openclaw_state, text};
+use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
+use clawauth_tests::repair_lab::{RepairGateway, clawauth_with_stdin, now_ms, phone_path_with};
+use clawauth_tests::standins::{ClaudeConf, install_claude_standin, recorded};
+use clawauth_tests::{clawauth_bin, sshd::closed_port};
+
+const TERMUX_API: [&str; 6] = [
+    "termux-toast",
+    "termux-vibrate",
+    "termux-notification",
+    "termux-notification-remove",
+    "termux-open-url",
+    "termux-dialog",
+];
+
+struct Phone {
+    lab: Lab,
+    oc: OpenClaw,
+    gw: RepairGateway,
+    path: String,
+    log: Utf8PathBuf,
+    answers: Utf8PathBuf,
+}
+
+impl Phone {
+    /// A gateway (real CLI, clawauth installed there too) whose anthropic token lives
+    /// `expires_in`, and a phone with the Termux:API stand-ins and hosts `gw` and `down` (a
+    /// closed port).
+    fn new(expires_in: &str) -> Phone {
+        let oc = openclaw();
+        let lab = Lab::new();
+        lab.trust();
+        let gw = RepairGateway::new(&lab, "gw-home", &oc);
+        openclaw_state(&oc, &gw.home, ANTHROPIC, Some(expires_in));
+        lab.add_host("gw", &[]);
+        let out = lab.clawauth(
+            &[
+                "hosts",
+                "add",
+                "down",
+                "--ssh",
+                &format!("root@127.0.0.1:{}", closed_port()),
+                "--force",
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let path = phone_path_with(&lab, &TERMUX_API);
+        let log = lab.scratch.join("termux-api.log");
+        let answers = lab.scratch.join("dialog-answers");
+        std::fs::write(&answers, "").expect("answers");
+        Phone {
+            lab,
+            oc,
+            gw,
+            path,
+            log,
+            answers,
+        }
+    }
+
+    /// clawauth on the gateway's login PATH, so checks read the state directly (ms, no Node).
+    fn clawauth_on_gateway(&self) {
+        let bin = Utf8PathBuf::from_path_buf(clawauth_bin()).expect("utf-8");
+        let oc_dir = Utf8PathBuf::from_path_buf(self.oc.bin.parent().expect("dir").to_path_buf())
+            .expect("utf-8");
+        let node = Utf8PathBuf::from_path_buf(self.oc.node_bin_dir.clone()).expect("utf-8");
+        login_path(
+            &self.gw.home,
+            &[&self.gw.bin, bin.parent().expect("dir"), &oc_dir, &node],
+        );
+    }
+
+    /// One tap: `clawauth ARGS` with the dialog answers `answers`; returns (exit code, the
+    /// Termux:API calls it made, output) and asserts it opened at most one SSH connection
+    /// (exactly one unless `host` is unreachable).
+    fn tap(&self, args: &[&str], answers: &[&str]) -> (i32, Vec<Vec<String>>, String) {
+        let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(format!("{}.used", self.answers));
+        let mut a = answers.join("\n");
+        a.push('\n');
+        std::fs::write(&self.answers, a).expect("answers");
+        let before = self.lab.sshd.connections();
+        let out = clawauth_with_stdin(
+            &self.lab,
+            args,
+            &[
+                ("PATH", &self.path),
+                ("CLAWAUTH_STANDIN_LOG", self.log.as_str()),
+                ("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str()),
+                ("CLAWAUTH_LOG", "debug"),
+            ],
+            "",
+        );
+        let shown = text(&out);
+        if args.contains(&"down") {
+            assert_eq!(self.lab.sshd.connections(), before, "{shown}");
+        } else {
+            self.lab
+                .sshd
+                .assert_one_connection_since(before, &format!("one tap: {shown}"));
+        }
+        (out.status.code().unwrap_or(-1), recorded(&self.log), shown)
+    }
+}
+
+/// The argument after `flag` in a recorded call.
+fn arg<'a>(call: &'a [String], flag: &str) -> &'a str {
+    call.iter()
+        .position(|a| a == flag)
+        .and_then(|i| call.get(i + 1))
+        .map_or("", String::as_str)
+}
+
+fn programs(calls: &[Vec<String>]) -> Vec<&str> {
+    calls.iter().map(|c| c[0].as_str()).collect()
+}
+
+/// ok, expiring, expired and unreachable: the quick check's toasts, buzzes, fix page and
+/// notification — whose Re-auth button really starts the guided flow.
+#[test]
+fn quick_check_tap_shows_each_state_with_one_connection() {
+    let p = Phone::new("3d");
+    p.clawauth_on_gateway();
+
+    let (code, calls, shown) = p.tap(&["termux", "quick", "--host", "gw"], &[]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(programs(&calls), ["termux-toast"], "{calls:?}");
+    assert_eq!(calls[0][1], "-s", "a short toast for ok");
+    let ok = &calls[0][2];
+    assert!(
+        ok.starts_with("gw: Auth OK · 2d 23h left") || ok.starts_with("gw: Auth OK · 3d left"),
+        "{ok}"
+    );
+
+    let (code, calls, shown) = p.tap(&["termux", "quick", "--host", "gw", "--at", "+2d12h"], &[]);
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        ["termux-vibrate", "termux-toast"],
+        "{calls:?}"
+    );
+    assert_eq!(calls[0][1..], ["-d", "150"]);
+    let toast = &calls[1][1];
+    assert!(
+        toast.starts_with("gw: Auth expiring · anthropic:manual in 11h")
+            && toast.ends_with("· re-auth soon"),
+        "{toast}"
+    );
+
+    let (code, calls, shown) = p.tap(&["termux", "quick", "--host", "gw", "--at", "+4d"], &[]);
+    assert_eq!(code, 1, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        [
+            "termux-vibrate",
+            "termux-toast",
+            "termux-open-url",
+            "termux-notification"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(calls[0][1..], ["-d", "400"]);
+    assert!(
+        calls[1][1].starts_with("gw: Auth expired · anthropic:manual")
+            && calls[1][1].ends_with("· opening the fix page"),
+        "{:?}",
+        calls[1]
+    );
+    assert_eq!(calls[2][1], "https://console.anthropic.com/settings/keys");
+    let n = &calls[3];
+    assert_eq!(arg(n, "--id"), "clawauth-gw");
+    assert_eq!(arg(n, "--priority"), "high");
+    assert!(arg(n, "--title").starts_with("gw: Auth expired"), "{n:?}");
+    let content = arg(n, "--content");
+    assert!(
+        content.contains("anthropic:manual") && content.contains("clawauth reauth --host gw"),
+        "{content}"
+    );
+    assert_eq!(arg(n, "--button1"), "Re-auth");
+    let action = arg(n, "--button1-action").to_owned();
+    let bin = clawauth_bin();
+    let quoted = clawauth_core::gateway::quote(bin.to_str().expect("utf-8")).expect("quote");
+    assert_eq!(action, format!("{quoted} termux guided --host gw"));
+
+    // Termux runs the button's action with a shell, without a terminal: it starts the guided
+    // flow (answered "Later" here; now the token is fine, so no dialog even comes).
+    let _ = std::fs::remove_file(&p.log);
+    let out = std::process::Command::new("sh")
+        .args(["-c", &action])
+        .env_clear()
+        .env("HOME", p.lab.phone.as_str())
+        .env("PATH", &p.path)
+        .env("CLAWAUTH_SECRET_STORE", "file")
+        .env("CLAWAUTH_STANDIN_LOG", p.log.as_str())
+        .env("CLAWAUTH_STANDIN_DIALOG", p.answers.as_str())
+        .output()
+        .expect("run the button's action");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let calls = recorded(&p.log);
+    assert_eq!(
+        programs(&calls),
+        ["termux-toast", "termux-vibrate", "termux-toast"],
+        "the guided flow ran: {calls:?}"
+    );
+    assert_eq!(calls[0][1..], ["-s", "Checking gw…"]);
+
+    let (code, calls, shown) = p.tap(&["termux", "quick", "--host", "down"], &[]);
+    assert_eq!(code, 3, "{shown}");
+    assert_eq!(programs(&calls), ["termux-toast"], "{calls:?}");
+    let t = &calls[0][1];
+    assert!(
+        t.starts_with("down unreachable · ") && t.contains("refused"),
+        "names the host and the reason: {t}"
+    );
+}
+
+/// Without Termux:API the quick check falls back to the terminal and says how to install it.
+#[test]
+fn quick_check_without_termux_api_prints_and_says_how_to_install_it() {
+    let p = Phone::new("3d");
+    p.clawauth_on_gateway();
+    let before = p.lab.sshd.connections();
+    let out = p.lab.clawauth(
+        &["termux", "quick", "--host", "gw", "--at", "+4d"],
+        &[("CLAWAUTH_STANDIN_LOG", p.log.as_str())],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    p.lab.sshd.assert_one_connection_since(before, &shown);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("gw: Auth expired · anthropic:manual"),
+        "{shown}"
+    );
+    assert!(
+        stdout.contains("https://console.anthropic.com/settings/keys"),
+        "{shown}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.matches("pkg install termux-api").count(),
+        1,
+        "said once: {shown}"
+    );
+}
+
+/// The guided flow: ok; expiring answered "Later"; expired answered "Re-auth now", which runs
+/// `claude setup-token` on the gateway over the same connection, takes the code from a dialog
+/// and stores a 365-day token.
+#[test]
+fn guided_tap_offers_reauth_and_renews_over_the_same_connection() {
+    let p = Phone::new("3s");
+    p.clawauth_on_gateway();
+    let conf = ClaudeConf::new("guided-tap");
+    install_claude_standin(&p.gw.home, &p.gw.bin, &conf);
+    p.gw.set_service_active(true);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+
+    // Expired, "Later": a notification remains.
+    let (code, calls, shown) = p.tap(
+        &["termux", "guided", "--host", "gw"],
+        &[r#"{"code":-1,"text":"Later","index":1}"#],
+    );
+    assert_eq!(code, 1, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        [
+            "termux-toast",
+            "termux-vibrate",
+            "termux-dialog",
+            "termux-toast",
+            "termux-notification"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(calls[1][1..], ["-d", "400"]);
+    let d = &calls[2];
+    assert_eq!(d[1], "radio");
+    assert!(arg(d, "-t").starts_with("gw: Auth expired"), "{d:?}");
+    assert_eq!(arg(d, "-v"), "Re-auth now,Later");
+    assert!(p.gw.restarts().is_empty());
+
+    // Expired, "Re-auth now": the sign-in page opens, a dialog takes the code, the token
+    // is stored for 365 days and the service restarted.
+    let code_answer = serde_json::json!({"code": -1, "text": conf.code}).to_string();
+    let (code, calls, shown) = p.tap(
+        &["termux", "guided", "--host", "gw"],
+        &[
+            r#"{"code":-1,"text":"Re-auth now","index":0}"#,
+            &code_answer,
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    let progs = programs(&calls);
+    assert_eq!(
+        progs.iter().filter(|p| **p == "termux-dialog").count(),
+        2,
+        "{calls:?}"
+    );
+    let url = calls
+        .iter()
+        .find(|c| c[0] == "termux-open-url")
+        .map(|c| c[1].clone());
+    assert_eq!(url, Some(conf.authorize_url()), "{calls:?}");
+    let text_dialog = calls
+        .iter()
+        .filter(|c| c[0] == "termux-dialog")
+        .nth(1)
+        .expect("code dialog");
+    assert_eq!(text_dialog[1], "text");
+    assert!(
+        !text_dialog.contains(&"-p".to_owned()),
+        "the code is shown as typed"
+    );
+    let last_toast = calls
+        .iter()
+        .rev()
+        .find(|c| c[0] == "termux-toast")
+        .expect("toast");
+    assert!(
+        last_toast[1].starts_with("gw: anthropic re-authenticated · expires in 364d")
+            || last_toast[1].starts_with("gw: anthropic re-authenticated · expires in 365d"),
+        "{last_toast:?}"
+    );
+    assert_eq!(
+        calls.last().map(|c| c[..2].to_vec()),
+        Some(vec![
+            "termux-notification-remove".to_owned(),
+            "clawauth-gw".to_owned()
+        ])
+    );
+    assert_eq!(p.gw.restarts().len(), 1, "{shown}");
+    assert!(
+        !shown.contains(&conf.token[20..60]),
+        "the token never shows: {shown}"
+    );
+
+    // Now ok: a nudge and the time left.
+    let (code, calls, shown) = p.tap(&["termux", "guided", "--host", "gw"], &[]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        ["termux-toast", "termux-vibrate", "termux-toast"]
+    );
+    assert!(calls[2][2].starts_with("gw: Auth OK · 364d"), "{calls:?}");
+
+    // Expiring (time-travelled), "Later": a reminder toast, nothing else.
+    let (code, calls, shown) = p.tap(
+        &["termux", "guided", "--host", "gw", "--at", "+364d12h"],
+        &[r#"{"code":-1,"text":"Later","index":1}"#],
+    );
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        [
+            "termux-toast",
+            "termux-vibrate",
+            "termux-dialog",
+            "termux-toast"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(calls[1][1..], ["-d", "150"]);
+    assert!(
+        calls[3][1].starts_with("Reminder: gw: Auth expiring"),
+        "{calls:?}"
+    );
+
+    // Unreachable: a toast naming the host and why.
+    let (code, calls, shown) = p.tap(&["termux", "guided", "--host", "down"], &[]);
+    assert_eq!(code, 3, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        ["termux-toast", "termux-vibrate", "termux-toast"]
+    );
+    assert!(
+        calls[2][1].starts_with("down unreachable · ") && calls[2][1].contains("refused"),
+        "{calls:?}"
+    );
+}
+
+/// Sync: Claude Code's fresher login goes to OpenClaw, the service restarts, and the toast
+/// gives the new expiry; a second tap finds nothing to do; an unreachable host says why.
+#[test]
+fn sync_tap_hands_over_the_login_restarts_and_toasts_the_expiry() {
+    let p = Phone::new("2h");
+    p.gw.set_service_active(true);
+    let expires = now_ms() + 7 * 3_600_000;
+    p.gw.claude_login(
+        &clawauth_tests::lab::fake_token("sync-tap"),
+        Some("sk-ant-ort01-FAKE-refresh"),
+        expires,
+    );
+
+    // Exit 2: the handed-over login lives 7 hours, within the 24-hour warn window.
+    let (code, calls, shown) = p.tap(&["termux", "sync", "--host", "gw"], &[]);
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        [
+            "termux-toast",
+            "termux-vibrate",
+            "termux-toast",
+            "termux-notification-remove"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(calls[0][1..], ["-s", "Syncing gw…"]);
+    let toast = &calls[2][1];
+    assert!(
+        toast.starts_with("gw: synced · expires ")
+            && toast.contains("(in 6h ")
+            && toast.ends_with("· gateway restarted"),
+        "{toast}"
+    );
+    assert_eq!(p.gw.restarts().len(), 1);
+
+    let (code, calls, shown) = p.tap(&["termux", "sync", "--host", "gw"], &[]);
+    assert_eq!(code, 2, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        ["termux-toast", "termux-toast"],
+        "{calls:?}"
+    );
+    assert!(
+        calls[1][1].starts_with("gw: already in sync · expires "),
+        "{calls:?}"
+    );
+    assert_eq!(p.gw.restarts().len(), 1, "no second restart");
+
+    let (code, calls, shown) = p.tap(&["termux", "sync", "--host", "down"], &[]);
+    assert_eq!(code, 3, "{shown}");
+    assert!(
+        calls[2][1].starts_with("Sync failed · down unreachable · ")
+            && calls[2][1].contains("refused"),
+        "{calls:?}"
+    );
+}
