@@ -42,6 +42,10 @@ const FAILPOINT: &str = "monitor-after-send";
         - a recovery notice when it is fixed;\n  \
         - \"unreachable\" only after 2 failed runs in a row, so a blip pages nobody.\n\
         Every alert names host, agent, provider, profile, the time left and the exact commands that fix it.\n\n\
+        --changes-only turns every reminder off for that run: it alerts only when something changes (worse, \
+        better, a new threshold crossed, fixed, unreachable or reachable again), never because time passed. \
+        The phone's scheduled check (`clawauth termux setup --schedule`) runs it that way, so a credential \
+        that stays bad does not buzz the phone every half hour.\n\n\
         An alert counts as sent only once its notifier accepted it; a failed one is retried on the next run. \
         State lives in ~/.local/state/clawauth/monitor.json (written atomically, no secrets).",
     after_long_help = "NOTIFIERS (config.toml):\n  \
@@ -78,6 +82,7 @@ const FAILPOINT: &str = "monitor-after-send";
         clawauth monitor --all                        # what the timer runs\n  \
         clawauth monitor --host gw --dry-run          # what would be sent now, sending nothing\n  \
         clawauth monitor --host gw --at +6d --dry-run # …and in six days\n  \
+        clawauth monitor --all --changes-only         # news only, no reminders (the phone's scheduled check)\n  \
         clawauth monitor test                         # send a test alert through every notifier\n  \
         clawauth monitor install --systemd --all      # every 30 minutes, as a systemd user timer\n\n\
         Logs go to stderr (the journal under systemd); CLAWAUTH_LOG=debug for more."
@@ -119,6 +124,9 @@ struct RunArgs {
     /// Decide and print what would be sent; send nothing, write nothing
     #[arg(long)]
     dry_run: bool,
+    /// Alert only when something changes (worse, better, fixed, unreachable, reachable again): no reminders this run
+    #[arg(long)]
+    changes_only: bool,
     /// Run as of this moment (time travel, for testing a policy): Unix ms, RFC 3339 or an offset (+6d)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     at: Option<String>,
@@ -302,7 +310,11 @@ fn monitor(a: RunArgs) -> ExitCode {
 
     // Decide, send, record.
     let opts = RunOptions {
-        policy: config.monitor.policy.clone(),
+        policy: if a.changes_only {
+            config.monitor.policy.clone().changes_only()
+        } else {
+            config.monitor.policy.clone()
+        },
         state_path: state_path.clone(),
         dry_run: a.dry_run,
         now_ms: to_ms(at.unwrap_or(real_now)),

@@ -606,3 +606,66 @@ fn bad_monitor_config_names_the_key() {
     );
     assert!(m.ntfy.requests().is_empty());
 }
+
+/// `--changes-only` (what the phone's scheduled check runs): news still goes out — the first
+/// "unreachable" after two failed runs — but a reminder that is due is not sent, and the run
+/// records nothing that would postpone it for a later run without the flag. No sshd: the host
+/// points at a closed port; the alerts go to a command notifier.
+#[test]
+fn changes_only_sends_news_but_no_reminders() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = Utf8PathBuf::from_path_buf(tmp.path().to_path_buf()).expect("utf-8");
+    let home = root.join("home");
+    let alerts = root.join("alerts");
+    std::fs::create_dir_all(home.join(".config/clawauth")).expect("mkdir");
+    std::fs::create_dir_all(&alerts).expect("mkdir");
+    let script = root.join("send-alert");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nn=$(ls {alerts} | wc -l)\ncat > {alerts}/alert-$n.txt\n"),
+    )
+    .expect("script");
+    clawauth_tests::set_mode(script.as_std_path(), 0o755);
+    let closed = clawauth_tests::sshd::closed_port();
+    std::fs::write(
+        home.join(".config/clawauth/config.toml"),
+        format!(
+            "[hosts.gw]\nssh = \"root@127.0.0.1:{closed}\"\n\n[monitor]\n[monitor.command]\nprogram = \"{script}\"\n"
+        ),
+    )
+    .expect("config.toml");
+    let sent = || std::fs::read_dir(&alerts).expect("ls").count();
+    let run = |at_ms: i64, flag: &str| {
+        let at = at_ms.to_string();
+        let out = clawauth_tests::clawauth(
+            &["monitor", "--all", "--at", &at, flag],
+            &[("HOME", home.as_str()), ("TZ", "UTC")],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let t0 = clawauth_tests::repair_lab::now_ms();
+
+    run(t0, "--changes-only");
+    assert_eq!(sent(), 0, "one failed run is no news yet");
+    let second = run(t0 + 30 * MIN, "--changes-only");
+    assert_eq!(sent(), 1, "unreachable is news: {second}");
+    assert!(
+        second.contains("sent command [problem high] gw is unreachable"),
+        "{second}"
+    );
+
+    // Seven hours on, the 6-hour reminder is due…
+    let due = run(t0 + 7 * HOUR, "--dry-run");
+    assert!(
+        due.contains("would send command [reminder high] gw is unreachable"),
+        "{due}"
+    );
+    // …but not with --changes-only.
+    let quiet = run(t0 + 7 * HOUR, "--changes-only");
+    assert_eq!(sent(), 1, "no reminder with --changes-only: {quiet}");
+    assert!(!quiet.contains("sent command"), "{quiet}");
+    // It stays due for a run without the flag.
+    let later = run(t0 + 7 * HOUR + MIN, "--dry-run");
+    assert!(later.contains("would send command [reminder"), "{later}");
+}

@@ -188,6 +188,22 @@ pub struct Policy {
     pub priorities: Priorities,
 }
 
+impl Policy {
+    /// This policy with every reminder off (`clawauth monitor --changes-only`): an alert goes
+    /// out only when something changes — worse, better, a new threshold crossed, fixed,
+    /// unreachable or reachable again — never because time passed. The records a run keeps are
+    /// the same, so a later run with reminders on picks up where this one left off.
+    #[must_use]
+    pub fn changes_only(self) -> Self {
+        Self {
+            remind_expired_ms: None,
+            remind_expiring_ms: None,
+            remind_unreachable_ms: None,
+            ..self
+        }
+    }
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Self {

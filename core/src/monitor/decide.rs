@@ -190,6 +190,60 @@ mod tests {
     }
 
     #[test]
+    fn changes_only_sends_news_and_no_reminders() {
+        let p = Policy::default().changes_only();
+        assert_eq!(
+            (
+                p.remind_expired_ms,
+                p.remind_expiring_ms,
+                p.remind_unreachable_ms
+            ),
+            (None, None, None)
+        );
+        assert_eq!(
+            p.thresholds,
+            Policy::default().thresholds,
+            "only reminders change"
+        );
+        let expired = obs(Level::Expired, None, false);
+        let exp24 = obs(Level::Expiring, Some(D), true);
+        let down = obs(Level::Unreachable, None, false);
+        // Reminders that the default policy would send now are not sent.
+        for (o, s) in [
+            (&expired, sent(Level::Expired, None, 0)),
+            (&exp24, sent(Level::Expiring, Some(D), 0)),
+            (&down, sent(Level::Unreachable, None, 0)),
+        ] {
+            assert_eq!(
+                decide(o, Some(&s), &Policy::default(), 30 * D),
+                Some(Kind::Reminder)
+            );
+            assert_eq!(decide(o, Some(&s), &p, 30 * D), None, "{:?}", o.level);
+        }
+        // News still goes out.
+        let ok = obs(Level::Ok, None, false);
+        let e = sent(Level::Expired, None, 0);
+        assert_eq!(decide(&exp24, None, &p, 1), Some(Kind::Problem));
+        assert_eq!(decide(&down, None, &p, 1), Some(Kind::Problem));
+        assert_eq!(
+            decide(&expired, Some(&sent(Level::Expiring, Some(D), 0)), &p, 1),
+            Some(Kind::Worse)
+        );
+        assert_eq!(
+            decide(&exp24, Some(&sent(Level::Expiring, Some(7 * D), 0)), &p, 1),
+            Some(Kind::Worse),
+            "a new threshold crossed"
+        );
+        assert_eq!(decide(&exp24, Some(&e), &p, 1), Some(Kind::Better));
+        assert_eq!(decide(&ok, Some(&e), &p, 1), Some(Kind::Recovered));
+        assert_eq!(
+            decide(&ok, Some(&sent(Level::Unreachable, None, 0)), &p, 1),
+            Some(Kind::Recovered),
+            "reachable again"
+        );
+    }
+
+    #[test]
     fn reminders_can_be_off_and_records_keep_the_episode() {
         let p = Policy {
             remind_expired_ms: None,
