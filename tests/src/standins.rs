@@ -140,21 +140,20 @@ pub fn write_claude_conf(gateway_home: &Utf8Path, conf: &ClaudeConf) {
     crate::set_mode(path.as_std_path(), 0o600);
 }
 
-/// Every call recorded by the Termux:API stand-ins (`termux-recorder`, `termux-dialog`) in
-/// `log`, in order: program name, then its arguments.
-pub fn recorded(log: &Utf8Path) -> Vec<Vec<String>> {
+/// Every call a Termux:API stand-in (`tests/standins/termux-*`: termux-recorder under each one-shot command's name, termux-dialog, termux-job-scheduler) recorded in its log
+/// (`$CLAWAUTH_STANDIN_LOG`), in order: the program name, then each argument exactly as it got
+/// it — empty and multi-line ones too. A record is its words, each followed by a NUL byte, ended
+/// by an ASCII record separator (0x1e). An absent log is no calls.
+pub fn standin_calls(log: &Utf8Path) -> Vec<Vec<String>> {
     let bytes = std::fs::read(log).unwrap_or_default();
     bytes
         .split(|b| *b == 0x1e)
         .filter(|r| !r.is_empty())
         .map(|r| {
-            let mut fields: Vec<String> = r
-                .split(|b| *b == 0)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            // Every field ends in a NUL: the split leaves one empty string after the last.
-            fields.pop();
-            fields
+            let r = r.strip_suffix(&[0]).unwrap_or(r);
+            r.split(|b| *b == 0)
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect()
         })
         .collect()
 }

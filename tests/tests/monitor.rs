@@ -4,13 +4,14 @@
 
 use std::process::Output;
 
-use camino::{Utf8Path, Utf8PathBuf};
+use camino::Utf8PathBuf;
 use clawauth_tests::lab::{
     ANTHROPIC, Lab, fake_token, login_path, openclaw_state, paste_token_args, text,
 };
 use clawauth_tests::ntfy::{Behaviour, NtfyServer, Published};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 use clawauth_tests::repair_lab::{ArgvWatch, openclaw_profiles, phone_path_with};
+use clawauth_tests::standins::standin_calls;
 
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
@@ -554,13 +555,14 @@ fn command_and_termux_notifiers() {
     );
     // ntfy, command and termux each delivered once: the ntfy one on the first run already.
     assert_eq!(m.ntfy.published().len(), 1);
-    let calls = termux_calls(&log);
+    let calls = standin_calls(&log);
     assert_eq!(
         calls.len(),
         1,
         "termux delivered on the first run, not again: {calls:#?}"
     );
     let c = &calls[0];
+    assert_eq!(c[0], "termux-notification");
     let arg = |flag: &str| c.iter().position(|a| a == flag).map(|i| c[i + 1].clone());
     assert!(arg("--id").is_some_and(|id| id.starts_with("clawauth-")));
     assert_eq!(arg("--priority").as_deref(), Some("high"));
@@ -574,22 +576,6 @@ fn command_and_termux_notifiers() {
         action.contains("com.termux.RUN_COMMAND") && action.contains("reauth,--host,gw"),
         "{action}"
     );
-}
-
-/// Every record of the termux-notification stand-in's log: argv after the program name.
-fn termux_calls(log: &Utf8Path) -> Vec<Vec<String>> {
-    let bytes = std::fs::read(log).unwrap_or_default();
-    bytes
-        .split(|b| *b == 0x1e)
-        .filter(|r| !r.is_empty())
-        .map(|r| {
-            r.split(|b| *b == 0)
-                .skip(1)
-                .filter(|a| !a.is_empty())
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect()
-        })
-        .collect()
 }
 
 /// A malformed [monitor] table is refused with its line and key, before anything is checked.

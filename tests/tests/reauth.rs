@@ -65,7 +65,7 @@ impl Setup {
     }
 
     fn opened_urls(&self) -> Vec<String> {
-        clawauth_tests::standins::recorded(&self.opened)
+        clawauth_tests::standins::standin_calls(&self.opened)
             .into_iter()
             .filter(|call| call[0] == "termux-open-url")
             .filter_map(|call| call.get(1).cloned())

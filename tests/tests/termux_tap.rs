@@ -10,7 +10,7 @@ use camino::Utf8PathBuf;
 use clawauth_tests::lab::{ANTHROPIC, Lab, login_path, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
 use clawauth_tests::repair_lab::{RepairGateway, clawauth_with_stdin, now_ms, phone_path_with};
-use clawauth_tests::standins::{ClaudeConf, install_claude_standin, recorded};
+use clawauth_tests::standins::{ClaudeConf, install_claude_standin, standin_calls as recorded};
 use clawauth_tests::{clawauth_bin, sshd::closed_port};
 
 const TERMUX_API: [&str; 6] = [
