@@ -195,12 +195,12 @@ pub struct UninstallArgs {
 /// How often the monitor runs: a whole number of minutes that divides an hour, or of hours that
 /// divides a day, so that a calendar timer and a cron line keep the same schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Every {
+pub(crate) struct Every {
     minutes: u32,
 }
 
 impl Every {
-    fn parse(s: &str) -> Result<Self, String> {
+    pub(crate) fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
         if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t != "0" {
             return Err(format!("--every {s:?} has no unit"));
@@ -240,7 +240,7 @@ impl Every {
     }
 
     /// The five time fields of a crontab line.
-    fn cron_fields(self) -> String {
+    pub(crate) fn cron_fields(self) -> String {
         match self.minutes {
             m if m < 60 => format!("*/{m} * * * *"),
             60 => "0 * * * *".to_owned(),
@@ -329,9 +329,10 @@ fn config_home(env: &Environment) -> Result<Utf8PathBuf, ExitCode> {
     }
 }
 
-/// The absolute path of the running clawauth, the program the service and the cron line run.
-fn current_exe() -> Result<String, ExitCode> {
-    let exe = match std::env::current_exe() {
+/// The absolute, canonical path of the running clawauth: the program the service, the cron
+/// line and the Termux shortcuts run.
+pub(crate) fn current_exe() -> Result<String, ExitCode> {
+    let exe = match std::env::current_exe().and_then(|p| p.canonicalize().or(Ok(p))) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: cannot tell where this clawauth binary is: {e}");
@@ -350,7 +351,7 @@ fn current_exe() -> Result<String, ExitCode> {
     if s.ends_with(" (deleted)") || !exe.is_file() {
         return Err(crate::usage_error(
             &format!("this clawauth binary was replaced or deleted while running: {s}"),
-            "run the install command again with the clawauth that is installed now",
+            "run the command again with the clawauth that is installed now",
         ));
     }
     if let Err(e) = check_value("the path of the clawauth binary", s) {
@@ -526,7 +527,7 @@ impl Systemctl {
 }
 
 /// The first executable `name` in the environment's PATH.
-fn find_on_path(env: &Environment, name: &str) -> Option<String> {
+pub(crate) fn find_on_path(env: &Environment, name: &str) -> Option<String> {
     env.path_dirs()
         .into_iter()
         .map(|d| d.join(name))
