@@ -10,6 +10,7 @@ mod remote;
 mod repair;
 mod status;
 mod tap;
+mod termux_setup;
 
 use std::process::ExitCode;
 
@@ -65,7 +66,7 @@ enum Command {
         about = "Watch the gateways and alert (ntfy, a command, Termux) before credentials lapse"
     )]
     Monitor(monitor::MonitorArgs),
-    /// The phone side in Termux: one-tap checks, sync and re-auth for Termux:Widget shortcuts
+    /// On the phone, in Termux: one-tap checks, sync and re-auth, their home-screen shortcuts, a scheduled check
     #[command(subcommand)]
     Termux(TermuxCommand),
 }
@@ -108,6 +109,10 @@ enum TermuxCommand {
         after_long_help = "EXAMPLE:\n  clawauth termux sync --host gw\n\nEXIT CODES: as `clawauth sync`."
     )]
     Sync(tap::TapArgs),
+    #[command(
+        about = "Write Termux:Widget shortcuts for each gateway; --schedule a check every 30 minutes"
+    )]
+    Setup(termux_setup::SetupArgs),
 }
 
 fn main() -> ExitCode {
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
             TermuxCommand::Quick(a) => tap::quick(a),
             TermuxCommand::Guided(a) => tap::guided(a),
             TermuxCommand::Sync(a) => tap::sync(a),
+            TermuxCommand::Setup(a) => termux_setup::setup(a),
         },
     }
 }
