@@ -12,5 +12,7 @@ echo "==> cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo build (the binary the end-to-end tests run)" >&2
 cargo build --workspace --locked
+echo "==> termux/build-static.sh aarch64 (the phone's binary the aarch64 tests run under qemu)" >&2
+termux/build-static.sh aarch64
 echo "==> cargo test" >&2
 cargo test --workspace --locked
