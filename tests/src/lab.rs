@@ -2,6 +2,7 @@
 //! sessions get their own HOME (the gateway's), and a separate HOME for the `clawauth` that
 //! connects to it (the phone's: `~/.ssh`, `~/.config/clawauth`).
 
+use std::ffi::OsStr;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -134,9 +135,30 @@ impl Lab {
 
     /// Like [`Lab::clawauth`], also returning how long it took.
     pub fn clawauth_timed(&self, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-        let mut cmd = Command::new(crate::clawauth_bin());
-        cmd.args(args)
-            .env_clear()
+        let mut cmd = self.phone_command(crate::clawauth_bin());
+        cmd.args(args).envs(env.iter().copied());
+        let started = Instant::now();
+        let out = cmd.output().expect("run clawauth");
+        (out, started.elapsed())
+    }
+
+    /// The phone's build (the static aarch64 binary, [`crate::aarch64::static_bin`]) run under
+    /// `qemu-aarch64-static` in the phone's environment (see [`Lab::phone_command`]), `env` on
+    /// top.
+    pub fn qemu_clawauth(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let bin = crate::aarch64::static_bin();
+        let mut cmd = self.phone_command(crate::aarch64::qemu());
+        cmd.arg(bin).args(args).envs(env.iter().copied());
+        cmd.output()
+            .expect("run clawauth under qemu-aarch64-static")
+    }
+
+    /// `program` as the phone runs it: a clean environment with only the phone's HOME, a PATH of
+    /// system directories, the file secret store (no keyring, as on Termux) and TZ=UTC — no
+    /// ssh-agent, no terminal (stdin is /dev/null, stdout and stderr are piped).
+    pub fn phone_command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
             .env("HOME", self.phone.as_str())
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("CLAWAUTH_SECRET_STORE", "file")
@@ -144,12 +166,7 @@ impl Lab {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let started = Instant::now();
-        let out = cmd.output().expect("run clawauth");
-        (out, started.elapsed())
+        cmd
     }
 }
 

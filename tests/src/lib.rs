@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::Digest;
 
+pub mod aarch64;
 pub mod lab;
 pub mod ntfy;
 pub mod openclaw_cli;
@@ -343,14 +344,20 @@ pub fn clawauth_bin() -> PathBuf {
         }
         let status = cmd.status().expect("run cargo build");
         assert!(status.success(), "cargo build --bin clawauth failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo_root().join("target"));
-        target
+        target_dir()
             .join(if release { "release" } else { "debug" })
             .join("clawauth")
     })
     .clone()
+}
+
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the repository root when
+/// relative), else `target/` in the repository.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => repo_root().join(dir),
+        None => repo_root().join("target"),
+    }
 }
 
 /// Runs `clawauth` with exactly the given environment (plus a PATH of system directories).

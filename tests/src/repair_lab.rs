@@ -134,20 +134,10 @@ pub fn clawauth_with_stdin(
     input: &str,
 ) -> std::process::Output {
     use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut cmd = Command::new(crate::clawauth_bin());
+    let mut cmd = lab.phone_command(crate::clawauth_bin());
     cmd.args(args)
-        .env_clear()
-        .env("HOME", lab.phone.as_str())
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("CLAWAUTH_SECRET_STORE", "file")
-        .env("TZ", "UTC")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("run clawauth");
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_owned();
