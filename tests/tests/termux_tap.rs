@@ -80,6 +80,25 @@ impl Phone {
         );
     }
 
+    /// One tap of the phone's real build: the static aarch64 binary under qemu-aarch64-static,
+    /// with the same stand-ins; returns (exit code, calls, output) and asserts one connection.
+    fn qemu_tap(&self, args: &[&str]) -> (i32, Vec<Vec<String>>, String) {
+        let _ = std::fs::remove_file(&self.log);
+        let before = self.lab.sshd.connections();
+        let mut cmd = self.lab.phone_command(clawauth_tests::aarch64::qemu());
+        cmd.arg(clawauth_tests::aarch64::static_bin())
+            .args(args)
+            .env("PATH", &self.path)
+            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
+            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str());
+        let out = cmd.output().expect("run the aarch64 clawauth under qemu");
+        let shown = text(&out);
+        self.lab
+            .sshd
+            .assert_one_connection_since(before, &format!("one tap under qemu: {shown}"));
+        (out.status.code().unwrap_or(-1), recorded(&self.log), shown)
+    }
+
     /// One tap: `clawauth ARGS` with the dialog answers `answers`; returns (exit code, the
     /// Termux:API calls it made, output) and asserts it opened at most one SSH connection
     /// (exactly one unless `host` is unreachable).
@@ -445,4 +464,52 @@ fn sync_tap_hands_over_the_login_restarts_and_toasts_the_expiry() {
             && calls[2][1].contains("refused"),
         "{calls:?}"
     );
+}
+
+/// The phone's real build — the static aarch64 binary under qemu-aarch64-static — taps the
+/// quick check (ok, expired) and sync against the real sshd, with the same results.
+#[test]
+fn quick_check_and_sync_taps_from_the_aarch64_binary() {
+    let p = Phone::new("3d");
+    p.clawauth_on_gateway();
+    p.gw.set_service_active(true);
+
+    let (code, calls, shown) = p.qemu_tap(&["termux", "quick", "--host", "gw"]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(programs(&calls), ["termux-toast"], "{calls:?}");
+    assert!(
+        calls[0][2].starts_with("gw: Auth OK · 2d 23h left"),
+        "{calls:?}"
+    );
+
+    let (code, calls, shown) = p.qemu_tap(&["termux", "quick", "--host", "gw", "--at", "+4d"]);
+    assert_eq!(code, 1, "{shown}");
+    assert_eq!(
+        programs(&calls),
+        [
+            "termux-vibrate",
+            "termux-toast",
+            "termux-open-url",
+            "termux-notification"
+        ],
+        "{calls:?}"
+    );
+    assert_eq!(calls[2][1], "https://console.anthropic.com/settings/keys");
+
+    // Claude Code's login outlasts OpenClaw's token: sync hands it over.
+    p.gw.claude_login(
+        &clawauth_tests::lab::fake_token("qemu-sync"),
+        Some("sk-ant-ort01-FAKE-refresh"),
+        now_ms() + 5 * 24 * 3_600_000,
+    );
+    let (code, calls, shown) = p.qemu_tap(&["termux", "sync", "--host", "gw"]);
+    assert_eq!(code, 0, "{shown}");
+    let toast = &calls[2][1];
+    assert!(
+        toast.starts_with("gw: synced · expires ")
+            && toast.contains("(in 4d 23h)")
+            && toast.ends_with("· gateway restarted"),
+        "{calls:?}"
+    );
+    assert_eq!(p.gw.restarts().len(), 1);
 }
