@@ -438,15 +438,22 @@ fn render_units(
 }
 
 /// What is at a unit's path now.
-enum Existing {
+/// Whether a file is one of ours: it starts with the marker.
+fn is_ours(bytes: &[u8]) -> bool {
+    bytes.starts_with(MARKER.as_bytes())
+}
+
+/// What is at a path we are about to write (shared with `termux setup`).
+pub(crate) enum Existing {
     Absent,
-    /// Written by us (carries the marker); its bytes.
+    /// Written by us (`ours` said so): its bytes.
     Ours(Vec<u8>),
-    /// Somebody else's.
+    /// Somebody else's (or not a regular file: a symlink is never followed).
     Foreign,
 }
 
-fn existing(path: &Utf8Path) -> Result<Existing, String> {
+/// What is at `path`, telling ours from others' by `ours` (a marker check on the bytes).
+pub(crate) fn existing(path: &Utf8Path, ours: impl Fn(&[u8]) -> bool) -> Result<Existing, String> {
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
         Err(e) => return Err(format!("cannot read {path}: {e}")),
@@ -454,7 +461,7 @@ fn existing(path: &Utf8Path) -> Result<Existing, String> {
         Ok(_) => {}
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    if bytes.starts_with(MARKER.as_bytes()) {
+    if ours(&bytes) {
         Ok(Existing::Ours(bytes))
     } else {
         Ok(Existing::Foreign)
@@ -541,7 +548,7 @@ fn existing_all<'a>(
 ) -> Result<Vec<Existing>, ExitCode> {
     paths
         .map(|p| {
-            existing(p).map_err(|e| {
+            existing(p, is_ours).map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(1)
             })

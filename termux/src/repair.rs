@@ -329,7 +329,7 @@ fn code(c: i32) -> ExitCode {
     ExitCode::from(u8::try_from(c).unwrap_or(1))
 }
 
-fn print_json<T: serde::Serialize>(v: &T) {
+pub fn print_json<T: serde::Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
@@ -651,6 +651,18 @@ pub fn api_key(cmd: ApiKeyCommand) -> ExitCode {
 // ---------------------------------------------------------------------------------------------
 // reauth
 
+/// Asks `prompt` on stderr and reads one line from stdin (without its line break); `None` at
+/// the end of input.
+pub fn prompt_line(prompt: &str) -> Option<String> {
+    eprint!("{prompt}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
+    }
+}
+
 /// The terminal front end of the guided flow. Progress goes to stderr; answers come from the
 /// terminal, or line by line from stdin when it is not one.
 struct TerminalUi {
@@ -663,18 +675,10 @@ impl TerminalUi {
     /// between calls).
     fn read_line(&self, prompt: String) -> impl Future<Output = Option<String>> + Send + use<> {
         async move {
-            tokio::task::spawn_blocking(move || {
-                eprint!("{prompt}: ");
-                let _ = std::io::stderr().flush();
-                let mut line = String::new();
-                match std::io::stdin().read_line(&mut line) {
-                    Ok(0) | Err(_) => None,
-                    Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
-                }
-            })
-            .await
-            .ok()
-            .flatten()
+            tokio::task::spawn_blocking(move || prompt_line(&prompt))
+                .await
+                .ok()
+                .flatten()
         }
     }
 }

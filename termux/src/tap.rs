@@ -5,7 +5,7 @@
 //! through Termux:API — toasts, vibration, notifications, dialogs, the browser — and falls back
 //! to the terminal when Termux:API is missing.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,7 +21,7 @@ use clawauth_core::tap::{self, Glance};
 use clawauth_core::termux_api::{self, ApiError, Button, Notification};
 use clawauth_core::time::{format_moment, format_remaining, to_ms};
 
-use crate::repair::{Format, Job, Where, run_job_at};
+use crate::repair::{Format, Job, Where, print_json, run_job_at};
 use crate::status::parse_at;
 
 /// Vibration lengths (ms): a nudge, a warning, an alarm.
@@ -156,13 +156,7 @@ fn terminal_line(prompt: &str) -> Option<String> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    eprint!("{prompt}: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    match std::io::stdin().read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim_end_matches(['\r', '\n']).to_owned()),
-    }
+    crate::repair::prompt_line(prompt)
 }
 
 /// Runs blocking phone work from inside the async flow.
@@ -268,11 +262,29 @@ fn prepare(args: &mut TapArgs) -> Result<Option<chrono::DateTime<chrono::Utc>>, 
     Ok(when)
 }
 
+/// Runs a tap: settles host and moment, toasts `greeting` ("Checking gw…") when given, and runs
+/// the job made for the phone over one connection.
+fn launch<J: Job>(
+    mut args: TapArgs,
+    greeting: Option<&str>,
+    job: impl FnOnce(Phone) -> J,
+) -> ExitCode {
+    let when = match prepare(&mut args) {
+        Ok(w) => w,
+        Err(code) => return code,
+    };
+    let phone = Phone::default();
+    if let (Some(g), Some(h)) = (greeting, &args.at.host) {
+        phone.toast(&format!("{g} {h}…"), true);
+    }
+    run_job_at(&args.at, when, job(phone))
+}
+
 // ---------------------------------------------------------------------------------------------
 // quick
 
 /// `clawauth termux quick`: check, show.
-pub fn quick(mut args: TapArgs) -> ExitCode {
+pub fn quick(args: TapArgs) -> ExitCode {
     struct Quick {
         phone: Phone,
         format: Format,
@@ -295,25 +307,8 @@ pub fn quick(mut args: TapArgs) -> ExitCode {
             self.show(&tap::unreachable(host, why, true))
         }
     }
-    let when = match prepare(&mut args) {
-        Ok(w) => w,
-        Err(code) => return code,
-    };
-    run_job_at(
-        &args.at,
-        when,
-        Quick {
-            phone: Phone::default(),
-            format: args.at.format,
-        },
-    )
-}
-
-fn print_json<T: serde::Serialize>(v: &T) {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
-    }
+    let format = args.at.format;
+    launch(args, None, |phone| Quick { phone, format })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +316,7 @@ fn print_json<T: serde::Serialize>(v: &T) {
 
 /// `clawauth termux guided`: check, and when a credential is expiring or gone, offer the
 /// re-auth now (run over the same connection) or later.
-pub fn guided(mut args: TapArgs) -> ExitCode {
+pub fn guided(args: TapArgs) -> ExitCode {
     struct Guided {
         phone: Phone,
     }
@@ -389,15 +384,7 @@ pub fn guided(mut args: TapArgs) -> ExitCode {
             ExitCode::from(3)
         }
     }
-    let when = match prepare(&mut args) {
-        Ok(w) => w,
-        Err(code) => return code,
-    };
-    let phone = Phone::default();
-    if let Some(h) = &args.at.host {
-        phone.toast(&format!("Checking {h}…"), true);
-    }
-    run_job_at(&args.at, when, Guided { phone })
+    launch(args, Some("Checking"), |phone| Guided { phone })
 }
 
 fn show_reauth(phone: &Phone, r: &ReauthResult) {
@@ -526,7 +513,7 @@ impl ReauthUi for PhoneUi {
 
 /// `clawauth termux sync`: hand Claude Code's login on the gateway to OpenClaw, restart, and
 /// toast the new expiry.
-pub fn sync(mut args: TapArgs) -> ExitCode {
+pub fn sync(args: TapArgs) -> ExitCode {
     struct SyncTap {
         phone: Phone,
     }
@@ -544,15 +531,7 @@ pub fn sync(mut args: TapArgs) -> ExitCode {
             ExitCode::from(3)
         }
     }
-    let when = match prepare(&mut args) {
-        Ok(w) => w,
-        Err(code) => return code,
-    };
-    let phone = Phone::default();
-    if let Some(h) = &args.at.host {
-        phone.toast(&format!("Syncing {h}…"), true);
-    }
-    run_job_at(&args.at, when, SyncTap { phone })
+    launch(args, Some("Syncing"), |phone| SyncTap { phone })
 }
 
 fn show_sync(phone: &Phone, r: &SyncResult) {

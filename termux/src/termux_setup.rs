@@ -19,7 +19,7 @@ use clawauth_core::openclaw::env::Environment;
 use clawauth_core::termux_api::{self, INSTALL_HINT, Job, MIN_PERIOD};
 use clawauth_core::time::{format_window, parse_duration_ms};
 
-use crate::monitor_install::{Every, current_exe, find_on_path};
+use crate::monitor_install::{Every, Existing, current_exe, existing, find_on_path};
 use crate::remote::{load_config, unique};
 
 /// The scheduled check's id in Android's JobScheduler. Registering an id again replaces that
@@ -157,29 +157,6 @@ pub struct SetupArgs {
 }
 
 /// What is at a file's path now.
-enum Existing {
-    Absent,
-    /// Carries the marker: its bytes.
-    Ours(Vec<u8>),
-    /// Somebody else's (or not a regular file).
-    Foreign,
-}
-
-fn existing(path: &Utf8Path) -> Result<Existing, String> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
-        Err(e) => return Err(format!("cannot read {path}: {e}")),
-        Ok(m) if !m.is_file() => return Ok(Existing::Foreign),
-        Ok(_) => {}
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    if is_ours(&bytes) {
-        Ok(Existing::Ours(bytes))
-    } else {
-        Ok(Existing::Foreign)
-    }
-}
-
 /// Whether a file's first lines hold the marker.
 fn is_ours(bytes: &[u8]) -> bool {
     bytes
@@ -517,7 +494,7 @@ impl Tally {
     /// Writes `f` unless it is the same already or somebody else's (without `force`), and
     /// prints one line saying which. Whether the file is now as planned.
     fn write(&mut self, f: &Planned, force: bool) -> bool {
-        let verb = match existing(&f.path) {
+        let verb = match existing(&f.path, is_ours) {
             Err(e) => {
                 eprintln!("error: {e}");
                 self.failed += 1;
@@ -561,7 +538,7 @@ fn print_plan(files: &[Planned], scheduled: Option<&(Planned, Duration)>) {
         if i > 0 {
             println!();
         }
-        let state = match existing(&f.path) {
+        let state = match existing(&f.path, is_ours) {
             Ok(Existing::Absent) => "would be created".to_owned(),
             Ok(Existing::Ours(old)) if old == f.text.as_bytes() => "unchanged".to_owned(),
             Ok(Existing::Ours(_)) => "would be updated".to_owned(),
@@ -754,7 +731,7 @@ fn cancel_and_remove(script: &Utf8Path) -> Result<(), ()> {
 /// Removes `path` when it is ours; leaves somebody else's with a line saying so. Whether
 /// something was removed.
 fn remove_ours(path: &Utf8Path) -> Result<bool, ()> {
-    match existing(path) {
+    match existing(path, is_ours) {
         Ok(Existing::Absent) => Ok(false),
         Ok(Existing::Foreign) => {
             println!("left alone: {path} is not ours (no clawauth marker)");
@@ -827,7 +804,9 @@ fn remove(env: &Environment, args: &SetupArgs) -> ExitCode {
             let mut found: Vec<Utf8PathBuf> = entries
                 .flatten()
                 .map(|e| e.into_path())
-                .filter(|p| !paths.contains(p) && matches!(existing(p), Ok(Existing::Ours(_))))
+                .filter(|p| {
+                    !paths.contains(p) && matches!(existing(p, is_ours), Ok(Existing::Ours(_)))
+                })
                 .collect();
             found.sort();
             paths.extend(found);
@@ -844,7 +823,7 @@ fn remove(env: &Environment, args: &SetupArgs) -> ExitCode {
     }
     if args.hosts.is_empty() {
         match scheduled_path(env) {
-            Ok(script) => match existing(&script) {
+            Ok(script) => match existing(&script, is_ours) {
                 Ok(Existing::Ours(_)) => failed |= cancel_and_remove(&script).is_err(),
                 Ok(Existing::Foreign) => {
                     println!("left alone: {script} is not ours (no clawauth marker)");
@@ -857,7 +836,9 @@ fn remove(env: &Environment, args: &SetupArgs) -> ExitCode {
             },
             Err(code) => return code,
         }
-    } else if scheduled_path(env).is_ok_and(|s| matches!(existing(&s), Ok(Existing::Ours(_)))) {
+    } else if scheduled_path(env)
+        .is_ok_and(|s| matches!(existing(&s, is_ours), Ok(Existing::Ours(_))))
+    {
         println!(
             "the scheduled check (every host) stays; `clawauth termux setup --unschedule` stops it"
         );
