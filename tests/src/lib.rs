@@ -339,6 +339,14 @@ pub fn clawauth_bin() -> PathBuf {
             // `--workspace` resolves features as `cargo test --workspace` does, so this build
             // reuses the test build's artifacts instead of recompiling the core.
             .args(["build", "--quiet", "--workspace", "--bin", "clawauth"]);
+        // Cargo gives this test process the test crate's CARGO_MANIFEST_DIR, CARGO_PKG_NAME, …;
+        // build scripts that watch those names (ring's does) would see them change and rebuild
+        // ring and everything above it, here and again in the next plain `cargo build`.
+        for (name, _) in std::env::vars_os() {
+            if name.to_str().is_some_and(set_by_cargo_for_the_test) {
+                cmd.env_remove(name);
+            }
+        }
         if release {
             cmd.arg("--release");
         }
@@ -349,6 +357,22 @@ pub fn clawauth_bin() -> PathBuf {
             .join("clawauth")
     })
     .clone()
+}
+
+/// The variables cargo sets for a running test (not the ones that configure cargo itself).
+fn set_by_cargo_for_the_test(name: &str) -> bool {
+    ["CARGO_MANIFEST_", "CARGO_PKG_", "CARGO_BIN_EXE_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
+        )
 }
 
 /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the repository root when
