@@ -83,19 +83,6 @@ need sha256sum "apt-get install coreutils"
 host=$(rustc -vV | sed -n 's/^host: //p')
 rust_lld="$(rustc --print sysroot)/lib/rustlib/$host/bin/rust-lld"
 [ -x "$rust_lld" ] || die "rust-lld not found at $rust_lld: it ships with rustc; reinstall the toolchain (rustup toolchain install stable --force)"
-for arch in "${arches[@]}"; do
-  case "$arch" in
-  aarch64)
-    need clang "$apt_hint"
-    need llvm-ar "$apt_hint"
-    ;;
-  x86_64)
-    need musl-gcc "$apt_hint"
-    need "${REALGCC:-x86_64-linux-gnu-gcc}" "apt-get install gcc musl-tools"
-    need ar "$apt_hint"
-    ;;
-  esac
-done
 
 ensure_target() { # ensure_target TRIPLE: the Rust standard library for TRIPLE
   local triple=$1
@@ -120,10 +107,12 @@ ensure_sysroot() {
   need dpkg-deb "dpkg (Debian or Ubuntu)"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [ -f "$keyring" ] || die "$keyring not found: apt-get install debian-archive-keyring"
-  say "fetching Debian's arm64 musl-dev and musl into $sysroot (about 5 s, once)"
+  say "fetching Debian's arm64 musl-dev and musl into $sysroot (seconds, once)"
   mkdir -p "$tools"
   local work
   work=$(mktemp -d "$tools/sysroot-aarch64-musl.tmp.XXXXXX")
+  # shellcheck disable=SC2064 # expanded now: $work is local
+  trap "rm -rf $(printf %q "$work")" EXIT
   # A private apt: its own sources (Debian 12 main, arm64 only), lists, cache and an empty dpkg
   # status, so neither dpkg's database nor the system's apt state is read or changed.
   mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" \
@@ -153,7 +142,26 @@ ensure_sysroot() {
   rm -rf "$sysroot"
   mv "$work/root" "$sysroot"
   rm -rf "$work"
+  trap - EXIT
 }
+
+# All prerequisites first, so that a missing one fails in seconds, not after a build.
+for arch in "${arches[@]}"; do
+  case "$arch" in
+  aarch64)
+    need clang "$apt_hint"
+    need llvm-ar "$apt_hint"
+    ensure_target aarch64-unknown-linux-musl
+    ensure_sysroot
+    ;;
+  x86_64)
+    need musl-gcc "$apt_hint"
+    need "${REALGCC:-x86_64-linux-gnu-gcc}" "apt-get install gcc musl-tools"
+    need ar "$apt_hint"
+    ensure_target x86_64-unknown-linux-musl
+    ;;
+  esac
+done
 
 # Writes the cross C compiler wrapper (only when its text changes) and prints its path.
 clang_wrapper() {
@@ -194,10 +202,8 @@ declare -A built_secs=()
 build() { # build ARCH
   local arch=$1 triple="$1-unknown-linux-musl" out="$static_dir/clawauth-$1-linux-musl"
   local var=${triple//-/_} env_vars minutes machine
-  ensure_target "$triple"
   case "$arch" in
   aarch64)
-    ensure_sysroot
     env_vars=(
       "CC_$var=$(clang_wrapper)"
       "AR_$var=llvm-ar"
