@@ -15,8 +15,8 @@
 #   qemu-aarch64-static target/static/clawauth-aarch64-linux-musl --version
 # and copy it into Termux's $PREFIX/bin on the phone (from Termux's HOME that is ../usr/bin).
 #
-# Time on 2 cores: about 7 min per target from scratch, about 3 min after a source change, a
-# second when nothing changed.
+# Time on 2 idle cores: about 4 min per target from scratch (7 with other builds running), about
+# 2 min after a source change (LTO redoes the whole binary), a second when nothing changed.
 #
 # Profile: the workspace's [profile.release] (opt-level "z", LTO, one codegen unit, stripped).
 # Cargo.lock is used as it is (--locked). Nothing is written to .cargo/config: the cross
@@ -209,7 +209,7 @@ build() { # build ARCH
       "AR_$var=llvm-ar"
       "CARGO_TARGET_${var^^}_LINKER=rust-lld"
     )
-    minutes=7 machine=AArch64
+    minutes=4 machine=AArch64
     ;;
   x86_64)
     env_vars=(
@@ -217,10 +217,10 @@ build() { # build ARCH
       "AR_$var=ar"
       "CARGO_TARGET_${var^^}_LINKER=rust-lld"
     )
-    minutes=7 machine=X86-64
+    minutes=4 machine=X86-64
     ;;
   esac
-  say "building $triple (release, size-optimized; ~$minutes min on 2 cores from scratch, ~3 min after a source change)"
+  say "building $triple (release, size-optimized; ~$minutes min on 2 cores from scratch, ~2 min after a source change)"
   local started=$SECONDS
   env "${env_vars[@]}" cargo build --release --locked -p clawauth --bin clawauth --target "$triple" ||
     die "cargo build --target $triple failed"
