@@ -79,18 +79,15 @@ pub fn glance(report: &Report, remote: bool) -> Glance {
     };
     // The deciding observation: for a bad verdict the worst (then soonest) one; for ok the one
     // expiring soonest.
-    let soonest = |os: &mut dyn Iterator<Item = &&Observation>| -> Option<Observation> {
-        os.min_by_key(|o| o.remaining_ms.unwrap_or(i64::MAX))
-            .map(|o| (*o).clone())
+    let wanted = |o: &&&Observation| match level {
+        Level::Expired | Level::Missing => o.level.rank() >= 2,
+        _ => o.remaining_ms.is_some(),
     };
-    let decisive = match level {
-        Level::Ok | Level::Expiring | Level::Unreachable => {
-            soonest(&mut credentials.iter().filter(|o| o.remaining_ms.is_some()))
-        }
-        Level::Expired | Level::Missing => {
-            soonest(&mut credentials.iter().filter(|o| o.level.rank() >= 2))
-        }
-    };
+    let decisive = credentials
+        .iter()
+        .filter(wanted)
+        .min_by_key(|o| o.remaining_ms.unwrap_or(i64::MAX))
+        .map(|o| (*o).clone());
     if level == Level::Expired && decisive.as_ref().is_none_or(|o| o.level == Level::Missing) {
         level = Level::Missing;
     }

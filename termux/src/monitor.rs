@@ -310,10 +310,9 @@ fn monitor(a: RunArgs) -> ExitCode {
 
     // Decide, send, record.
     let opts = RunOptions {
-        policy: if a.changes_only {
-            config.monitor.policy.clone().changes_only()
-        } else {
-            config.monitor.policy.clone()
+        policy: match config.monitor.policy.clone() {
+            p if a.changes_only => p.changes_only(),
+            p => p,
         },
         state_path: state_path.clone(),
         dry_run: a.dry_run,

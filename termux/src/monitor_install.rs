@@ -437,7 +437,6 @@ fn render_units(
     Ok(Units { service, timer })
 }
 
-/// What is at a unit's path now.
 /// Whether a file is one of ours: it starts with the marker.
 fn is_ours(bytes: &[u8]) -> bool {
     bytes.starts_with(MARKER.as_bytes())

@@ -325,7 +325,8 @@ pub fn run_job_at<J: Job>(
     code
 }
 
-fn code(c: i32) -> ExitCode {
+/// An exit code from a verdict's or result's `i32` (1 when it does not fit).
+pub fn code(c: i32) -> ExitCode {
     ExitCode::from(u8::try_from(c).unwrap_or(1))
 }
 

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::Args;
 use clawauth_core::actions::Session;
 use clawauth_core::actions::sync::{self, SyncAction, SyncOptions, SyncResult};
-use clawauth_core::gateway::{Gateway, quote};
+use clawauth_core::gateway::Gateway;
 use clawauth_core::monitor::observe::Level;
 use clawauth_core::reauth::{self, ReauthRequest, ReauthResult, ReauthUi, Step};
 use clawauth_core::secrets::Secret;
@@ -21,7 +21,7 @@ use clawauth_core::tap::{self, Glance};
 use clawauth_core::termux_api::{self, ApiError, Button, Notification};
 use clawauth_core::time::{format_moment, format_remaining, to_ms};
 
-use crate::repair::{Format, Job, Where, print_json, run_job_at};
+use crate::repair::{Format, Job, Where, code, print_json, run_job_at};
 use crate::status::parse_at;
 
 /// Vibration lengths (ms): a nudge, a warning, an alarm.
@@ -85,14 +85,10 @@ impl Phone {
         }
     }
 
-    pub fn open_url(&self, url: &str) -> bool {
-        match termux_api::open_url(url) {
-            Ok(()) => true,
-            Err(e) => {
-                self.failed(&e);
-                println!("open this page in your browser:\n\n{url}\n");
-                false
-            }
+    pub fn open_url(&self, url: &str) {
+        if let Err(e) = termux_api::open_url(url) {
+            self.failed(&e);
+            println!("open this page in your browser:\n\n{url}\n");
         }
     }
 
@@ -172,14 +168,8 @@ fn notification_id(host: &str) -> String {
 /// The shell command (run by Termux when a notification button is tapped, without a
 /// terminal) that starts the guided flow for `host`.
 fn guided_action(host: &str) -> Option<String> {
-    let exe = std::env::current_exe().ok()?;
-    let exe = quote(exe.to_str()?).ok()?;
-    let host = quote(host).ok()?;
-    let config = match std::env::var("CLAWAUTH_CONFIG") {
-        Ok(c) => format!("CLAWAUTH_CONFIG={} ", quote(&c).ok()?),
-        Err(_) => String::new(),
-    };
-    Some(format!("{config}{exe} termux guided --host {host}"))
+    let env = clawauth_core::openclaw::env::Environment::from_process();
+    crate::termux_setup::command_line(&env, &["termux", "guided", "--host", host])
 }
 
 /// The notification for a credential that stopped working: its button starts the guided
@@ -295,7 +285,7 @@ pub fn quick(args: TapArgs) -> ExitCode {
                 print_json(g);
             }
             on_phone(|| show_quick(&self.phone, g));
-            ExitCode::from(u8::try_from(g.exit_code).unwrap_or(1))
+            code(g.exit_code)
         }
     }
     impl Job for Quick {
@@ -326,21 +316,21 @@ pub fn guided(args: TapArgs) -> ExitCode {
             let report = s.check().await;
             let g = tap::glance(&report, remote);
             let phone = self.phone.clone();
-            let code = ExitCode::from(u8::try_from(g.exit_code).unwrap_or(1));
+            let checked = code(g.exit_code);
             match g.level {
                 Level::Ok => {
                     on_phone(|| {
                         phone.vibrate(NUDGE);
                         phone.toast(&g.headline, true);
                     });
-                    return code;
+                    return checked;
                 }
                 Level::Unreachable => {
                     on_phone(|| {
                         phone.vibrate(WARN);
                         phone.toast(&g.headline, false);
                     });
-                    return code;
+                    return checked;
                 }
                 Level::Expiring | Level::Expired | Level::Missing => {}
             }
@@ -364,7 +354,7 @@ pub fn guided(args: TapArgs) -> ExitCode {
                         phone.toast(&format!("Reminder: {}", g.headline), false);
                     }
                 });
-                return code;
+                return checked;
             };
             let mut req = ReauthRequest::new(subject.provider.clone(), subject.method);
             req.profile_id = subject.profile_id.clone();
@@ -374,7 +364,7 @@ pub fn guided(args: TapArgs) -> ExitCode {
             };
             let r = reauth::run(s, &req, &mut ui).await;
             on_phone(|| show_reauth(&phone, &r));
-            ExitCode::from(u8::try_from(r.exit_code()).unwrap_or(1))
+            code(r.exit_code())
         }
 
         fn unreachable(self, host: &str, why: &str) -> ExitCode {
@@ -521,7 +511,7 @@ pub fn sync(args: TapArgs) -> ExitCode {
         async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
             let r = sync::sync(s, &SyncOptions::default()).await;
             on_phone(|| show_sync(&self.phone, &r));
-            ExitCode::from(u8::try_from(r.exit_code()).unwrap_or(1))
+            code(r.exit_code())
         }
         fn unreachable(self, host: &str, why: &str) -> ExitCode {
             let g = tap::unreachable(host, why, true);

@@ -156,7 +156,6 @@ pub struct SetupArgs {
     unschedule: bool,
 }
 
-/// What is at a file's path now.
 /// Whether a file's first lines hold the marker.
 fn is_ours(bytes: &[u8]) -> bool {
     bytes
@@ -182,17 +181,12 @@ struct Script {
 impl Script {
     /// A script saying what it `does`, running `exe args`.
     fn render(&self, does: &str, args: &[&str]) -> Result<String, String> {
-        let q = |w: &str| quote(w).map_err(|e| e.to_string());
         let mut s = format!("{}\n{MARKER}\n# {does}\n", self.shebang);
         if let Some(e) = &self.export {
             s.push_str(e);
             s.push('\n');
         }
-        let mut words = vec![q(&self.exe)?];
-        for a in args {
-            words.push(q(a)?);
-        }
-        s.push_str(&format!("exec {}\n", words.join(" ")));
+        s.push_str(&format!("exec {}\n", quoted_words(&self.exe, args)?));
         Ok(s)
     }
 }
@@ -221,10 +215,19 @@ fn shebang(env: &Environment) -> Result<String, String> {
     Ok(line)
 }
 
-/// `export CLAWAUTH_CONFIG=<absolute path>` when CLAWAUTH_CONFIG or XDG_CONFIG_HOME moves the
-/// config now: Termux:Widget and the JobScheduler run scripts without the variables of your
-/// shell.
-fn export_line(env: &Environment) -> Result<Option<String>, String> {
+/// `exe args…`, each word shell-quoted.
+fn quoted_words(exe: &str, args: &[&str]) -> Result<String, String> {
+    std::iter::once(exe)
+        .chain(args.iter().copied())
+        .map(|w| quote(w).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()
+        .map(|w| w.join(" "))
+}
+
+/// `CLAWAUTH_CONFIG=<absolute path, quoted>` when CLAWAUTH_CONFIG or XDG_CONFIG_HOME moves the
+/// config now: Termux:Widget, the JobScheduler and notification buttons run commands without
+/// the variables of your shell.
+fn config_assignment(env: &Environment) -> Result<Option<String>, String> {
     let moved = env.is_set(config::ENV_CONFIG)
         || env
             .get("XDG_CONFIG_HOME")
@@ -237,7 +240,23 @@ fn export_line(env: &Environment) -> Result<Option<String>, String> {
     };
     let path = absolute(&path)?;
     let q = quote(path.as_str()).map_err(|e| format!("the config path {path:?}: {e}"))?;
-    Ok(Some(format!("export {}={q}", config::ENV_CONFIG)))
+    Ok(Some(format!("{}={q}", config::ENV_CONFIG)))
+}
+
+/// `export CLAWAUTH_CONFIG=…` for a script, when the config is moved (see [`config_assignment`]).
+fn export_line(env: &Environment) -> Result<Option<String>, String> {
+    Ok(config_assignment(env)?.map(|a| format!("export {a}")))
+}
+
+/// `[CLAWAUTH_CONFIG=… ]<this clawauth> args…` as one shell command, for a notification button
+/// (Termux runs it in the background, like the shortcuts, without your shell's variables).
+pub(crate) fn command_line(env: &Environment, args: &[&str]) -> Option<String> {
+    let exe = current_exe().ok()?;
+    let run = quoted_words(&exe, args).ok()?;
+    match config_assignment(env).ok()? {
+        Some(a) => Some(format!("{a} {run}")),
+        None => Some(run),
+    }
 }
 
 /// `p` made absolute against the current directory (symlinks left as they are).
@@ -551,26 +570,28 @@ fn print_plan(files: &[Planned], scheduled: Option<&(Planned, Duration)>) {
         print!("{}", f.text);
     }
     if let Some((f, period)) = scheduled {
-        let job = Job {
-            id: JOB_ID,
-            script: f.path.to_string(),
-            period: *period,
-        };
         println!();
-        println!("# then: termux-job-scheduler {}", job.args().join(" "));
+        println!(
+            "# then: termux-job-scheduler {}",
+            job(&f.path, *period).args().join(" ")
+        );
     }
     println!("\n(--print: nothing was written)");
 }
 
-/// Registers the scheduled check; says how it went.
-fn register(script: &Utf8Path, period: Duration) -> Result<(), ()> {
-    let job = Job {
+/// The scheduled check's job.
+fn job(script: &Utf8Path, period: Duration) -> Job {
+    Job {
         id: JOB_ID,
         script: script.to_string(),
         period,
-    };
+    }
+}
+
+/// Registers the scheduled check; says how it went.
+fn register(script: &Utf8Path, period: Duration) -> Result<(), ()> {
     let every = format_window(period.as_millis() as i64);
-    match termux_api::schedule(&job) {
+    match termux_api::schedule(&job(script, period)) {
         Ok(()) => {
             println!(
                 "scheduled: Android runs {script} every {every} (job {JOB_ID}, any network, kept across reboots)"

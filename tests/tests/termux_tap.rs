@@ -6,10 +6,12 @@
 //! vibrations, notifications, dialogs and URLs a tap produced — and that it opened one SSH
 //! connection.
 
+use std::process::Command;
+
 use camino::Utf8PathBuf;
 use clawauth_tests::lab::{ANTHROPIC, Lab, login_path, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{RepairGateway, clawauth_with_stdin, now_ms, phone_path_with};
+use clawauth_tests::repair_lab::{RepairGateway, now_ms, phone_path_with};
 use clawauth_tests::standins::{ClaudeConf, install_claude_standin, standin_calls as recorded};
 use clawauth_tests::{clawauth_bin, sshd::closed_port};
 
@@ -83,43 +85,40 @@ impl Phone {
     /// One tap of the phone's real build: the static aarch64 binary under qemu-aarch64-static,
     /// with the same stand-ins; returns (exit code, calls, output) and asserts one connection.
     fn qemu_tap(&self, args: &[&str]) -> (i32, Vec<Vec<String>>, String) {
-        let _ = std::fs::remove_file(&self.log);
-        let before = self.lab.sshd.connections();
         let mut cmd = self.lab.phone_command(clawauth_tests::aarch64::qemu());
-        cmd.arg(clawauth_tests::aarch64::static_bin())
-            .args(args)
-            .env("PATH", &self.path)
-            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
-            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str());
-        let out = cmd.output().expect("run the aarch64 clawauth under qemu");
-        let shown = text(&out);
-        self.lab
-            .sshd
-            .assert_one_connection_since(before, &format!("one tap under qemu: {shown}"));
-        (out.status.code().unwrap_or(-1), recorded(&self.log), shown)
+        cmd.arg(clawauth_tests::aarch64::static_bin());
+        self.run_tap(cmd, args, &[])
     }
 
     /// One tap: `clawauth ARGS` with the dialog answers `answers`; returns (exit code, the
     /// Termux:API calls it made, output) and asserts it opened at most one SSH connection
     /// (exactly one unless `host` is unreachable).
     fn tap(&self, args: &[&str], answers: &[&str]) -> (i32, Vec<Vec<String>>, String) {
+        let mut cmd = self.lab.phone_command(clawauth_bin());
+        cmd.env("CLAWAUTH_LOG", "debug");
+        self.run_tap(cmd, args, answers)
+    }
+
+    /// Runs `cmd ARGS` as a tap on the phone (its PATH has the stand-ins).
+    fn run_tap(
+        &self,
+        mut cmd: Command,
+        args: &[&str],
+        answers: &[&str],
+    ) -> (i32, Vec<Vec<String>>, String) {
         let _ = std::fs::remove_file(&self.log);
         let _ = std::fs::remove_file(format!("{}.used", self.answers));
         let mut a = answers.join("\n");
         a.push('\n');
         std::fs::write(&self.answers, a).expect("answers");
         let before = self.lab.sshd.connections();
-        let out = clawauth_with_stdin(
-            &self.lab,
-            args,
-            &[
-                ("PATH", &self.path),
-                ("CLAWAUTH_STANDIN_LOG", self.log.as_str()),
-                ("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str()),
-                ("CLAWAUTH_LOG", "debug"),
-            ],
-            "",
-        );
+        let out = cmd
+            .args(args)
+            .env("PATH", &self.path)
+            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
+            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str())
+            .output()
+            .expect("run a tap");
         let shown = text(&out);
         if args.contains(&"down") {
             assert_eq!(self.lab.sshd.connections(), before, "{shown}");
@@ -214,12 +213,11 @@ fn quick_check_tap_shows_each_state_with_one_connection() {
     // Termux runs the button's action with a shell, without a terminal: it starts the guided
     // flow (answered "Later" here; now the token is fine, so no dialog even comes).
     let _ = std::fs::remove_file(&p.log);
-    let out = std::process::Command::new("sh")
+    let out = p
+        .lab
+        .phone_command("sh")
         .args(["-c", &action])
-        .env_clear()
-        .env("HOME", p.lab.phone.as_str())
         .env("PATH", &p.path)
-        .env("CLAWAUTH_SECRET_STORE", "file")
         .env("CLAWAUTH_STANDIN_LOG", p.log.as_str())
         .env("CLAWAUTH_STANDIN_DIALOG", p.answers.as_str())
         .output()

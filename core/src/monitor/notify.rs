@@ -364,11 +364,6 @@ impl Termux {
         n
     }
 
-    /// The arguments of `termux-notification` for `m`.
-    pub fn args(&self, m: &Message) -> Vec<String> {
-        self.notification(m).args()
-    }
-
     pub async fn send(&self, m: &Message) -> Result<(), String> {
         let n = self.notification(m);
         tokio::task::spawn_blocking(move || termux_api::notify(&n))
