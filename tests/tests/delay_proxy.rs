@@ -9,7 +9,6 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use clawauth_tests::delay_proxy::DelayProxy;
-use clawauth_tests::sshd::closed_port;
 
 /// An echo server on 127.0.0.1: each connection gets its bytes back, then EOF after the client's.
 fn echo_server() -> SocketAddr {
@@ -147,16 +146,28 @@ fn a_new_delay_applies_to_new_connections() {
 
 #[test]
 fn a_dead_upstream_closes_the_client_connection() {
-    let upstream: SocketAddr = format!("127.0.0.1:{}", closed_port())
-        .parse()
-        .expect("addr");
+    // A socket bound but not listening holds the port (no other test can take it) and refuses
+    // connections, as a gateway whose sshd is down.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let _guard = runtime.enter();
+    let held = tokio::net::TcpSocket::new_v4().expect("socket");
+    held.bind("127.0.0.1:0".parse().expect("addr"))
+        .expect("bind");
+    let upstream = held.local_addr().expect("addr");
+    assert!(
+        TcpStream::connect(upstream).is_err(),
+        "nothing may answer on the held port"
+    );
     let proxy = DelayProxy::start(upstream, Duration::ZERO).expect("start");
     let mut s = connect(&proxy);
     let _ = s.write_all(b"hello");
     let mut buf = Vec::new();
     // EOF or a reset, but never a hang (the read timeout would fail this with WouldBlock).
     match s.read_to_end(&mut buf) {
-        Ok(_) => assert!(buf.is_empty()),
+        Ok(_) => assert!(buf.is_empty(), "bytes came back: {buf:?}"),
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
     }
     assert!(proxy.wait_idle(Duration::from_secs(5)));
