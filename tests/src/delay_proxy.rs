@@ -172,6 +172,8 @@ impl Drop for DelayProxy {
 async fn accept_loop(listener: TcpListener, upstream: SocketAddr, shared: Arc<Shared>) {
     loop {
         let Ok((client, _)) = listener.accept().await else {
+            // Out of file descriptors, say: wait a moment rather than spin.
+            tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
         shared.accepted.fetch_add(1, Ordering::SeqCst);

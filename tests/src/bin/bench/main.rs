@@ -118,6 +118,26 @@ struct Bench {
 
 fn run(args: &Args) -> Result<(), String> {
     let started = Instant::now();
+    // Where the figures go is checked first, not after a quarter of an hour of measuring.
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| clawauth_tests::target_dir().join("bench/bench.json"));
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            format!(
+                "--out {}: cannot create {}: {e}",
+                out.display(),
+                parent.display()
+            )
+        })?;
+    }
+    if out.is_dir() {
+        return Err(format!(
+            "--out {}: is a directory; give a file name",
+            out.display()
+        ));
+    }
     say("building clawauth (release)…");
     let clawauth = clawauth_tests::clawauth_bin();
     let oc = openclaw();
@@ -242,19 +262,12 @@ fn run(args: &Args) -> Result<(), String> {
     let machine_line = machine_line(&machine);
     let table = figures::table(&machine_line, &delays, &fleet, &binary, OLD);
     let doc = figures::document(machine, &delays, &fleet, &binary, OLD);
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| clawauth_tests::target_dir().join("bench/bench.json"));
-    if let Some(parent) = out.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
+    // The table first: a failed write must not lose the figures.
+    println!("{table}");
     let tmp = out.with_extension("json.tmp");
     std::fs::write(&tmp, format!("{doc:#}\n"))
         .and_then(|()| std::fs::rename(&tmp, &out))
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!("{table}");
     say(&format!(
         "figures written to {} ({:.0} s in all)",
         out.display(),
