@@ -376,6 +376,16 @@ fn set_by_cargo_for_the_test(name: &str) -> bool {
         )
 }
 
+/// A program on PATH, else in /usr/bin, /usr/sbin or /bin.
+pub fn find_program(name: &str) -> Option<camino::Utf8PathBuf> {
+    let path = std::env::var("PATH").unwrap_or_default();
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .chain(["/usr/bin", "/usr/sbin", "/bin"])
+        .map(|d| camino::Utf8Path::new(d).join(name))
+        .find(|p| p.is_file())
+}
+
 /// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the repository root when
 /// relative), else `target/` in the repository.
 pub fn target_dir() -> PathBuf {

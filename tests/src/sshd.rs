@@ -44,12 +44,7 @@ const INSTALL_HINT: &str = "install with tests/install-tools.sh (Debian packages
 
 /// Finds an OpenSSH program on PATH (or in /usr/bin, /usr/sbin); panics with the install hint.
 fn tool(name: &str) -> Utf8PathBuf {
-    let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
-        .filter(|d| !d.is_empty())
-        .chain(["/usr/bin", "/usr/sbin", "/bin"])
-        .map(|d| Utf8Path::new(d).join(name))
-        .find(|p| p.is_file())
+    crate::find_program(name)
         .unwrap_or_else(|| panic!("OpenSSH's `{name}` was not found on PATH: {INSTALL_HINT}"))
 }
 
@@ -402,12 +397,17 @@ impl Sshd {
 
     /// `[127.0.0.1]:PORT TYPE BASE64` (plain, not hashed) for the current host key.
     pub fn known_hosts_line(&self) -> String {
+        self.known_hosts_line_at(self.port)
+    }
+
+    /// [`Sshd::known_hosts_line`] for another port of 127.0.0.1 that leads here (a proxy's).
+    pub fn known_hosts_line_at(&self, port: u16) -> String {
         let text = std::fs::read_to_string(&self.host_pub).expect("read host public key");
         let mut fields = text.split_whitespace();
         let (Some(ty), Some(b64)) = (fields.next(), fields.next()) else {
             panic!("malformed host public key {}", self.host_pub);
         };
-        format!("[127.0.0.1]:{} {ty} {b64}", self.port)
+        format!("[127.0.0.1]:{port} {ty} {b64}")
     }
 
     /// Writes a known_hosts file holding [`Sshd::known_hosts_line`].
@@ -444,6 +444,33 @@ impl Sshd {
             .arg("root@127.0.0.1")
             .stdin(Stdio::null());
         cmd
+    }
+
+    /// CPU time (user + system, in clock ticks) of the listening sshd and of every process
+    /// below it that has been waited for: each connection it served, down to the commands run
+    /// in it, once the connection has ended (see [`Sshd::wait_childless`]). `None` when sshd
+    /// does not run.
+    pub fn served_cpu_ticks(&self) -> Option<u64> {
+        let pid = self.pid()?;
+        // utime, stime, cutime, cstime: fields 14–17 of /proc/PID/stat.
+        (11..=14)
+            .map(|n| stat_field(pid, n).and_then(|f| f.parse::<u64>().ok()))
+            .sum()
+    }
+
+    /// Waits (at most `timeout`) until the listening sshd has no child left, waited-for
+    /// zombies included: every connection has ended and is counted in
+    /// [`Sshd::served_cpu_ticks`]. `false` when some remain.
+    pub fn wait_childless(&self, timeout: Duration) -> bool {
+        let Some(pid) = self.pid() else { return true };
+        let deadline = Instant::now() + timeout;
+        while parents().values().any(|&ppid| ppid == pid) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
     }
 
     /// Kills sshd and every process below it (per-connection sshds and the commands they run),

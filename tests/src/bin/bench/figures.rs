@@ -162,8 +162,7 @@ pub struct DelayFigures {
 pub struct FleetFigures {
     pub hosts: usize,
     pub one_way: Duration,
-    /// (variant key, label, samples)
-    pub variants: Vec<(&'static str, &'static str, Vec<Sample>)>,
+    pub variants: Vec<Summary>,
 }
 
 pub struct Binary {
@@ -276,22 +275,20 @@ pub fn table(
             "Fleet: N gateways (distinct host aliases) checked at once, one-way delay {:.0} ms; median wall time (runs):\n",
             ms(f.one_way)
         );
-        let labels: Vec<&str> = f.variants.iter().map(|(_, l, _)| *l).collect();
+        let labels: Vec<&str> = f.variants.iter().map(|v| v.label).collect();
         let _ = writeln!(t, "| gateways | {} |", labels.join(" | "));
         let _ = writeln!(t, "|--:|{}", "--:|".repeat(labels.len()));
         for f in fleet {
             let cells: Vec<String> = f
                 .variants
                 .iter()
-                .map(|(_, _, s)| {
-                    let walls = sorted(s.iter().map(|s| ms(s.wall)));
-                    let peak = s.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
+                .map(|v| {
                     format!(
                         "{} ({}), {} conns, peak RSS {:.1} MiB",
-                        secs(median(&walls)),
-                        s.len(),
-                        s.iter().map(|s| s.connections).max().unwrap_or(0),
-                        peak as f64 / 1024.0
+                        secs(v.median_ms),
+                        v.runs,
+                        v.connections,
+                        v.max_rss_kib as f64 / 1024.0
                     )
                 })
                 .collect();
@@ -328,6 +325,12 @@ pub fn table(
     t
 }
 
+/// Each variant's figures, with its ratios against the old way's when that was measured too.
+fn variants_json(variants: &[Summary], old_key: &str) -> Vec<Value> {
+    let old = variants.iter().find(|v| v.key == old_key);
+    variants.iter().map(|v| v.json(old)).collect()
+}
+
 pub fn document(
     machine: Value,
     delays: &[DelayFigures],
@@ -339,31 +342,14 @@ pub fn document(
         "schema": 1,
         "taken_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "machine": machine,
-        "taps": delays.iter().map(|d| {
-            let old = d.variants.iter().find(|v| v.key == old_key);
-            json!({
-                "one_way_delay_ms": ms(d.one_way),
-                "variants": d.variants.iter().map(|v| v.json(old)).collect::<Vec<_>>(),
-            })
-        }).collect::<Vec<_>>(),
+        "taps": delays.iter().map(|d| json!({
+            "one_way_delay_ms": ms(d.one_way),
+            "variants": variants_json(&d.variants, old_key),
+        })).collect::<Vec<_>>(),
         "fleet": fleet.iter().map(|f| json!({
             "gateways": f.hosts,
             "one_way_delay_ms": ms(f.one_way),
-            "variants": f.variants.iter().map(|(key, label, s)| {
-                let walls = sorted(s.iter().map(|s| ms(s.wall)));
-                json!({
-                    "variant": key,
-                    "label": label,
-                    "runs": s.len(),
-                    "wall_ms_median": round(median(&walls), 1),
-                    "wall_ms_samples": s.iter().map(|s| round(ms(s.wall), 1)).collect::<Vec<_>>(),
-                    "ssh_connections": s.iter().map(|s| s.connections).max().unwrap_or(0),
-                    "gateway_cpu_ms_mean": round(s.iter().map(|s| ms(s.gateway_cpu)).sum::<f64>() / s.len().max(1) as f64, 1),
-                    "phone_cpu_ms_mean": round(s.iter().map(|s| ms(s.phone_cpu)).sum::<f64>() / s.len().max(1) as f64, 1),
-                    "phone_peak_rss_kib": s.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
-                    "bytes_on_wire_median": median(&sorted(s.iter().map(|s| (s.bytes_up + s.bytes_down) as f64))),
-                })
-            }).collect::<Vec<_>>(),
+            "variants": variants_json(&f.variants, old_key),
         })).collect::<Vec<_>>(),
         "binary": {
             "path": binary.path,

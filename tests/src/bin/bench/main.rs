@@ -109,7 +109,6 @@ struct Variant {
 struct Bench {
     lab: Lab,
     proxy: DelayProxy,
-    sshd_pid: u32,
     ticks: u64,
     me: PathBuf,
     old_way: PathBuf,
@@ -123,28 +122,22 @@ fn run(args: &Args) -> Result<(), String> {
         .out
         .clone()
         .unwrap_or_else(|| clawauth_tests::target_dir().join("bench/bench.json"));
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            format!(
-                "--out {}: cannot create {}: {e}",
-                out.display(),
-                parent.display()
-            )
-        })?;
+    let out = camino::Utf8PathBuf::from_path_buf(out)
+        .map_err(|p| format!("--out {}: not a UTF-8 path", p.display()))?;
+    if let Some(parent) = out.parent().filter(|p| !p.as_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("--out {out}: cannot create {parent}: {e}"))?;
     }
     if out.is_dir() {
-        return Err(format!(
-            "--out {}: is a directory; give a file name",
-            out.display()
-        ));
+        return Err(format!("--out {out}: is a directory; give a file name"));
     }
     say("building clawauth (release)…");
     let clawauth = clawauth_tests::clawauth_bin();
     let oc = openclaw();
     let old_way = clawauth_tests::repo_root().join("tests/bench/old-way");
-    for tool in ["ssh", "jq", "strip", "getconf"] {
-        which(tool).ok_or_else(|| {
-            format!("`{tool}` is not installed: run tests/bench.sh, which installs it (Debian packages openssh-client, jq, binutils, libc-bin)")
+    for tool in ["ssh", "jq", "strip"] {
+        clawauth_tests::find_program(tool).ok_or_else(|| {
+            format!("`{tool}` is not installed: run tests/bench.sh, which installs it (Debian packages openssh-client, jq, binutils)")
         })?;
     }
 
@@ -171,7 +164,6 @@ fn run(args: &Args) -> Result<(), String> {
         old_way.display(),
     );
     lab.gateway_for(&lab.key, &home, &gateway_path);
-    let sshd_pid = lab.sshd.pid().ok_or("sshd is not running")?;
     let first_delay = Duration::from_millis(args.delay_ms.first().copied().unwrap_or(50));
     let proxy = DelayProxy::start(([127, 0, 0, 1], lab.sshd.port).into(), first_delay)
         .map_err(|e| format!("cannot start the delay proxy: {e}"))?;
@@ -180,7 +172,6 @@ fn run(args: &Args) -> Result<(), String> {
 
     let bench = Bench {
         proxy,
-        sshd_pid,
         ticks: measure::clock_ticks(),
         me: std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?,
         old_way,
@@ -251,8 +242,8 @@ fn run(args: &Args) -> Result<(), String> {
             hosts: n,
             one_way: first_delay,
             variants: vec![
-                (claw.key, claw.label, claw_samples),
-                (old.key, old.label, vec![s]),
+                Summary::of(claw.key, claw.label, &claw_samples, first_delay),
+                Summary::of(old.key, old.label, &[s], first_delay),
             ],
         });
     }
@@ -264,13 +255,10 @@ fn run(args: &Args) -> Result<(), String> {
     let doc = figures::document(machine, &delays, &fleet, &binary, OLD);
     // The table first: a failed write must not lose the figures.
     println!("{table}");
-    let tmp = out.with_extension("json.tmp");
-    std::fs::write(&tmp, format!("{doc:#}\n"))
-        .and_then(|()| std::fs::rename(&tmp, &out))
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    clawauth_core::fsutil::write_atomic(&out, format!("{doc:#}\n").as_bytes(), Some(0o644))
+        .map_err(|e| format!("cannot write {out}: {e}"))?;
     say(&format!(
-        "figures written to {} ({:.0} s in all)",
-        out.display(),
+        "figures written to {out} ({:.0} s in all)",
         started.elapsed().as_secs_f64()
     ));
     Ok(())
@@ -322,7 +310,7 @@ impl Bench {
             Variant {
                 key: "ssh-true",
                 label: "reference: OpenSSH `ssh gw true`",
-                program: which("ssh").unwrap_or_else(|| "ssh".into()),
+                program: clawauth_tests::sshd::ssh_bin().into(),
                 args: vec![
                     "-F".into(),
                     self.lab.phone.join(".ssh/config").to_string(),
@@ -367,9 +355,10 @@ impl Bench {
     /// connection is closed and sshd has waited for all its children — the gateway's CPU and
     /// the proxy's counts. A run that does not give the expected verdict stops the benchmark.
     fn tap(&self, v: &Variant) -> Result<Sample, String> {
-        let cpu_before = measure::tree_cpu_ticks(self.sshd_pid)?;
+        let sshd = &self.lab.sshd;
+        let cpu_before = sshd.served_cpu_ticks().ok_or("sshd stopped")?;
         let before = self.proxy.counters();
-        let sessions_before = self.lab.sshd.sessions();
+        let sessions_before = sshd.sessions();
         let mut cmd = self.lab.phone_command(&self.me);
         cmd.arg(measure::MEASURE)
             .arg("--")
@@ -391,13 +380,13 @@ impl Bench {
                 v.label
             ));
         }
-        if !measure::wait_childless(self.sshd_pid, Duration::from_secs(10)) {
+        if !sshd.wait_childless(Duration::from_secs(10)) {
             return Err(format!(
                 "{}: sshd still had connection processes 10 s after the run ended",
                 v.label
             ));
         }
-        let cpu_after = measure::tree_cpu_ticks(self.sshd_pid)?;
+        let cpu_after = sshd.served_cpu_ticks().ok_or("sshd stopped")?;
         let counts = self.proxy.counters().since(&before);
         if counts.accepted != v.connections {
             return Err(format!(
@@ -415,7 +404,7 @@ impl Bench {
             bytes_up: counts.bytes_up,
             bytes_down: counts.bytes_down,
             connections: counts.accepted,
-            sessions: self.lab.sshd.sessions() - sessions_before,
+            sessions: sshd.sessions() - sessions_before,
         })
     }
 }
@@ -431,11 +420,7 @@ fn fleet_verdict(out: &str) -> bool {
 fn write_phone_ssh(lab: &Lab, port: u16, aliases: usize) -> Result<(), String> {
     let ssh = lab.phone.join(".ssh");
     let known_hosts = ssh.join("known_hosts");
-    let line = lab.sshd.known_hosts_line().replacen(
-        &format!("[127.0.0.1]:{}", lab.sshd.port),
-        &format!("[127.0.0.1]:{port}"),
-        1,
-    );
+    let line = lab.sshd.known_hosts_line_at(port);
     std::fs::write(&known_hosts, format!("{line}\n"))
         .map_err(|e| format!("cannot write {known_hosts}: {e}"))?;
     let mut config = String::new();
@@ -465,15 +450,6 @@ fn output_within(mut cmd: Command, limit: Duration) -> Result<std::process::Outp
             Err(format!("no result within {} s", limit.as_secs()))
         }
     }
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::var("PATH")
-        .unwrap_or_default()
-        .split(':')
-        .chain(["/usr/bin", "/bin", "/usr/sbin"])
-        .map(|d| Path::new(d).join(tool))
-        .find(|p| p.is_file())
 }
 
 fn binary_sizes(bin: &Path) -> Result<Binary, String> {

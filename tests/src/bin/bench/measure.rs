@@ -1,5 +1,5 @@
-//! What one run costs: the phone side (wall time, CPU, peak RSS, measured by a small wrapper
-//! process around the tap) and the gateway side (CPU of everything under the listening sshd).
+//! What one run costs on the phone: wall time, CPU and peak RSS, measured by a small wrapper
+//! process around the tap. The gateway side is [`clawauth_tests::sshd::Sshd::served_cpu_ticks`].
 
 use std::ffi::OsString;
 use std::process::{Command, ExitCode, Stdio};
@@ -83,70 +83,12 @@ pub fn parse_phone_side(line: &str) -> Result<PhoneSide, String> {
     })
 }
 
-/// Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux).
+/// Clock ticks per second of /proc's CPU times (100 on Linux).
 pub fn clock_ticks() -> u64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
+    nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok())
+        .flatten()
+        .and_then(|t| u64::try_from(t).ok())
         .filter(|&t| t > 0)
         .unwrap_or(100)
-}
-
-/// Fields 14–17 of `/proc/PID/stat` (utime, stime, cutime, cstime), summed, in clock ticks: the
-/// CPU the process used plus all its children that were waited for. For the listening sshd that
-/// is every connection it served, down to the commands run in them, once each connection ended.
-pub fn tree_cpu_ticks(pid: u32) -> Result<u64, String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_err(|e| format!("cannot read /proc/{pid}/stat: {e}"))?;
-    // The command name (field 2) may hold spaces; the fields after it follow its last ')'.
-    let rest = stat
-        .rsplit_once(')')
-        .map(|(_, r)| r)
-        .ok_or_else(|| format!("malformed /proc/{pid}/stat"))?;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // `rest` starts at field 3 (state): field N is fields[N - 3].
-    (14..=17)
-        .map(|n| {
-            fields
-                .get(n - 3)
-                .and_then(|f| f.parse::<u64>().ok())
-                .ok_or_else(|| format!("malformed /proc/{pid}/stat (field {n})"))
-        })
-        .sum()
-}
-
-/// Processes whose parent is `pid` (zombies included: they have not been waited for yet).
-pub fn children(pid: u32) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let rest = s.rsplit_once(')')?.1.to_owned();
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(pid)
-        })
-        .collect()
-}
-
-/// Waits until `pid` has no children left (at most `timeout`): then every connection's CPU is
-/// in its counters. `false` when some are still there.
-pub fn wait_childless(pid: u32, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if children(pid).is_empty() {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
