@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod config;
+pub mod display;
 pub mod error;
 pub mod fsutil;
 pub mod gateway;
