@@ -115,6 +115,15 @@ pub fn format_remaining(ms: i64) -> String {
     }
 }
 
+/// Time left until an expiry, or since it: `5h 12m left`, `expired 2h ago`.
+pub fn format_left(remaining_ms: i64) -> String {
+    if remaining_ms > 0 {
+        format!("{} left", format_remaining(remaining_ms))
+    } else {
+        format!("expired {} ago", format_remaining(remaining_ms))
+    }
+}
+
 /// A duration for humans in one unit, as used for warn windows: `24h`, `30m`, `7d`.
 pub fn format_window(ms: i64) -> String {
     if ms % 86_400_000 == 0 && ms >= 86_400_000 * 2 {

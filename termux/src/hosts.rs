@@ -348,10 +348,10 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
                 }
             }
             let pass = if std::io::stdin().is_terminal() {
-                match rpassword::prompt_password(format!("Passphrase for {key}: ")) {
-                    Ok(p) => Secret::new(p),
+                match crate::prompt::read_hidden_line(&format!("Passphrase for {key}: ")) {
+                    Ok(p) => Secret::new(p.as_str()),
                     Err(e) => {
-                        eprintln!("error: cannot read the passphrase: {e}");
+                        eprintln!("error: {e}; nothing stored");
                         return ExitCode::from(1);
                     }
                 }

@@ -6,6 +6,7 @@
 mod hosts;
 mod monitor;
 mod monitor_install;
+mod prompt;
 mod remote;
 mod repair;
 mod status;

@@ -62,9 +62,13 @@ pub fn terminal_prompt() -> Option<clawauth_core::ssh::client::PassphrasePrompt>
     let lock = Arc::new(Mutex::new(()));
     Some(Arc::new(move |path: &Utf8Path| {
         let _one_at_a_time = lock.lock().ok()?;
-        rpassword::prompt_password(format!("Passphrase for {path}: "))
-            .ok()
-            .map(Secret::new)
+        match crate::prompt::read_hidden_line(&format!("Passphrase for {path}: ")) {
+            Ok(p) => Some(Secret::new(p.as_str())),
+            Err(e) => {
+                eprintln!("error: {e}");
+                None
+            }
+        }
     }))
 }
 

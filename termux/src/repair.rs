@@ -8,10 +8,11 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use clawauth_core::actions::sync::{SyncAction, SyncOptions, SyncResult};
 use clawauth_core::actions::{
-    PasteRequest, SecretKind, ServiceRestart, Session, Target, input, sync,
+    Judgement, PasteRequest, Placement, SecretKind, ServiceRestart, Session, Target, input, sync,
 };
 use clawauth_core::gateway::Gateway;
 use clawauth_core::gateway::local::LocalGateway;
+use clawauth_core::health::RouteOutcome;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::reauth::{self, Method, ReauthRequest, ReauthResult, ReauthUi, Step};
 use clawauth_core::report::Report;
@@ -337,12 +338,14 @@ pub fn print_json<T: serde::Serialize>(v: &T) {
     }
 }
 
+/// `2026-11-21 15:00 UTC (in 5h)`, or `… (2h ago)` for a moment that has passed.
 fn when(ms: i64, now_ms: i64) -> String {
-    format!(
-        "{} (in {})",
-        format_moment(ms),
-        format_remaining(ms - now_ms)
-    )
+    let left = ms.saturating_sub(now_ms);
+    if left > 0 {
+        format!("{} (in {})", format_moment(ms), format_remaining(left))
+    } else {
+        format!("{} ({} ago)", format_moment(ms), format_remaining(left))
+    }
 }
 
 fn restart_line(host: &str, r: &ServiceRestart, unit: &str) -> String {
@@ -356,23 +359,64 @@ fn restart_line(host: &str, r: &ServiceRestart, unit: &str) -> String {
     }
 }
 
-fn recheck_line(host: &str, after: &Report, profile: Option<&str>, expires: Option<i64>) -> String {
-    let now = to_ms(chrono::Utc::now());
-    let mut line = format!("{host}: re-check: {}", after.verdict.as_str());
-    if let (Some(p), Some(e)) = (profile, expires) {
-        line.push_str(&format!(" — {p} expires {}", when(e, now)));
-    }
-    if after.exit_code != 0 {
-        line.push_str(&format!(
-            " (exit {}; `clawauth status{}` shows why)",
-            after.exit_code,
-            match after.via.as_ref().map(|v| v.transport.as_str()) {
-                Some("ssh") => format!(" --host {host}"),
-                _ => String::new(),
-            }
+/// What the re-check says, about the routes the repair was for first: what serves them now,
+/// and when they are not fixed, why not.
+fn recheck_lines(host: &str, after: &Report, judgement: Option<&Judgement>) -> Vec<String> {
+    let remote = matches!(
+        after.via.as_ref().map(|v| v.transport.as_str()),
+        Some("ssh")
+    );
+    let status_cmd = if remote {
+        format!("clawauth status --host {host}")
+    } else {
+        "clawauth status".to_owned()
+    };
+    let verdict = after.verdict.as_str();
+    let Some(j) = judgement.filter(|j| !j.routes.is_empty()) else {
+        let mut line = format!("{host}: re-check: {verdict}");
+        if after.exit_code != 0 {
+            line.push_str(&format!(
+                " (exit {}; `{status_cmd}` shows why)",
+                after.exit_code
+            ));
+        }
+        return vec![line];
+    };
+    let agents = after.agents.len();
+    let mut lines = vec![format!(
+        "{host}: re-check: {verdict} — {}",
+        j.summary(agents)
+    )];
+    if !j.fixed {
+        let not_new: Vec<_> = j.routes.iter().filter(|r| !r.uses_new).collect();
+        let why = if !not_new.is_empty() && not_new.iter().all(|r| r.profile.is_some()) {
+            "OpenClaw selects another profile for them than the one written (see `--profile-id`)"
+                .to_owned()
+        } else if j
+            .routes
+            .iter()
+            .any(|r| r.uses_new && r.outcome == Some(RouteOutcome::Expiring))
+        {
+            format!(
+                "the new credential itself expires within the warn window ({})",
+                clawauth_core::time::format_window(after.warn_after_ms)
+            )
+        } else if j.routes.iter().any(|r| r.uses_new) {
+            "OpenClaw does not accept the new credential for them".to_owned()
+        } else {
+            format!("`{status_cmd}` shows why")
+        };
+        lines.push(format!(
+            "{host}: not fixed: {why}; exit {}",
+            after.exit_code
+        ));
+    } else if after.exit_code != 0 {
+        lines.push(format!(
+            "{host}: those routes are fixed; other problems remain (exit {}): `{status_cmd}` shows them",
+            after.exit_code
         ));
     }
-    line
+    lines
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,25 +462,33 @@ fn print_sync(r: &SyncResult, unit: &str) {
                 .map_or_else(|| "at an unknown time".to_owned(), |e| when(e, now))
         );
     }
-    if r.claude_code.is_some() {
+    if r.claude_code.is_some() && r.note.is_none() {
+        let serving = match r.placements.as_slice() {
+            [p] if p.held.is_some() => format!("{} (it serves {})", p.profile_id, p.routes_text()),
+            _ => "credential for the Anthropic routes".to_owned(),
+        };
         match r.openclaw_expires_at_ms {
-            Some(e) => println!(
-                "{host}: OpenClaw's Anthropic credential expires {}",
-                when(e, now)
-            ),
+            Some(e) => println!("{host}: OpenClaw's {serving} expires {}", when(e, now)),
+            None if !r.placements.is_empty() => {
+                println!("{host}: nothing serves the Anthropic routes in OpenClaw now")
+            }
             None => println!("{host}: OpenClaw has no Anthropic credential with an expiry"),
         }
     }
+    let wrote_some = !r.changes.is_empty() && r.action == SyncAction::Synced;
     if let Some(e) = &r.error {
         eprintln!("error: {host}: {e}");
-        return;
+        if !wrote_some {
+            return;
+        }
     }
     match r.action {
-        SyncAction::UpToDate => {
-            println!(
+        SyncAction::UpToDate => match &r.note {
+            Some(n) => println!("{host}: nothing to sync: {n}"),
+            None => println!(
                 "{host}: nothing to sync: OpenClaw's credential already lasts as long as Claude Code's"
-            )
-        }
+            ),
+        },
         SyncAction::WouldSync => {
             for c in &r.changes {
                 println!("{host}: would write {c}");
@@ -455,16 +507,15 @@ fn print_sync(r: &SyncResult, unit: &str) {
     if let Some(restart) = &r.restart {
         println!("{}", restart_line(host, restart, unit));
     }
+    if r.action == SyncAction::WouldSync
+        && let Some(n) = &r.note
+    {
+        println!("{host}: left alone: {n}");
+    }
     if let Some(after) = &r.after {
-        println!(
-            "{}",
-            recheck_line(
-                host,
-                after,
-                r.store.as_ref().map(|s| s.profile_id()),
-                r.new_expires_at_ms
-            )
-        );
+        for line in recheck_lines(host, after, r.judgement.as_ref()) {
+            println!("{line}");
+        }
     }
 }
 
@@ -477,9 +528,10 @@ pub fn read_secret(noun: &str, from_clipboard: bool) -> Result<Zeroizing<Vec<u8>
         return clipboard();
     }
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(format!("Paste the {noun} (input hidden): "))
-            .map(|s| Zeroizing::new(s.into_bytes()))
-            .map_err(|e| format!("cannot read the {noun} from the terminal: {e}"));
+        // Every line of a paste, so that a wrapped one is refused whole (never cut short, its
+        // tail never left for the shell).
+        return crate::prompt::read_hidden(&format!("Paste the {noun} (input hidden): "))
+            .map_err(|e| e.to_string());
     }
     let mut buf = Zeroizing::new(Vec::new());
     std::io::stdin()
@@ -506,58 +558,66 @@ struct PasteJob {
     format: Format,
 }
 
-#[derive(serde::Serialize)]
-struct PasteResult<'a> {
-    host: &'a str,
-    profile_id: Option<&'a str>,
-    warnings: &'a [String],
-    restart: &'a ServiceRestart,
-    new_expires_at_ms: Option<i64>,
-    after: &'a Report,
-}
-
 impl Job for PasteJob {
     async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
         let host = s.name().to_owned();
-        let pasted = match s.paste(&self.req, &self.secret).await {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
-        };
-        let restart = s.restart_service().await;
-        let after = s.check().await;
-        let profile = pasted.profile_id.clone().or(self.req.profile_id.clone());
-        let expires = profile.as_deref().and_then(|id| after.profile_expiry(id));
-        match self.format {
-            Format::Json => print_json(&PasteResult {
-                host: &host,
-                profile_id: profile.as_deref(),
-                warnings: &pasted.warnings,
-                restart: &restart,
-                new_expires_at_ms: expires,
-                after: &after,
-            }),
-            Format::Human => {
-                println!(
-                    "{host}: stored the {} as {} (through `openclaw models auth {}`, on stdin)",
-                    self.req.kind.noun(),
-                    profile.as_deref().unwrap_or("OpenClaw's default profile"),
-                    match self.req.kind {
-                        SecretKind::Token => "paste-token",
-                        SecretKind::ApiKey => "paste-api-key",
+        let noun = self.req.kind.noun();
+        let human = matches!(self.format, Format::Human);
+        let out = s
+            .paste_repair(&self.req, &self.secret, |placements| {
+                if human {
+                    for p in placements {
+                        eprintln!("{}", storing_line(&host, noun, p));
                     }
-                );
-                println!("{}", restart_line(&host, &restart, &s.target.service));
-                println!(
-                    "{}",
-                    recheck_line(&host, &after, profile.as_deref(), expires)
-                );
+                }
+            })
+            .await;
+        match self.format {
+            Format::Json => print_json(&out),
+            Format::Human => {
+                let via = match self.req.kind {
+                    SecretKind::Token => "paste-token",
+                    SecretKind::ApiKey => "paste-api-key",
+                };
+                for st in &out.stored {
+                    println!(
+                        "{host}: stored the {noun} as {}{} (through `openclaw models auth {via}`, on stdin)",
+                        st.placement.profile_id,
+                        agent_suffix(st.placement.agent.as_deref()),
+                    );
+                }
+                if let Some(e) = &out.error {
+                    eprintln!("error: {e}");
+                }
+                if let Some(r) = &out.restart {
+                    println!("{}", restart_line(&host, r, &s.target.service));
+                }
+                for n in &out.notes {
+                    println!("{host}: {n}");
+                }
+                if let Some(after) = &out.after {
+                    for line in recheck_lines(&host, after, out.judgement.as_ref()) {
+                        println!("{line}");
+                    }
+                }
             }
         }
-        code(after.exit_code)
+        code(out.exit_code())
     }
+}
+
+fn agent_suffix(agent: Option<&str>) -> String {
+    agent.map(|a| format!(" for agent {a}")).unwrap_or_default()
+}
+
+/// `gw: storing the token as anthropic:claude-code — the profile OpenClaw uses for …`
+fn storing_line(host: &str, noun: &str, p: &Placement) -> String {
+    format!(
+        "{host}: storing the {noun} as {}{} — {}",
+        p.profile_id,
+        agent_suffix(p.agent.as_deref()),
+        p.reason()
+    )
 }
 
 fn paste(
@@ -616,6 +676,7 @@ fn paste(
             provider: provider.to_owned(),
             profile_id,
             expires_in_ms,
+            agent: None,
         },
         secret,
         format: at.format,
@@ -695,7 +756,7 @@ impl ReauthUi for TerminalUi {
                 format!("enter the code {code} at {url}")
             }
             Step::WaitingForToken => "waiting for the new token…".into(),
-            Step::Storing { profile } => format!("storing it as {profile}…"),
+            Step::Storing { profile, reason } => format!("storing it as {profile} — {reason}…"),
             Step::Restart { restart } => match restart {
                 ServiceRestart::Restarted => "restarted the gateway service".into(),
                 ServiceRestart::NotActive(w) => format!("{w}; not restarted"),
@@ -734,11 +795,9 @@ impl ReauthUi for TerminalUi {
                 let raw = if from_clipboard {
                     clipboard().map_err(|e| eprintln!("error: {e}")).ok()?
                 } else if std::io::stdin().is_terminal() {
-                    Zeroizing::new(
-                        rpassword::prompt_password(format!("{prompt} (input hidden): "))
-                            .ok()?
-                            .into_bytes(),
-                    )
+                    crate::prompt::read_hidden(&format!("{prompt} (input hidden): "))
+                        .map_err(|e| eprintln!("error: {e}"))
+                        .ok()?
                 } else {
                     let mut line = Zeroizing::new(String::new());
                     std::io::stdin().read_line(&mut line).ok()?;
@@ -824,21 +883,27 @@ fn print_reauth(r: &ReauthResult, unit: &str) {
         eprintln!("note: nothing was changed on {host}: the old credential is still in place");
         return;
     }
-    if let Some(p) = &r.profile_id {
-        println!(
+    let fixed = r.judgement.as_ref().is_none_or(|j| j.fixed);
+    match (&r.profile_id, fixed) {
+        (Some(p), true) => println!(
             "{host}: {} is re-authenticated: new credential stored as {p}",
             r.provider
-        );
-    } else {
-        println!("{host}: {} login finished", r.provider);
+        ),
+        (Some(p), false) => println!(
+            "{host}: new {} credential stored as {p}, but the routes it was for are not fixed (below)",
+            r.provider
+        ),
+        (None, _) => println!("{host}: {} login finished", r.provider),
     }
     if let Some(restart) = &r.restart {
         println!("{}", restart_line(host, restart, unit));
     }
+    for n in &r.notes {
+        println!("{host}: {n}");
+    }
     if let Some(after) = &r.after {
-        println!(
-            "{}",
-            recheck_line(host, after, r.profile_id.as_deref(), r.new_expires_at_ms)
-        );
+        for line in recheck_lines(host, after, r.judgement.as_ref()) {
+            println!("{line}");
+        }
     }
 }

@@ -136,9 +136,9 @@ impl Phone {
                     return None;
                 }
                 if hidden {
-                    rpassword::prompt_password(format!("{title}: {hint} (input hidden): "))
+                    crate::prompt::read_hidden(&format!("{title}: {hint} (input hidden): "))
                         .ok()
-                        .map(Secret::new)
+                        .map(|raw| Secret::new(String::from_utf8_lossy(&raw).into_owned()))
                 } else {
                     terminal_line(&format!("{title}: {hint}")).map(Secret::new)
                 }
@@ -356,8 +356,8 @@ pub fn guided(args: TapArgs) -> ExitCode {
                 });
                 return checked;
             };
-            let mut req = ReauthRequest::new(subject.provider.clone(), subject.method);
-            req.profile_id = subject.profile_id.clone();
+            // The re-auth stores the new credential where it serves the flagged routes.
+            let req = ReauthRequest::new(subject.provider.clone(), subject.method);
             let mut ui = PhoneUi {
                 phone: phone.clone(),
                 host: g.host.clone(),
@@ -390,29 +390,47 @@ fn show_reauth(phone: &Phone, r: &ReauthResult) {
         );
         return;
     }
-    let after = r.after.as_ref().map(|a| tap::glance(a, true));
-    let expires = r
-        .new_expires_at_ms
-        .map(|e| {
-            let now = r
-                .after
-                .as_ref()
-                .map_or_else(|| to_ms(chrono::Utc::now()), |a| to_ms(a.as_of));
-            format!(" · expires in {}", format_remaining(e - now))
-        })
-        .unwrap_or_default();
-    phone.vibrate(NUDGE);
-    phone.toast(
-        &format!(
-            "{host}: {} re-authenticated{expires}{}",
-            r.provider,
-            after
-                .filter(|g| g.level != Level::Ok)
-                .map(|g| format!(" · but still: {}", g.headline))
-                .unwrap_or_default()
-        ),
-        false,
-    );
+    let agents = r.after.as_ref().map_or(1, |a| a.agents.len());
+    match &r.judgement {
+        Some(j) if !j.fixed => {
+            phone.vibrate(ALARM);
+            phone.toast(
+                &format!(
+                    "{host}: new {} credential stored, but {}",
+                    r.provider,
+                    j.summary(agents)
+                ),
+                false,
+            );
+            return;
+        }
+        Some(j) => {
+            phone.vibrate(NUDGE);
+            phone.toast(
+                &format!(
+                    "{host}: {} re-authenticated · {}",
+                    r.provider,
+                    j.summary(agents)
+                ),
+                false,
+            );
+        }
+        None => {
+            let after = r.after.as_ref().map(|a| tap::glance(a, true));
+            phone.vibrate(NUDGE);
+            phone.toast(
+                &format!(
+                    "{host}: {} re-authenticated{}",
+                    r.provider,
+                    after
+                        .filter(|g| g.level != Level::Ok)
+                        .map(|g| format!(" · but still: {}", g.headline))
+                        .unwrap_or_default()
+                ),
+                false,
+            );
+        }
+    }
     phone.remove_notification(&notification_id(host));
 }
 
@@ -443,7 +461,7 @@ impl ReauthUi for PhoneUi {
                 text
             }
             Step::WaitingForToken => "waiting for the new token…".into(),
-            Step::Storing { profile } => format!("storing it as {profile}…"),
+            Step::Storing { profile, reason } => format!("storing it as {profile} — {reason}…"),
             Step::Restart { .. } => "restarting the gateway service if it runs…".into(),
             Step::Rechecking => "re-checking…".into(),
         };
@@ -539,13 +557,39 @@ fn show_sync(phone: &Phone, r: &SyncResult) {
                 Some(clawauth_core::actions::ServiceRestart::Restarted) => " · gateway restarted",
                 _ => "",
             };
-            let expiry = r
-                .new_expires_at_ms
-                .map(|e| format!(" · expires {}", until(e)))
-                .unwrap_or_default();
-            phone.vibrate(WARN);
-            phone.toast(&format!("{host}: synced{expiry}{restarted}"), false);
-            phone.remove_notification(&notification_id(host));
+            let agents = r.after.as_ref().map_or(1, |a| a.agents.len());
+            let toast = match &r.judgement {
+                // The token went somewhere OpenClaw does not use for the routes.
+                Some(j) if j.routes.iter().any(|x| !x.uses_new) => {
+                    phone.vibrate(ALARM);
+                    format!("{host}: synced, but {}{restarted}", j.summary(agents))
+                }
+                Some(j) => {
+                    phone.vibrate(WARN);
+                    format!("{host}: synced · {}{restarted}", j.summary(agents))
+                }
+                None => {
+                    let expiry = r
+                        .new_expires_at_ms
+                        .map(|e| format!(" · expires {}", until(e)))
+                        .unwrap_or_default();
+                    phone.vibrate(WARN);
+                    format!("{host}: synced{expiry}{restarted}")
+                }
+            };
+            phone.toast(&toast, false);
+            // The alert was for a lapsed credential; it is outdated unless a route still fails.
+            let still_failing = r
+                .judgement
+                .as_ref()
+                .is_some_and(|j| j.routes.iter().any(|x| x.outcome.is_none_or(|o| o.fails())));
+            if !still_failing {
+                phone.remove_notification(&notification_id(host));
+            }
+        }
+        SyncAction::UpToDate if r.note.is_some() => {
+            let note = r.note.as_deref().unwrap_or_default();
+            phone.toast(&format!("{host}: nothing to sync · {note}"), false);
         }
         SyncAction::UpToDate => {
             let expiry = r

@@ -209,10 +209,15 @@ fn api_key_method_opens_the_key_page_and_stores_the_key() {
         vec!["https://console.anthropic.com/settings/keys".to_owned()],
         "{shown}"
     );
+    // OpenClaw's own writer puts a key first in the order when the provider's other profiles
+    // are of another kind, so the routes run on it.
     assert!(
         shown.contains("new credential stored as anthropic:api"),
         "{shown}"
     );
+    assert!(shown.contains("now use anthropic:api (static)"), "{shown}");
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert_eq!(openclaw_check(&s.oc, &s.gw.home), 0, "the real CLI: fixed");
     assert!(
         openclaw_profiles(&s.oc, &s.gw.home)
             .iter()

@@ -63,9 +63,11 @@ fn one_connection(lab: &Lab, args: &[&str]) -> std::process::Output {
     out
 }
 
-/// Sync on OpenClaw 2026.9.6: the access token with Claude Code's expiry lands as
-/// anthropic:claude-code (never the refresh token); `--dry-run` writes nothing; a second sync
-/// changes nothing; the service is restarted once, because it was active.
+/// Sync on OpenClaw 2026.9.6: the access token with Claude Code's expiry lands in the profile
+/// that serves the Anthropic routes, here anthropic:manual (never the refresh token);
+/// `--dry-run` writes nothing; a second sync changes nothing; the service is restarted once,
+/// because it was active. (`repair_targets.rs` covers profiles other than manual; a gateway
+/// without any Anthropic profile gets anthropic:claude-code, below.)
 #[test]
 fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
     let oc = openclaw();
@@ -91,10 +93,7 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
         Some(2),
         "dry run exits as the check (expiring): {shown}"
     );
-    assert!(
-        shown.contains("would write anthropic:claude-code"),
-        "{shown}"
-    );
+    assert!(shown.contains("would write anthropic:manual"), "{shown}");
     assert!(shown.contains("dry run: nothing changed"), "{shown}");
     assert_eq!(snapshot(&state), before, "--dry-run wrote nothing");
     assert!(gw.restarts().is_empty(), "--dry-run restarted nothing");
@@ -114,7 +113,7 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
         !shown.contains(&access) && !shown.contains(&refresh),
         "{shown}"
     );
-    assert!(shown.contains("wrote anthropic:claude-code"), "{shown}");
+    assert!(shown.contains("wrote anthropic:manual"), "{shown}");
     assert!(shown.contains("restarted openclaw-gateway"), "{shown}");
     assert!(shown.contains("re-check"), "{shown}");
     assert_eq!(
@@ -122,8 +121,8 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
         Some(openclaw_check(&oc, &gw.home)),
         "the sync's exit is OpenClaw's own verdict afterwards: {shown}"
     );
-    let profile = openclaw_profile(&oc, &gw.home, "anthropic:claude-code")
-        .unwrap_or_else(|| panic!("openclaw shows anthropic:claude-code after the sync: {shown}"));
+    let profile = openclaw_profile(&oc, &gw.home, "anthropic:manual")
+        .unwrap_or_else(|| panic!("openclaw shows anthropic:manual after the sync: {shown}"));
     let stored = profile["expiresAt"].as_i64().expect("expiresAt");
     assert!(
         stored <= claude_exp - 4 * 60_000 && claude_exp - stored <= 6 * 60_000,
@@ -149,7 +148,7 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
         gw.systemctl_calls()
     );
     println!(
-        "sync: OpenClaw's anthropic:claude-code expires {} ms before Claude Code's login",
+        "sync: OpenClaw's anthropic:manual expires {} ms before Claude Code's login",
         claude_exp - stored
     );
 
@@ -160,6 +159,30 @@ fn sync_hands_claude_codes_access_token_to_openclaw_2026_9() {
     assert!(shown.contains("nothing to sync"), "{shown}");
     assert_eq!(snapshot(&state), before, "second sync wrote nothing");
     assert_eq!(gw.restarts().len(), 1, "no second restart");
+
+    // A gateway whose OpenClaw has no Anthropic credential yet: the login becomes
+    // anthropic:claude-code, which then serves the routes.
+    let gw2 = RepairGateway::new(&lab, "gw2", &oc);
+    openclaw_state(&oc, &gw2.home, ANTHROPIC, None);
+    gw2.claude_login(&access, Some(&refresh), claude_exp);
+    assert_eq!(
+        openclaw_check(&oc, &gw2.home),
+        1,
+        "nothing serves the routes"
+    );
+    let out = one_connection(&lab, &["sync", "--host", "gw"]);
+    let shown = text(&out);
+    assert!(shown.contains("wrote anthropic:claude-code"), "{shown}");
+    assert!(
+        shown.contains("now use anthropic:claude-code (expiring"),
+        "{shown}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert_eq!(
+        openclaw_check(&oc, &gw2.home),
+        2,
+        "the real CLI: served again"
+    );
 }
 
 /// Without a Claude Code login, or with one that has itself expired, the sync says so and

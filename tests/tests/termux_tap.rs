@@ -345,8 +345,10 @@ fn guided_tap_offers_reauth_and_renews_over_the_same_connection() {
         .find(|c| c[0] == "termux-toast")
         .expect("toast");
     assert!(
-        last_toast[1].starts_with("gw: anthropic re-authenticated · expires in 364d")
-            || last_toast[1].starts_with("gw: anthropic re-authenticated · expires in 365d"),
+        last_toast[1].starts_with(
+            "gw: anthropic re-authenticated · default anthropic/claude-opus-5, utility \
+             anthropic/claude-haiku-4-5 now use anthropic:manual (ok, 364d"
+        ),
         "{last_toast:?}"
     );
     assert_eq!(
@@ -406,8 +408,9 @@ fn guided_tap_offers_reauth_and_renews_over_the_same_connection() {
     );
 }
 
-/// Sync: Claude Code's fresher login goes to OpenClaw, the service restarts, and the toast
-/// gives the new expiry; a second tap finds nothing to do; an unreachable host says why.
+/// Sync: Claude Code's fresher login goes to OpenClaw — into the profile that serves the routes —
+/// the service restarts, and the toast says what serves the routes now and how long it lasts;
+/// a second tap finds nothing to do; an unreachable host says why.
 #[test]
 fn sync_tap_hands_over_the_login_restarts_and_toasts_the_expiry() {
     let p = Phone::new("2h");
@@ -435,8 +438,8 @@ fn sync_tap_hands_over_the_login_restarts_and_toasts_the_expiry() {
     assert_eq!(calls[0][1..], ["-s", "Syncing gw…"]);
     let toast = &calls[2][1];
     assert!(
-        toast.starts_with("gw: synced · expires ")
-            && toast.contains("(in 6h ")
+        toast.starts_with("gw: synced · default anthropic/claude-opus-5, utility ")
+            && toast.contains("now use anthropic:manual (expiring, 6h ")
             && toast.ends_with("· gateway restarted"),
         "{toast}"
     );
@@ -504,8 +507,8 @@ fn quick_check_and_sync_taps_from_the_aarch64_binary() {
     assert_eq!(code, 0, "{shown}");
     let toast = &calls[2][1];
     assert!(
-        toast.starts_with("gw: synced · expires ")
-            && toast.contains("(in 4d 23h)")
+        toast.starts_with("gw: synced · default anthropic/claude-opus-5, utility ")
+            && toast.contains("now use anthropic:manual (ok, 4d 23h left)")
             && toast.ends_with("· gateway restarted"),
         "{calls:?}"
     );

@@ -34,6 +34,14 @@ impl SecretKind {
             Self::ApiKey => "API key",
         }
     }
+
+    /// The kind of credential OpenClaw stores for it.
+    pub fn credential_type(self) -> crate::openclaw::credentials::CredentialType {
+        match self {
+            Self::Token => crate::openclaw::credentials::CredentialType::Token,
+            Self::ApiKey => crate::openclaw::credentials::CredentialType::ApiKey,
+        }
+    }
 }
 
 /// Why a paste was refused. Never holds the secret.

@@ -8,6 +8,7 @@
 
 pub mod input;
 pub mod legacy;
+pub mod placement;
 pub mod sync;
 
 use std::time::Duration;
@@ -21,6 +22,7 @@ use crate::secrets::Secret;
 use crate::source::remote::{self, Connection, Probe, RemoteRequest};
 
 pub use input::{PasteRefused, SecretKind};
+pub use placement::{Judgement, Placement};
 
 /// Where and what to repair.
 #[derive(Debug, Clone)]
@@ -76,6 +78,61 @@ pub struct PasteRequest {
     pub profile_id: Option<String>,
     /// Tokens only: stored by OpenClaw as `expires = now + this`.
     pub expires_in_ms: Option<i64>,
+    /// `--agent` for this write (else the session's agent, if any).
+    pub agent: Option<String>,
+}
+
+/// One credential handed to OpenClaw by a repair: where, and what OpenClaw said.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stored {
+    pub placement: Placement,
+    pub pasted: Pasted,
+}
+
+/// How a paste went: where it was meant to go and why, what was stored, and what the re-check
+/// says about the routes it was for. Never holds the secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct PasteOutcome {
+    pub host: String,
+    /// `token` or `api key`.
+    pub kind: &'static str,
+    pub provider: String,
+    /// Where the credential goes, decided from the check before the write.
+    pub placements: Vec<Placement>,
+    /// The writes that happened (a failed one ends the list; `error` says why).
+    pub stored: Vec<Stored>,
+    /// The first profile written (kept for scripts that read it).
+    pub profile_id: Option<String>,
+    /// OpenClaw's warnings (scrubbed).
+    pub warnings: Vec<String>,
+    /// What else was done along the way (an auth order put right).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart: Option<ServiceRestart>,
+    /// The first profile's expiry as the re-check sees it.
+    pub new_expires_at_ms: Option<i64>,
+    /// What the re-check says about the routes the paste was for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
+    pub before: Report,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<Report>,
+}
+
+impl PasteOutcome {
+    /// The re-check's exit code; 1 when a write failed (3 when the gateway could not be
+    /// reached).
+    pub fn exit_code(&self) -> i32 {
+        match (&self.error, &self.after) {
+            (Some(_), _) if self.before.exit_code == 3 => 3,
+            (Some(_), _) => 1,
+            (None, Some(after)) => after.exit_code,
+            (None, None) => 1,
+        }
+    }
 }
 
 /// The gateway service after a repair.
@@ -194,7 +251,7 @@ impl<'g, G: Gateway> Session<'g, G> {
             }
             args.extend(["--expires-in".to_owned(), format!("{ms}ms")]);
         }
-        if let Some(a) = &self.target.req.agent {
+        if let Some(a) = req.agent.as_ref().or(self.target.req.agent.as_ref()) {
             args.extend(["--agent".to_owned(), a.clone()]);
         }
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -244,6 +301,185 @@ impl<'g, G: Gateway> Session<'g, G> {
             profile_id,
             warnings,
         })
+    }
+
+    /// Hands `secret` to OpenClaw once per placement (the same credential for each agent that
+    /// needs it). Stops at the first refusal: the writes before it stay, and are returned.
+    pub async fn store(
+        &self,
+        placements: &[Placement],
+        kind: SecretKind,
+        provider: &str,
+        expires_in_ms: Option<i64>,
+        secret: &Secret,
+    ) -> (Vec<Stored>, Option<ActionError>) {
+        let mut stored = Vec::new();
+        for p in placements {
+            let req = PasteRequest {
+                kind,
+                provider: provider.to_owned(),
+                profile_id: Some(p.profile_id.clone()),
+                expires_in_ms,
+                agent: p.agent.clone(),
+            };
+            let pasted = match self.paste(&req, secret).await {
+                Ok(pasted) => pasted,
+                Err(e) => return (stored, Some(e)),
+            };
+            stored.push(Stored {
+                placement: p.clone(),
+                pasted,
+            });
+        }
+        (stored, None)
+    }
+
+    /// Restarts the service when it runs, re-checks and judges the routes of `placements`;
+    /// when a stored auth order kept a new profile from being used
+    /// ([`Placement::order_if_needed`]), puts it first there and re-checks once more.
+    pub async fn finish_repair(
+        &self,
+        placements: &[Placement],
+        provider: &str,
+    ) -> (ServiceRestart, Report, Judgement, Vec<String>) {
+        let restart = self.restart_service().await;
+        let mut after = self.check().await;
+        let mut judgement = placement::judge(placements, &after);
+        let mut notes = Vec::new();
+        let mut reordered = false;
+        for p in placements {
+            let Some(order) = &p.order_if_needed else {
+                continue;
+            };
+            let unused = judgement
+                .routes
+                .iter()
+                .any(|r| !r.uses_new && p.routes.contains(&r.route) && r.outcome.is_some());
+            if !unused {
+                continue;
+            }
+            match self.set_order(provider, order, p.agent.as_deref()).await {
+                Ok(()) => {
+                    notes.push(format!(
+                        "a stored auth order kept {} from being used: set it to {}",
+                        p.profile_id,
+                        order.join(", ")
+                    ));
+                    reordered = true;
+                }
+                Err(e) => notes.push(e.to_string()),
+            }
+        }
+        if reordered {
+            after = self.check().await;
+            judgement = placement::judge(placements, &after);
+        }
+        (restart, after, judgement, notes)
+    }
+
+    /// `openclaw models auth order set --provider P IDS…`: the stored order OpenClaw picks the
+    /// provider's credential by (SPEC §2.4, §5).
+    pub async fn set_order(
+        &self,
+        provider: &str,
+        ids: &[String],
+        agent: Option<&str>,
+    ) -> Result<(), ActionError> {
+        input::validate_provider(provider).map_err(|e| ActionError::Invalid(e.0))?;
+        let mut args: Vec<&str> = vec!["models", "auth", "order", "set", "--provider", provider];
+        for id in ids {
+            input::validate_profile_id(id, provider).map_err(|e| ActionError::Invalid(e.0))?;
+            args.push(id);
+        }
+        if let Some(a) = agent.or(self.target.req.agent.as_deref()) {
+            args.extend(["--agent", a]);
+        }
+        let cmd = self.openclaw_command(&args, PASTE_TIMEOUT)?;
+        let out = self
+            .gw
+            .exec(
+                &cmd,
+                None,
+                Limits::new(PASTE_TIMEOUT + Duration::from_secs(5), 64 * 1024),
+            )
+            .await?;
+        if out.status == Some(0) {
+            return Ok(());
+        }
+        Err(ActionError::Refused(format!(
+            "the credential was stored, but OpenClaw on {} refused to put it first in the auth \
+             order for {provider} (`openclaw models auth order set` exit {}): {}",
+            self.name(),
+            out.status
+                .map_or_else(|| "by a signal".to_owned(), |c| c.to_string()),
+            crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200)
+        )))
+    }
+
+    /// `token paste` / `api-key paste`: check, store where the flagged routes are served
+    /// ([`placement::place`]), restart the service when it runs, re-check, judge. `show` is
+    /// called with the placements before anything is written.
+    pub async fn paste_repair(
+        &self,
+        req: &PasteRequest,
+        secret: &Secret,
+        show: impl FnOnce(&[Placement]),
+    ) -> PasteOutcome {
+        let before = self.check().await;
+        let placements = placement::place(
+            &before,
+            &placement::Want {
+                requested: req.profile_id.as_deref(),
+                ..placement::Want::new(&req.provider, req.kind.credential_type())
+            },
+        );
+        let mut out = PasteOutcome {
+            host: self.name().to_owned(),
+            kind: req.kind.noun(),
+            provider: req.provider.clone(),
+            placements,
+            stored: Vec::new(),
+            profile_id: None,
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            error: None,
+            restart: None,
+            new_expires_at_ms: None,
+            judgement: None,
+            before,
+            after: None,
+        };
+        show(&out.placements);
+        let (stored, error) = self
+            .store(
+                &out.placements,
+                req.kind,
+                &req.provider,
+                req.expires_in_ms,
+                secret,
+            )
+            .await;
+        out.profile_id = stored.first().map(|s| s.placement.profile_id.clone());
+        out.warnings = stored
+            .iter()
+            .flat_map(|s| s.pasted.warnings.iter().cloned())
+            .collect();
+        out.stored = stored;
+        out.error = error.map(|e| e.to_string());
+        if out.stored.is_empty() {
+            return out;
+        }
+        let (restart, after, judgement, notes) =
+            self.finish_repair(&out.placements, &req.provider).await;
+        out.restart = Some(restart);
+        out.notes = notes;
+        out.new_expires_at_ms = out
+            .profile_id
+            .as_deref()
+            .and_then(|id| after.profile_expiry(id));
+        out.judgement = Some(judgement);
+        out.after = Some(after);
+        out
     }
 
     /// Restarts the gateway's systemd user service when it is active (as OpenClaw asks it:

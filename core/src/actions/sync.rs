@@ -8,17 +8,23 @@
 //!   `expires` of `anthropic:claude-cli` — but also when 2026.6.1 would not (no such profile
 //!   yet, or one that still works), under OpenClaw's lock protocol ([`super::legacy`]).
 //!
-//! It syncs only when Claude Code's login is valid and expires later than every Anthropic
-//! credential OpenClaw holds that expires; then it restarts the service when it runs, re-checks,
-//! and reports the new expiry.
+//! On 2026.7+ the token goes where OpenClaw will use it ([`super::placement`]): the profile that
+//! serves the Anthropic routes (`anthropic:claude-code` only when nothing does), so the routes
+//! really run on it afterwards. It syncs only when Claude Code's login is valid and expires
+//! later than the credential that serves the Anthropic routes — an API key, a token without a
+//! recorded expiry and an OAuth login that still works (OpenClaw refreshes it itself) are left
+//! alone. Then it restarts the service when it runs, re-checks those routes, and reports what
+//! serves them.
 
 use serde::Serialize;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::legacy::{self, ClaudeOauth, LockPolicy, Splice, WriteOutcome};
-use super::{ActionError, PasteRequest, SecretKind, ServiceRestart, Session};
+use super::placement::{self, Choice, Judgement, Placement};
+use super::{ActionError, SecretKind, ServiceRestart, Session};
 use crate::gateway::{Gateway, Limits};
+use crate::openclaw::credentials::CredentialType;
 use crate::report::Report;
 use crate::secrets::Secret;
 
@@ -86,13 +92,25 @@ pub struct SyncResult {
     pub action: SyncAction,
     pub claude_code: Option<ClaudeFacts>,
     pub store: Option<StoreTarget>,
-    /// The latest expiry among OpenClaw's Anthropic credentials before the sync.
+    /// OpenClaw 2026.7+: where Claude Code's token goes (the profiles that serve the Anthropic
+    /// routes), decided from the check before the sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub placements: Vec<Placement>,
+    /// The expiry of the credential that serves the Anthropic routes before the sync (the
+    /// earliest, when several do); on 2026.6 the latest Anthropic expiry.
     pub openclaw_expires_at_ms: Option<i64>,
+    /// Why nothing was written although Claude Code's login is fine (an API key, a token
+    /// without expiry, or an OAuth login OpenClaw refreshes itself serves the routes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// What changed or would change, one line each (no secrets).
     pub changes: Vec<String>,
     pub restart: Option<ServiceRestart>,
     /// The synced profile's expiry as the re-check sees it.
     pub new_expires_at_ms: Option<i64>,
+    /// What the re-check says about the Anthropic routes the sync was for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
     pub error: Option<String>,
     /// The check before (and, after a write, the re-check).
     pub before: Option<Report>,
@@ -106,10 +124,13 @@ impl SyncResult {
             action: SyncAction::NotSynced,
             claude_code: None,
             store: None,
+            placements: Vec::new(),
             openclaw_expires_at_ms: None,
+            note: None,
             changes: Vec::new(),
             restart: None,
             new_expires_at_ms: None,
+            judgement: None,
             error: None,
             before: None,
             after: None,
@@ -253,17 +274,22 @@ async fn store_target<G: Gateway>(
     // 2026.6 already keeps other state in SQLite, so the version decides; without a CLI, the
     // files do.
     let has = |what: &str| text.lines().any(|l| l == what);
+    // 2026.7+ writes go through OpenClaw's own CLI, so without a working `openclaw` there is
+    // nothing that could write them (a dry run must not pretend otherwise).
     match s.openclaw_version().await {
         Ok(v) if v >= (2026, 7) => Ok(modern()),
         Ok(_) => Ok(legacy()),
-        Err(_) if has("legacy") => Ok(legacy()),
-        Err(_) if has("sqlite") => Ok(modern()),
-        Err(e) => Err(e),
+        Err(_) if has("legacy") && !has("sqlite") => Ok(legacy()),
+        Err(e) => Err(ActionError::Missing(format!(
+            "OpenClaw keeps its credentials on {} in SQLite, which only its own CLI writes, and \
+             that CLI cannot be run: {e}",
+            s.name()
+        ))),
     }
 }
 
 /// The latest expiry among the Anthropic credentials OpenClaw holds (2026.6 files Claude Code's
-/// login under provider `claude-cli`).
+/// login under provider `claude-cli`, which its own sync keeps in step).
 fn openclaw_anthropic_expiry(report: &Report) -> Option<i64> {
     report
         .agents
@@ -274,11 +300,41 @@ fn openclaw_anthropic_expiry(report: &Report) -> Option<i64> {
         .max()
 }
 
+/// Until when the credential of placement `p` serves its routes: `Ok(ms)` (`i64::MIN` when
+/// nothing serves them), or `Err(why)` when a sync must leave it alone.
+fn serving_until(p: &Placement) -> Result<i64, String> {
+    let routes_fail = p.routes.iter().any(|r| r.outcome.fails());
+    // Routes on a working credential of another kind: that one stays.
+    let (id, kind, expires) = match (p.choice, &p.served_by, &p.held) {
+        (Choice::OwnKind, Some(other), _) => (other, p.served_by_kind, None),
+        (_, _, Some(held)) => (&p.profile_id, Some(held.kind), held.expires_at_ms),
+        (_, _, None) => return Ok(i64::MIN),
+    };
+    let Some(kind) = kind else {
+        return Ok(i64::MIN);
+    };
+    match (kind, expires) {
+        (CredentialType::ApiKey, _) if !routes_fail => Err(format!(
+            "the Anthropic routes use {id}, an API key, which does not expire"
+        )),
+        (CredentialType::Token, None) if !routes_fail => Err(format!(
+            "the Anthropic routes use {id}, a token without a recorded expiry (a setup-token \
+             pasted without --expires-in); sync does not replace it"
+        )),
+        (CredentialType::OAuth, _) if !routes_fail => Err(format!(
+            "the Anthropic routes use {id}, an OAuth login that OpenClaw refreshes itself; sync \
+             does not replace it (`clawauth reauth` replaces it with a setup-token)"
+        )),
+        (_, Some(e)) if !routes_fail => Ok(e),
+        // A failing route: whatever holds the profile does not work.
+        _ => Ok(i64::MIN),
+    }
+}
+
 /// Runs the sync over `s`.
 pub async fn sync<G: Gateway>(s: &Session<'_, G>, opts: &SyncOptions) -> SyncResult {
     let mut r = SyncResult::new(s.name());
     let before = s.check().await;
-    r.openclaw_expires_at_ms = openclaw_anthropic_expiry(&before);
     r.before = Some(before);
     if let Err(e) = run(s, opts, &mut r).await {
         r.error = Some(e.to_string());
@@ -321,41 +377,116 @@ async fn run<G: Gateway>(
     let before = r.before.as_ref().expect("set by sync");
     let target = store_target(s, before).await?;
     r.store = Some(target.clone());
-    if let Some(best) = r.openclaw_expires_at_ms
-        && claude_exp <= best + SAME_EXPIRY_MS
-    {
-        r.action = SyncAction::UpToDate;
-        return Ok(());
-    }
     let when = crate::time::from_ms(claude_exp).format("%Y-%m-%d %H:%M:%S UTC");
     match &target {
-        StoreTarget::Sqlite { profile_id } => {
-            r.changes.push(format!(
-                "{profile_id}: Claude Code's access token, expiring {when} less a 5-minute margin (through \
-                 `openclaw models auth paste-token`; the refresh token stays with Claude Code)"
-            ));
+        StoreTarget::Sqlite { .. } => {
+            if before.agents.is_empty() {
+                return Err(ActionError::Missing(format!(
+                    "cannot tell which credential serves the Anthropic routes on {host}: the check \
+                     failed ({})",
+                    before
+                        .errors
+                        .first()
+                        .map_or("no agent could be read", String::as_str)
+                )));
+            }
+            let mut placements = placement::place(
+                before,
+                &placement::Want {
+                    default_id: Some(MODERN_PROFILE),
+                    ..placement::Want::new("anthropic", CredentialType::Token)
+                },
+            );
+            let mut kept = Vec::new();
+            let mut until = Vec::new();
+            placements.retain(|p| match serving_until(p) {
+                Ok(ms) => {
+                    until.push(ms);
+                    true
+                }
+                Err(why) => {
+                    kept.push(why);
+                    false
+                }
+            });
+            r.openclaw_expires_at_ms = until.iter().copied().filter(|&ms| ms > i64::MIN).min();
+            if placements.is_empty() {
+                r.note = Some(kept.join("; "));
+                r.action = SyncAction::UpToDate;
+                return Ok(());
+            }
+            if until
+                .iter()
+                .all(|&ms| claude_exp <= ms.saturating_add(SAME_EXPIRY_MS))
+            {
+                r.placements = placements;
+                r.action = SyncAction::UpToDate;
+                return Ok(());
+            }
+            if let Some(first) = placements.first() {
+                r.store = Some(StoreTarget::Sqlite {
+                    profile_id: first.profile_id.clone(),
+                });
+            }
+            for p in &placements {
+                let agent = p
+                    .agent
+                    .as_deref()
+                    .map(|a| format!(" (agent {a})"))
+                    .unwrap_or_default();
+                let why = match p.choice {
+                    Choice::Default if p.routes.is_empty() => String::new(),
+                    _ => format!(" — {}", p.reason()),
+                };
+                r.changes.push(format!(
+                    "{}{agent}: Claude Code's access token, expiring {when} less a 5-minute margin \
+                     (through `openclaw models auth paste-token`; the refresh token stays with Claude \
+                     Code){why}",
+                    p.profile_id
+                ));
+            }
+            r.placements = placements;
+            if !kept.is_empty() {
+                r.note = Some(kept.join("; "));
+            }
             if opts.dry_run {
                 r.action = SyncAction::WouldSync;
                 return Ok(());
             }
-            let req = PasteRequest {
-                kind: SecretKind::Token,
-                provider: "anthropic".into(),
-                profile_id: Some(profile_id.clone()),
-                expires_in_ms: Some(claude_exp - EXPIRY_MARGIN_MS - s.gateway_now_ms()),
-            };
-            let pasted = s.paste(&req, &login.access).await?;
+            let expires_in = claude_exp - EXPIRY_MARGIN_MS - s.gateway_now_ms();
+            let (stored, error) = s
+                .store(
+                    &r.placements,
+                    SecretKind::Token,
+                    "anthropic",
+                    Some(expires_in),
+                    &login.access,
+                )
+                .await;
             r.changes.extend(
-                pasted
-                    .warnings
-                    .into_iter()
+                stored
+                    .iter()
+                    .flat_map(|st| st.pasted.warnings.iter())
                     .filter(|w| {
                         !w.contains("could not refresh") && !w.contains("has not confirmed")
                     })
                     .map(|w| format!("OpenClaw: {w}")),
             );
+            if let Some(e) = error {
+                if stored.is_empty() {
+                    return Err(e);
+                }
+                r.error = Some(e.to_string());
+            }
         }
         StoreTarget::LegacyJson { profile_id, path } => {
+            r.openclaw_expires_at_ms = openclaw_anthropic_expiry(before);
+            if let Some(best) = r.openclaw_expires_at_ms
+                && claude_exp <= best + SAME_EXPIRY_MS
+            {
+                r.action = SyncAction::UpToDate;
+                return Ok(());
+            }
             let Some(refresh) = &login.refresh else {
                 return Err(ActionError::Invalid(format!(
                     "Claude Code's login on {host} has no refresh token, and OpenClaw 2026.6 only takes \
@@ -434,7 +565,13 @@ async fn run<G: Gateway>(
     r.action = SyncAction::Synced;
     r.restart = Some(s.restart_service().await);
     let after = s.check().await;
-    r.new_expires_at_ms = after.profile_expiry(target.profile_id());
+    r.new_expires_at_ms = r
+        .store
+        .as_ref()
+        .and_then(|t| after.profile_expiry(t.profile_id()));
+    if !r.placements.is_empty() {
+        r.judgement = Some(placement::judge(&r.placements, &after));
+    }
     r.after = Some(after);
     Ok(())
 }

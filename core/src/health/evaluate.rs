@@ -171,18 +171,21 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         clear_expired_cooldowns(&mut usage, now);
     }
     let configured = ConfiguredProfiles::from_config(inputs.cfg);
+    let shared = inputs.store.shared_ids();
     let mut profiles: Vec<ProfileHealth> = inputs
         .store
         .profiles
         .iter()
         .map(|c| {
-            profile_health(
+            let mut h = profile_health(
                 c,
                 configured.get(&c.id),
                 now,
                 warn_ms as f64,
                 inputs.store.flavor,
-            )
+            );
+            h.shared = shared.contains(c.id.as_str());
+            h
         })
         .collect();
     profiles.sort_by(|a, b| {

@@ -67,6 +67,9 @@ pub struct ProfileHealth {
     /// unusable profile (`health::bootstrap`).
     #[serde(deserialize_with = "crate::report::de::static_str")]
     pub source: crate::report::de::Code,
+    /// Read from the shared store, not the agent's own database (several agents see it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 /// Display name and email configured for a profile in `openclaw.json` (`auth.profiles.<id>`).
@@ -148,6 +151,7 @@ pub fn profile_health(
         remaining_ms: None,
         label: label(cred, configured),
         source: cred.external_source.unwrap_or("store"),
+        shared: false,
     };
     let with_expiry = |h: &mut ProfileHealth, (status, at): (ProfileStatus, Option<f64>)| {
         h.status = status;

@@ -66,6 +66,9 @@ pub struct RawAgentStore {
     pub local: OwnerDocs,
     /// The shared store, when it is a different database than the agent's own.
     pub shared: Option<OwnerDocs>,
+    /// The agent's dir is the shared main dir, so OpenClaw writes this agent's profiles to
+    /// the shared store (`path-resolve.ts`): nothing it reads there belongs to another agent.
+    pub owns_shared: bool,
 }
 
 /// The store an agent sees after merging.
@@ -78,6 +81,10 @@ pub struct AgentStore {
     pub state: AuthState,
     /// Profile id → the database it came from (`providers[].effective.detail`).
     pub origin: Vec<(String, Utf8PathBuf)>,
+    /// The shared store, when it is another database than the agent's own: a profile that
+    /// comes from it is written through the agent that owns that store (`paste-token --agent`
+    /// writes the named agent's own database, and would make an override there).
+    pub shared_path: Option<Utf8PathBuf>,
     /// Entries OpenClaw drops at load (unknown type, no provider).
     pub dropped: Vec<super::credentials::DroppedEntry>,
     /// Local `<provider>:default` OAuth profiles replaced by a shared one (drift rule).
@@ -384,6 +391,7 @@ fn read_sqlite_store(
             store_path: agent_db,
             local,
             shared: None,
+            owns_shared: true,
         }));
     }
     let shared = match read_sqlite_owner(layout, &shared_path, shared_is_state, state_db, None)? {
@@ -404,6 +412,7 @@ fn read_sqlite_store(
         store_path,
         local,
         shared: Some(shared),
+        owns_shared: agent_dir == layout.shared_main_dir(),
     }))
 }
 
@@ -443,6 +452,7 @@ fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentSt
     Ok(RawAgentStore {
         flavor: StoreFlavor::LegacyJson,
         store_path: local.path.clone(),
+        owns_shared: shared.is_none(),
         local,
         shared,
     })
@@ -470,6 +480,7 @@ impl AgentStore {
                     .collect(),
                 profiles: local.creds.profiles.clone(),
                 state: local.state.clone(),
+                shared_path: None,
                 dropped,
                 drift: Vec::new(),
                 problems,
@@ -488,6 +499,7 @@ impl AgentStore {
                     .collect(),
                 profiles: shared.creds.profiles.clone(),
                 state: shared.state.clone(),
+                shared_path: (!raw.owns_shared).then(|| shared.path.clone()),
                 dropped,
                 drift: Vec::new(),
                 problems,
@@ -544,9 +556,23 @@ impl AgentStore {
             profiles,
             state,
             origin,
+            shared_path: (!raw.owns_shared).then(|| shared.path.clone()),
             dropped,
             drift,
             problems,
+        }
+    }
+
+    /// The profiles that come from the shared store rather than the agent's own database.
+    pub fn shared_ids(&self) -> std::collections::HashSet<&str> {
+        match &self.shared_path {
+            Some(shared) => self
+                .origin
+                .iter()
+                .filter(|(_, path)| path == shared)
+                .map(|(id, _)| id.as_str())
+                .collect(),
+            None => std::collections::HashSet::new(),
         }
     }
 }

@@ -23,8 +23,10 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::time::Instant;
 
-use crate::actions::{ActionError, PasteRequest, SecretKind, ServiceRestart, Session, input};
+use crate::actions::placement::{self, Choice, Judgement, Placement};
+use crate::actions::{ActionError, SecretKind, ServiceRestart, Session, input};
 use crate::gateway::{Command, Gateway, Pty, PtyEvent, PtySize};
+use crate::openclaw::credentials::CredentialType;
 use crate::report::{Report, Verdict};
 use crate::secrets::Secret;
 use scan::Screen;
@@ -97,7 +99,8 @@ pub fn key_page(provider: &str) -> Option<&'static str> {
 pub struct ReauthRequest {
     pub provider: String,
     pub method: Method,
-    /// The profile to write (OpenClaw's default `<provider>:manual` when unset).
+    /// The profile to write; when unset, the one that serves the flagged routes
+    /// ([`placement::place`]).
     pub profile_id: Option<String>,
     /// How long to wait for the program's URL, and for the token after the code.
     pub program_timeout: Duration,
@@ -143,9 +146,11 @@ pub enum Step {
     },
     /// Waiting for the program after the code was entered.
     WaitingForToken,
-    /// The new credential is being stored.
+    /// The new credential is being stored as `profile` (`reason`: why that profile — the one
+    /// OpenClaw uses for the routes, …).
     Storing {
         profile: String,
+        reason: String,
     },
     /// The gateway service after the change.
     Restart {
@@ -233,10 +238,18 @@ pub struct ReauthResult {
     /// Every state the flow went through.
     pub states: Vec<State>,
     pub failure: Option<Failure>,
-    /// The profile written.
+    /// The (first) profile written.
     pub profile_id: Option<String>,
+    /// Where the new credential goes, decided from the check before the write.
+    pub placements: Vec<Placement>,
     pub restart: Option<ServiceRestart>,
     pub new_expires_at_ms: Option<i64>,
+    /// What the re-check says about the routes the re-auth was for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<Judgement>,
+    /// What else was done or found along the way (an auth order put right).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub before: Option<Report>,
     pub after: Option<Report>,
 }
@@ -267,8 +280,11 @@ pub async fn run<G: Gateway, U: ReauthUi>(
             states: Vec::new(),
             failure: None,
             profile_id: None,
+            placements: Vec::new(),
             restart: None,
             new_expires_at_ms: None,
+            judgement: None,
+            notes: Vec::new(),
             before: None,
             after: None,
         },
@@ -321,6 +337,20 @@ impl Flow {
             summary: summary(&before, &req.provider),
         });
         let fine = before.verdict == Verdict::Ok;
+        // Logins keep OpenClaw's own id for a provider without a profile (`<provider>:default`);
+        // pastes take `<provider>:manual`, as OpenClaw's `paste-*` do.
+        let kind = match req.method {
+            Method::SetupToken => CredentialType::Token,
+            Method::ApiKey => CredentialType::ApiKey,
+            Method::Login => CredentialType::OAuth,
+        };
+        self.r.placements = placement::place(
+            &before,
+            &placement::Want {
+                requested: req.profile_id.as_deref(),
+                ..placement::Want::new(&req.provider, kind)
+            },
+        );
         self.r.before = Some(before);
         if fine
             && !ui
@@ -360,46 +390,70 @@ impl Flow {
                 (SecretKind::ApiKey, Some(key), None)
             }
             Method::Login => {
-                self.login(s, req, ui).await?;
+                let target = self
+                    .r
+                    .placements
+                    .first()
+                    .filter(|p| matches!(p.choice, Choice::Serves | Choice::FirstInOrder))
+                    .cloned();
+                self.login(s, req, target.as_ref(), ui).await?;
+                if let Some(p) = target {
+                    self.r.profile_id = Some(p.profile_id);
+                } else {
+                    self.r.placements.clear();
+                }
                 (SecretKind::Token, None, None)
             }
         };
         if let Some(secret) = secret {
             self.enter(State::Storing);
-            let profile = req
-                .profile_id
-                .clone()
-                .unwrap_or_else(|| format!("{}:manual", req.provider));
-            ui.step(&Step::Storing {
-                profile: profile.clone(),
-            });
-            let pasted = s
-                .paste(
-                    &PasteRequest {
-                        kind,
-                        provider: req.provider.clone(),
-                        profile_id: req.profile_id.clone(),
-                        expires_in_ms,
-                    },
+            for p in &self.r.placements {
+                ui.step(&Step::Storing {
+                    profile: p.profile_id.clone(),
+                    reason: p.reason(),
+                });
+            }
+            let (stored, error) = s
+                .store(
+                    &self.r.placements,
+                    kind,
+                    &req.provider,
+                    expires_in_ms,
                     &secret,
                 )
-                .await?;
-            self.r.profile_id = Some(pasted.profile_id.unwrap_or(profile));
+                .await;
+            self.r.profile_id = stored.first().map(|st| {
+                st.pasted
+                    .profile_id
+                    .clone()
+                    .unwrap_or_else(|| st.placement.profile_id.clone())
+            });
+            if let Some(e) = error {
+                if stored.is_empty() {
+                    return Err(e.into());
+                }
+                // Some writes happened: restart and re-check, so the result shows what holds.
+                tracing::warn!("a later write failed: {e}");
+            }
         }
         self.enter(State::Restarting);
-        let restart = s.restart_service().await;
+        self.enter(State::Rechecking);
+        let (restart, after, judgement, notes) =
+            s.finish_repair(&self.r.placements, &req.provider).await;
         ui.step(&Step::Restart {
             restart: restart.clone(),
         });
-        self.r.restart = Some(restart);
-        self.enter(State::Rechecking);
         ui.step(&Step::Rechecking);
-        let after = s.check().await;
+        self.r.notes = notes;
+        self.r.restart = Some(restart);
         self.r.new_expires_at_ms = self
             .r
             .profile_id
             .as_deref()
             .and_then(|id| after.profile_expiry(id));
+        if !self.r.placements.is_empty() {
+            self.r.judgement = Some(judgement);
+        }
         self.r.after = Some(after);
         Ok(())
     }
@@ -531,11 +585,20 @@ impl Flow {
         &mut self,
         s: &Session<'_, G>,
         req: &ReauthRequest,
+        target: Option<&Placement>,
         ui: &mut U,
     ) -> Result<(), Failure> {
         self.enter(State::Starting);
         let mut args = vec!["models", "auth", "login", "--provider", &req.provider];
-        if let Some(a) = &s.target.req.agent {
+        if let Some(p) = target {
+            input::validate_profile_id(&p.profile_id, &req.provider)
+                .map_err(|e| Failure::InvalidSecret(e.0))?;
+            args.extend(["--profile-id", &p.profile_id]);
+        }
+        if let Some(a) = target
+            .and_then(|p| p.agent.as_ref())
+            .or(s.target.req.agent.as_ref())
+        {
             args.extend(["--agent", a]);
         }
         let cmd = s

@@ -182,6 +182,7 @@ fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>)
         remaining_ms: remaining,
         label: p.label.clone().unwrap_or_else(|| p.profile_id.clone()),
         source: "store",
+        shared: false,
     }
 }
 
