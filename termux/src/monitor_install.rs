@@ -202,9 +202,6 @@ pub(crate) struct Every {
 impl Every {
     pub(crate) fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t != "0" {
-            return Err(format!("--every {s:?} has no unit"));
-        }
         let ms = parse_duration_ms(t).map_err(|e| format!("--every: {e}"))?;
         if ms % 60_000 != 0 {
             return Err(format!("--every {s:?} is not a whole number of minutes"));
