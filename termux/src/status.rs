@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use clap::{Args, ValueEnum};
+use clawauth_core::display::visible;
 use clawauth_core::openclaw::env::Environment;
-use clawauth_core::report::{Report, Verdict, human, simple};
+use clawauth_core::report::{HostsDocument, Report, Verdict, human, simple};
 use clawauth_core::source::{SourceChoice, StatusRequest, status};
 use clawauth_core::time::{parse_duration_ms, parse_moment};
 
@@ -211,12 +212,14 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Source::Direct => SourceChoice::Direct,
         Source::Cli => SourceChoice::Cli,
     };
+    let remote = !args.hosts.is_empty() || args.all;
     let output = Output {
         format: args.format,
         check: args.check,
         color: args.color,
+        hosts: remote,
     };
-    if !args.hosts.is_empty() || args.all {
+    if remote {
         return crate::remote::status(crate::remote::StatusFlags {
             env,
             now,
@@ -287,12 +290,15 @@ pub struct Output {
     pub format: Format,
     pub check: bool,
     pub color: ColorChoice,
+    /// Hosts were asked for (`--host`, `--all`): the output lists hosts, whatever their number.
+    pub hosts: bool,
 }
 
 impl Output {
-    /// Prints one report (as for a local check) or several (one per host: the simple format
-    /// prints `NAME WORD` lines, JSON an array), and returns the exit code: with --check the
-    /// worst verdict's.
+    /// Prints the reports and returns the exit code: with --check the worst verdict's. The
+    /// local check prints its one report (a word, a Report document); hosts asked for with
+    /// --host or --all print one shape for one host or fifty: `NAME WORD` lines, or one JSON
+    /// document listing the hosts ([`HostsDocument`]).
     pub fn print(&self, env: &Environment, reports: &[Report]) -> ExitCode {
         let stdout = std::io::stdout();
         let color = match self.color {
@@ -300,24 +306,20 @@ impl Output {
             ColorChoice::Never => false,
             ColorChoice::Auto => stdout.is_terminal() && env.get("NO_COLOR").is_none(),
         };
-        let several = reports.len() > 1;
         let text = match self.format {
             Format::Human => reports
                 .iter()
                 .map(|r| human::render(r, color))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            Format::Json if several => {
-                let docs: Vec<String> = reports.iter().map(Report::to_json).collect();
-                format!("[\n{}\n]\n", docs.join(",\n"))
-            }
-            Format::Json => format!(
-                "{}\n",
-                reports.iter().map(Report::to_json).collect::<String>()
-            ),
-            Format::Simple if several => reports
+            Format::Json if self.hosts => format!("{}\n", HostsDocument::new(reports).to_json()),
+            Format::Json => reports
                 .iter()
-                .map(|r| format!("{} {}\n", r.host, simple::word(r)))
+                .map(|r| format!("{}\n", r.to_json()))
+                .collect(),
+            Format::Simple if self.hosts => reports
+                .iter()
+                .map(|r| format!("{} {}\n", visible(&r.host), simple::word(r)))
                 .collect(),
             Format::Simple => reports
                 .iter()

@@ -331,6 +331,41 @@ impl Report {
     }
 }
 
+/// What `clawauth status --host NAME… / --all --format json` prints: one document whatever the
+/// number of hosts, the worst verdict on top and each host's [`Report`] in `hosts`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostsDocument<'a> {
+    pub schema: u32,
+    /// The worst verdict of every host (`unknown` when there is none).
+    pub verdict: Verdict,
+    /// What `--check` exits with.
+    pub exit_code: i32,
+    pub hosts: &'a [Report],
+}
+
+impl<'a> HostsDocument<'a> {
+    pub fn new(hosts: &'a [Report]) -> Self {
+        let verdict = hosts
+            .iter()
+            .map(|r| r.verdict)
+            .reduce(Verdict::worst)
+            .unwrap_or(Verdict::Unknown);
+        Self {
+            schema: SCHEMA_VERSION,
+            verdict,
+            exit_code: verdict.exit_code(),
+            hosts,
+        }
+    }
+
+    /// The JSON document (schema 1), control characters escaped.
+    pub fn to_json(&self) -> String {
+        crate::display::to_json_pretty(self).unwrap_or_else(|e| {
+            format!("{{\"schema\":{SCHEMA_VERSION},\"verdict\":\"unknown\",\"exit_code\":3,\"hosts\":[],\"errors\":[\"cannot serialise the report: {e}\"]}}")
+        })
+    }
+}
+
 /// The verdict of one agent's routes.
 pub fn verdict_of_routes(routes: &[RouteResult]) -> Verdict {
     if routes.iter().any(|r| r.outcome.fails()) {
