@@ -14,6 +14,10 @@ use crate::health::evaluate::{ProviderRollup, UnusableProfile};
 use crate::health::{ProfileHealth, ProfileStatus, RouteOutcome, RouteResult};
 use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
 
+/// How the error of a local check on a machine without OpenClaw starts (no state, no config,
+/// no `openclaw` program): the phone, or a host OpenClaw was never installed on.
+pub const NO_OPENCLAW_HERE: &str = "no OpenClaw on this machine";
+
 /// The version of the JSON document (`"schema": 1`). Bumped only for breaking changes;
 /// fields may be added within a version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -514,6 +518,20 @@ fn hints(report: &Report) -> Vec<Hint> {
                 "clawauth status --source cli   # or --openclaw-bin /path/to/openclaw".to_owned(),
             );
         }
+    }
+    if report.via.is_none()
+        && report
+            .errors
+            .iter()
+            .any(|e| e.starts_with(NO_OPENCLAW_HERE))
+    {
+        push(
+            &mut out,
+            "check a gateway over SSH instead (add it first with `clawauth hosts add NAME --ssh user@gateway`), \
+             or point --state-dir at OpenClaw's state if it lives elsewhere"
+                .to_owned(),
+            "clawauth status --host NAME",
+        );
     }
     if let Some(c) = &report.claude_code
         && matches!(
