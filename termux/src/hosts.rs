@@ -204,7 +204,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let entry = match host_entry(&config, &t.name, &path) {
+    let entry = match host_entry(env, &config, &t.name, &path) {
         Ok(e) => e,
         Err(code) => return code,
     };

@@ -234,7 +234,7 @@ pub fn run_job_at<J: Job>(
         Err(code) => return code,
     };
     let entry = match &at.host {
-        Some(h) => match host_entry(&config, h, &path) {
+        Some(h) => match host_entry(&env, &config, h, &path) {
             Ok(e) => Some(e),
             Err(code) => return code,
         },

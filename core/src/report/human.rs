@@ -183,6 +183,9 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
     for s in &v.skipped {
         let _ = writeln!(out, "{}", st.dim(&format!("  skipped {s}")));
     }
+    for w in &v.warnings {
+        let _ = writeln!(out, "{} {w}", st.yellow("!"));
+    }
     if let Some(ms) = v.clock_skew_ms
         && ms.abs() >= 5 * 60 * 1000
     {

@@ -241,6 +241,10 @@ pub struct Via {
     /// The sources tried before the one that answered, and why each did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
+    /// Settings to fix that did not stop the check (a configured `clawauth` path that does not
+    /// exist on the gateway, answered by the next source instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Everything clawauth knows about one gateway at one moment.

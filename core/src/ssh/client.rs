@@ -81,6 +81,39 @@ impl ConnectOptions {
     }
 }
 
+/// How a destination that is not a host of config.toml names a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// `user@host` or `host:port`: written as an ssh destination.
+    Destination,
+    /// A `Host` block of ssh_config applies to it.
+    Alias,
+    /// The name (or the HostName ssh_config gives it) is an address or resolves.
+    Resolves,
+}
+
+/// Whether `target` names a machine — an ssh destination with a user or port, an ssh_config
+/// alias, or a name that resolves within `timeout` — so that a typo such as `gww` is caught
+/// before anything connects. `Err` says why not (the resolver's words).
+pub async fn names_a_machine(
+    target: &str,
+    opts: &ConnectOptions,
+    timeout: Duration,
+) -> Result<Named, String> {
+    let (user, _, port) = ssh_config::split_target(target).map_err(|e| e.to_string())?;
+    if user.is_some() || port.is_some() {
+        return Ok(Named::Destination);
+    }
+    let cfg = opts.host_config(target).map_err(|e| e.to_string())?;
+    if cfg.host_block {
+        return Ok(Named::Alias);
+    }
+    super::resolve::resolve(&opts.env, &cfg.host_name, cfg.port, timeout)
+        .await
+        .map(|_| Named::Resolves)
+        .map_err(|e| e.to_string())
+}
+
 /// Why a connection could not be made. No variant carries a secret.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SshError {
