@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Args, Subcommand};
 use clawauth_core::config::{self, HostEntry};
+use clawauth_core::display::command_line;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{Secret, passphrase_key};
-use clawauth_core::ssh::client::{OfferedKey, offered_key, trust};
+use clawauth_core::ssh::ConnectOptions;
+use clawauth_core::ssh::client::{OfferedKey, host_key_listed, offered_key, trust};
 use clawauth_core::ssh::known_hosts::HostKeyCheck;
 
 use crate::remote::{connect_options, host_entry, load_config, secret_store};
@@ -369,10 +371,14 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
             }
             match store.set(&passphrase_key(&key), &pass) {
                 Ok(()) => {
-                    println!(
-                        "stored the passphrase of {key} in the {} store",
-                        store.kind()
-                    );
+                    println!("stored the passphrase of {key} in {}", store.location());
+                    if !store.survives_reboot() {
+                        println!(
+                            "after a reboot, store it again (`{}`), or keep it in a 0600 file instead: \
+                             [defaults] secret_store = \"file\" in config.toml, or CLAWAUTH_SECRET_STORE=file",
+                            command_line(["clawauth", "passphrase", "set", key.as_str()])
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -501,7 +501,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
             }
             match store.set(NTFY_TOKEN_KEY, &token) {
                 Ok(()) => {
-                    println!("stored the ntfy token in the {} secret store", store.kind());
+                    println!("stored the ntfy token in {}", store.location());
                     if !store.survives_reboot() {
                         println!(
                             "note: the kernel keyring forgets it at reboot; for a timer on a server prefer token_file in [monitor.ntfy]"

@@ -148,14 +148,44 @@ pub enum SshError {
     #[error("{0}")]
     HostKey(String),
     #[error(
-        "{user}@{host} refused every key clawauth tried ({})\n\
-         hint: add the public key to ~/.ssh/authorized_keys on the gateway, set IdentityFile in ~/.ssh/config, \
-         or load it into ssh-agent",
-        tried.join("; ")
+        "{user}@{host} refused every key clawauth offered ({})\n\
+         hint: add the public key ({}) to ~/.ssh/authorized_keys of {user} on the gateway, \
+         or point IdentityFile in ~/.ssh/config at a key it accepts",
+        tried.join("; "),
+        offered.join(", ")
     )]
     Auth {
         user: String,
         host: String,
+        /// The keys offered, as `~/.ssh/id_ed25519.pub` or `agent key SHA256:…`.
+        offered: Vec<String>,
+        tried: Vec<String>,
+    },
+    #[error(
+        "no SSH key to offer {user}@{host} ({})\n\
+         hint: make one with `ssh-keygen -t ed25519`, add ~/.ssh/id_ed25519.pub to ~/.ssh/authorized_keys \
+         of {user} on the gateway, then `clawauth hosts trust {name}`",
+        tried.join("; ")
+    )]
+    NoKey {
+        name: String,
+        user: String,
+        host: String,
+        tried: Vec<String>,
+    },
+    #[error(
+        "{} is encrypted and clawauth has no passphrase for it: none in {store}, and none typed at a terminal{}\n\
+         hint: store it once with `clawauth passphrase set {}`",
+        locked.join(", "),
+        if tried.is_empty() { String::new() } else { format!(" ({})", tried.join("; ")) },
+        crate::display::shell_word(locked.first().map_or("KEY", String::as_str))
+    )]
+    KeyLocked {
+        /// The encrypted key files.
+        locked: Vec<String>,
+        /// Where a stored passphrase was looked for ([`SecretStore::location`]).
+        store: String,
+        /// What else was tried.
         tried: Vec<String>,
     },
     #[error("SSH handshake with {host} failed: {reason}")]
@@ -495,7 +525,7 @@ async fn open(
             let mut jh = handshake(&j, &jcfg, tcp, opts, Arc::new(Mutex::new(None)))
                 .await
                 .map_err(wrap)?;
-            authenticate(&mut jh, &juser, &jcfg, opts)
+            authenticate(&mut jh, &j, &juser, &jcfg, opts)
                 .await
                 .map_err(wrap)?;
             let channel = tokio::time::timeout(
@@ -526,7 +556,7 @@ async fn open(
     };
     let mut attempt = Attempt { handle, cfg, user };
     if authenticate_too {
-        authenticate(&mut attempt.handle, &attempt.user, &attempt.cfg, opts).await?;
+        authenticate(&mut attempt.handle, name, &attempt.user, &attempt.cfg, opts).await?;
     }
     Ok((attempt, jump_handle))
 }
@@ -619,6 +649,8 @@ fn default_identities(home: &Utf8Path) -> Vec<Utf8PathBuf> {
 
 enum LoadedKey {
     Key(Box<PrivateKey>),
+    /// Encrypted, and no passphrase to be had (none stored, nobody to ask).
+    Locked,
     Skipped(String),
 }
 
@@ -644,11 +676,7 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
         Some(p) => (p, true),
         None => match opts.prompt.as_ref().and_then(|ask| ask(path)) {
             Some(p) => (p, false),
-            None => {
-                return LoadedKey::Skipped(format!(
-                    "{path} is encrypted and no passphrase is stored for it (store it with `clawauth passphrase set {path}`)"
-                ));
-            }
+            None => return LoadedKey::Locked,
         },
     };
     let path_owned = path.to_owned();
@@ -673,12 +701,17 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
 
 async fn authenticate(
     handle: &mut Handle<Client>,
+    name: &str,
     user: &str,
     cfg: &HostConfig,
     opts: &ConnectOptions,
 ) -> Result<(), SshError> {
     let home = opts.home()?;
+    // What went wrong with each key, told apart: offered and refused, encrypted without a
+    // passphrase, or not usable at all (missing, unreadable, wrong passphrase, agent errors).
     let mut tried: Vec<String> = Vec::new();
+    let mut offered: Vec<String> = Vec::new();
+    let mut locked: Vec<String> = Vec::new();
     let rsa_hash = handle
         .best_supported_rsa_hash()
         .await
@@ -722,7 +755,10 @@ async fn authenticate(
                         .await
                     {
                         Ok(r) if r.success() => return Ok(()),
-                        Ok(_) => tried.push(format!("{label}: refused")),
+                        Ok(_) => {
+                            tried.push(format!("{label}: refused"));
+                            offered.push(label);
+                        }
                         Err(e) => tried.push(format!("{label}: {e}")),
                     }
                 }
@@ -740,27 +776,52 @@ async fn authenticate(
             continue;
         }
         match load_key(&path, opts).await {
+            LoadedKey::Locked => locked.push(path.to_string()),
             LoadedKey::Skipped(why) => tried.push(why),
             LoadedKey::Key(key) => {
                 let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
                 let with = PrivateKeyWithHashAlg::new(Arc::new(*key), hash);
                 match handle.authenticate_publickey(user, with).await {
                     Ok(r) if r.success() => return Ok(()),
-                    Ok(_) => tried.push(format!("{path}: refused")),
+                    Ok(_) => {
+                        tried.push(format!("{path}: refused"));
+                        offered.push(format!("{path}.pub"));
+                    }
                     Err(e) => tried.push(format!("{path}: {e}")),
                 }
             }
         }
     }
+    let host = format!("{}:{}", cfg.host_name, cfg.port);
+    // A locked key is the likeliest fix: the gateway may well accept it once it can be used.
+    if !locked.is_empty() {
+        let store = opts
+            .secrets
+            .as_ref()
+            .map_or_else(|| "no secret store".to_owned(), |s| s.location());
+        return Err(SshError::KeyLocked {
+            locked,
+            store,
+            tried,
+        });
+    }
+    if !offered.is_empty() {
+        return Err(SshError::Auth {
+            user: user.to_owned(),
+            host,
+            offered,
+            tried,
+        });
+    }
     if tried.is_empty() {
         tried.push(
-            "no key: no ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa"
-                .into(),
+            "no ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa".into(),
         );
     }
-    Err(SshError::Auth {
+    Err(SshError::NoKey {
+        name: name.to_owned(),
         user: user.to_owned(),
-        host: format!("{}:{}", cfg.host_name, cfg.port),
+        host,
         tried,
     })
 }
