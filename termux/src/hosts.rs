@@ -69,7 +69,7 @@ pub struct TrustArgs {
     /// A configured host, an ~/.ssh/config alias or user@host[:port]
     name: String,
     /// Trust without asking (for scripts: better pass --fingerprint)
-    #[arg(long)]
+    #[arg(long, short = 'y')]
     yes: bool,
     /// Trust only if the offered key has this fingerprint (SHA256:…, from `ssh-keygen -lf` on the gateway)
     #[arg(long, value_name = "SHA256")]
@@ -114,7 +114,14 @@ fn add(env: &Environment, a: AddArgs) -> ExitCode {
     match config::add_host(&path, &a.name, &entry, a.force) {
         Ok(()) => {
             println!("added {} (ssh {}) to {path}", a.name, entry.ssh);
-            println!("next: clawauth hosts trust {}", a.name);
+            let opts = ConnectOptions::new(env.clone());
+            match host_key_listed(&entry.ssh, &opts) {
+                Ok(true) => println!(
+                    "its host key is already in known_hosts; next: clawauth status --host {}",
+                    a.name
+                ),
+                _ => println!("next: clawauth hosts trust {}", a.name),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -163,8 +163,8 @@ pub struct InstallArgs {
     every: String,
     #[command(flatten)]
     selection: Selection,
-    /// Print the unit files, write nothing, run nothing
-    #[arg(long)]
+    /// Print the systemd unit files (--systemd is implied), write nothing, run nothing
+    #[arg(long, conflicts_with = "cron")]
     print: bool,
     /// Replace unit files of the same name that clawauth did not write
     #[arg(long, conflicts_with = "cron")]
@@ -554,7 +554,8 @@ fn existing_all<'a>(
 
 /// `clawauth monitor install`.
 pub fn install(args: InstallArgs) -> ExitCode {
-    if !args.systemd && !args.cron {
+    // `--print` shows the systemd units: alone, it needs no `--systemd`.
+    if !args.systemd && !args.cron && !args.print {
         return crate::usage_error(
             "say how the monitor should run: --systemd or --cron",
             "clawauth monitor install --systemd --all   writes and enables a systemd user timer\n      \

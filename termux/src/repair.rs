@@ -120,7 +120,7 @@ pub struct TokenPasteArgs {
     #[command(flatten)]
     at: Where,
     /// Provider id (anthropic, openai, …)
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", default_value = "anthropic")]
     provider: String,
     /// When the token expires, from now (365d, 12h, 1h30m); stored by OpenClaw
     #[arg(long, value_name = "DURATION")]

@@ -386,6 +386,27 @@ fn russh_config(opts: &ConnectOptions) -> Arc<client::Config> {
     })
 }
 
+/// The known_hosts files a connection to `cfg` checks (UserKnownHostsFile, else
+/// ~/.ssh/known_hosts, then /etc/ssh/ssh_known_hosts) and the one a trusted key is written to.
+fn known_hosts_files(cfg: &HostConfig, home: &Utf8Path) -> (Vec<Utf8PathBuf>, Utf8PathBuf) {
+    let mut files = cfg.user_known_hosts_files.clone();
+    if files.is_empty() {
+        files.push(home.join(".ssh/known_hosts"));
+    }
+    let learn_into = files[0].clone();
+    files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    (files, learn_into)
+}
+
+/// Whether known_hosts already holds a host key for `target`, looked up as a connection would
+/// (HostKeyAlias or HostName, and the port), without connecting.
+pub fn host_key_listed(target: &str, opts: &ConnectOptions) -> Result<bool, SshError> {
+    let cfg = opts.host_config(target)?;
+    let (files, _) = known_hosts_files(&cfg, &opts.home()?);
+    let host = cfg.host_key_alias.as_deref().unwrap_or(&cfg.host_name);
+    known_hosts::lists(&files, host, cfg.port).map_err(|e| SshError::HostKey(e.to_string()))
+}
+
 /// Opens the TCP connection (or the jump channel) and runs the handshake with host-key checks;
 /// `seen` receives what the server offered and what known_hosts said.
 async fn handshake<S>(
@@ -398,13 +419,7 @@ async fn handshake<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let home = opts.home()?;
-    let mut files = cfg.user_known_hosts_files.clone();
-    if files.is_empty() {
-        files.push(home.join(".ssh/known_hosts"));
-    }
-    let learn_into = files[0].clone();
-    files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    let (files, learn_into) = known_hosts_files(cfg, &opts.home()?);
     let client = Client {
         name: name.to_owned(),
         host: cfg
