@@ -18,11 +18,25 @@ use crate::status::positive_duration;
 
 #[derive(Debug, Subcommand)]
 #[command(after_long_help = "EXAMPLES:\n  \
-    clawauth hosts add gw --ssh pi@192.168.1.20       # or an alias from ~/.ssh/config\n  \
-    clawauth hosts trust gw                           # shows the key's SHA256 fingerprint, asks, remembers it\n  \
-    clawauth status --host gw --check                 # one SSH connection, exit 0/1/2 like openclaw, 3 unreachable\n  \
+    clawauth hosts add gw --ssh pi@192.168.1.20\n  \
+    clawauth hosts add gw         # gw: an ~/.ssh/config alias\n  \
+    clawauth hosts trust gw       # show the key, ask, trust\n  \
+    clawauth status --host gw --check\n  \
     clawauth hosts list\n\n\
-    Hosts live in ~/.config/clawauth/config.toml ($XDG_CONFIG_HOME, or $CLAWAUTH_CONFIG); editing keeps your comments.")]
+    CONFIG (config.toml):\n  \
+    [defaults]\n  \
+    connect_timeout = \"5s\"\n  \
+    deadline = \"60s\"\n  \
+    secret_store = \"auto\"         # or \"file\", \"keyring\"\n\n  \
+    [hosts.gw]\n  \
+    ssh = \"pi@gateway.lan\"        # or an ~/.ssh/config alias\n  \
+    agent = \"main\"                # optional\n  \
+    clawauth = \"/usr/local/bin/clawauth\"      # optional\n  \
+    openclaw = \"~/.npm-global/bin/openclaw\"   # optional\n  \
+    state_dir = \"~/.openclaw\"     # optional\n  \
+    service = \"openclaw-gateway\"  # optional\n\n\
+    Hosts live in ~/.config/clawauth/config.toml ($XDG_CONFIG_HOME, or $CLAWAUTH_CONFIG); \
+    editing keeps your comments. Durations take a unit (5s, 10m, 2h, 7d).")]
 pub enum HostsCommand {
     /// Add a gateway (or replace it with --force)
     Add(AddArgs),
@@ -293,11 +307,17 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 #[command(
-    after_long_help = "The passphrase is read from the terminal without echo, or from stdin when \
-    it is not a terminal (one line). It is checked against the key before it is stored, and it never \
-    appears in argv, logs or reports.\n\n\
-    The store is the system keyring where it works, else a 0600 file next to config.toml \
-    (always on Termux). Choose with CLAWAUTH_SECRET_STORE=file|keyring or [defaults] secret_store."
+    after_long_help = "The passphrase is read from the terminal without echo, or from stdin when it is not a \
+        terminal (one line). It is checked against the key before it is stored, and it never \
+        appears in argv, logs or reports.\n\n\
+        WHERE IT IS STORED:\n  \
+        keyring  the kernel keyring, where it works; it\n           \
+        forgets what it holds at every reboot\n  \
+        file     ~/.config/clawauth/secrets.json, mode 0600,\n           \
+        next to config.toml (always on Termux)\n\
+        The default, auto, takes the keyring where it works, else the file. Choose with \
+        CLAWAUTH_SECRET_STORE=file|keyring|auto or, in config.toml, [defaults] secret_store = \
+        \"file\"."
 )]
 pub enum PassphraseCommand {
     /// Store the passphrase of an encrypted private key (checked against the key first)
