@@ -228,10 +228,19 @@ impl Config {
                     format!("line {l}, column {c}: ")
                 })
                 .unwrap_or_default();
+            let message = e.message().trim_end();
+            // `connect_timeout = 5`: say what the value should look like, not only its type.
+            let advice = if message.starts_with("invalid type: integer")
+                && message.ends_with("expected a string")
+            {
+                " — quote it; a duration also needs a unit: \"5s\", \"10m\", \"2h\""
+            } else {
+                ""
+            };
             Error::malformed(
                 path,
                 "clawauth config (TOML)",
-                format!("{at}{}", e.message().trim_end()),
+                format!("{at}{message}{advice}"),
             )
         })?;
         let invalid = |span: std::ops::Range<usize>, what: String| {

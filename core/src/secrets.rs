@@ -130,6 +130,11 @@ pub trait SecretStore: Send + Sync {
     fn survives_reboot(&self) -> bool {
         true
     }
+    /// Where secrets are kept, for people: the file's path, or the keyring and that it forgets
+    /// at reboot.
+    fn location(&self) -> String {
+        self.kind().to_owned()
+    }
 }
 
 /// Which store [`open`] uses.
@@ -266,6 +271,12 @@ impl SecretStore for LazyStore {
     }
     fn survives_reboot(&self) -> bool {
         self.store().is_ok_and(|s| s.survives_reboot())
+    }
+    fn location(&self) -> String {
+        match self.store() {
+            Ok(s) => s.location(),
+            Err(e) => format!("clawauth's secret store, which cannot be opened ({e})"),
+        }
     }
 }
 
@@ -484,6 +495,10 @@ impl SecretStore for FileStore {
         "file"
     }
 
+    fn location(&self) -> String {
+        format!("the file store {} (mode 0600)", self.path)
+    }
+
     fn get(&self, key: &str) -> Result<Option<Secret>, SecretError> {
         check_key(key)?;
         Ok(self
@@ -696,6 +711,10 @@ impl SecretStore for KeyringStore {
     fn survives_reboot(&self) -> bool {
         false
     }
+
+    fn location(&self) -> String {
+        "the kernel keyring (it forgets what it holds at every reboot)".to_owned()
+    }
 }
 
 #[cfg(test)]
@@ -719,6 +738,24 @@ mod tests {
         assert_eq!(s.expose(), VALUE);
         let store = FileStore::new("/x/secrets.json");
         assert!(!format!("{store:?}").contains(VALUE));
+    }
+
+    #[test]
+    fn each_store_says_where_it_keeps_secrets() {
+        let file = FileStore::new("/x/secrets.json");
+        assert_eq!(
+            file.location(),
+            "the file store /x/secrets.json (mode 0600)"
+        );
+        assert!(file.survives_reboot());
+        // Creating the keyring store touches no keyring.
+        let keyring = KeyringStore::new().expect("keyring store");
+        assert!(
+            keyring
+                .location()
+                .contains("forgets what it holds at every reboot")
+        );
+        assert!(!keyring.survives_reboot());
     }
 
     #[test]

@@ -24,8 +24,10 @@ pub fn from_ms(ms: i64) -> DateTime<Utc> {
 #[error("{0}")]
 pub struct ParseError(String);
 
-/// Parses a duration such as `24h`, `90m`, `7d`, `1d12h`, `30s`, `500ms` or a bare number of
-/// milliseconds. Units: `ms`, `s`, `m`, `h`, `d`, `w`.
+/// Parses a duration such as `24h`, `90m`, `7d`, `1d12h`, `30s` or `500ms`. Units: `ms`, `s`,
+/// `m`, `h`, `d`, `w`. A number without a unit is refused (only `0` needs none): read as
+/// milliseconds, `--connect-timeout 5` would give up after 5 ms and `--expires-in 365` would
+/// store a token that is already expired.
 pub fn parse_duration_ms(input: &str) -> Result<i64, ParseError> {
     let s = input.trim();
     let bad = || {
@@ -37,7 +39,12 @@ pub fn parse_duration_ms(input: &str) -> Result<i64, ParseError> {
         return Err(bad());
     }
     if s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<i64>().map_err(|_| bad());
+        if s.bytes().all(|b| b == b'0') {
+            return Ok(0);
+        }
+        return Err(ParseError(format!(
+            "invalid duration '{input}': {s} has no unit — add one: {s}s, {s}m, {s}h or {s}d"
+        )));
     }
     let mut total: i64 = 0;
     let mut rest = s;
@@ -146,7 +153,11 @@ mod tests {
         assert_eq!(parse_duration_ms("24h"), Ok(86_400_000));
         assert_eq!(parse_duration_ms("1d12h"), Ok(129_600_000));
         assert_eq!(parse_duration_ms("90m"), Ok(5_400_000));
-        assert_eq!(parse_duration_ms("500"), Ok(500));
+        assert_eq!(parse_duration_ms("500ms"), Ok(500));
+        assert_eq!(parse_duration_ms("0"), Ok(0));
+        let bare = parse_duration_ms("5").expect_err("no unit");
+        assert!(bare.to_string().contains("5s, 5m, 5h or 5d"), "{bare}");
+        assert!(parse_duration_ms("365").is_err());
         assert!(parse_duration_ms("12x").is_err());
         assert!(parse_duration_ms("h").is_err());
         assert!(parse_duration_ms("").is_err());

@@ -6,9 +6,11 @@ use std::process::ExitCode;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Args, Subcommand};
 use clawauth_core::config::{self, HostEntry};
+use clawauth_core::display::command_line;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{Secret, passphrase_key};
-use clawauth_core::ssh::client::{OfferedKey, offered_key, trust};
+use clawauth_core::ssh::ConnectOptions;
+use clawauth_core::ssh::client::{OfferedKey, host_key_listed, offered_key, trust};
 use clawauth_core::ssh::known_hosts::HostKeyCheck;
 
 use crate::remote::{connect_options, host_entry, load_config, secret_store};
@@ -16,11 +18,25 @@ use crate::status::positive_duration;
 
 #[derive(Debug, Subcommand)]
 #[command(after_long_help = "EXAMPLES:\n  \
-    clawauth hosts add gw --ssh pi@192.168.1.20       # or an alias from ~/.ssh/config\n  \
-    clawauth hosts trust gw                           # shows the key's SHA256 fingerprint, asks, remembers it\n  \
-    clawauth status --host gw --check                 # one SSH connection, exit 0/1/2 like openclaw, 3 unreachable\n  \
+    clawauth hosts add gw --ssh pi@192.168.1.20\n  \
+    clawauth hosts add gw         # gw: an ~/.ssh/config alias\n  \
+    clawauth hosts trust gw       # show the key, ask, trust\n  \
+    clawauth status --host gw --check\n  \
     clawauth hosts list\n\n\
-    Hosts live in ~/.config/clawauth/config.toml ($XDG_CONFIG_HOME, or $CLAWAUTH_CONFIG); editing keeps your comments.")]
+    CONFIG (config.toml):\n  \
+    [defaults]\n  \
+    connect_timeout = \"5s\"\n  \
+    deadline = \"60s\"\n  \
+    secret_store = \"auto\"         # or \"file\", \"keyring\"\n\n  \
+    [hosts.gw]\n  \
+    ssh = \"pi@gateway.lan\"        # or an ~/.ssh/config alias\n  \
+    agent = \"main\"                # optional\n  \
+    clawauth = \"/usr/local/bin/clawauth\"      # optional\n  \
+    openclaw = \"~/.npm-global/bin/openclaw\"   # optional\n  \
+    state_dir = \"~/.openclaw\"     # optional\n  \
+    service = \"openclaw-gateway\"  # optional\n\n\
+    Hosts live in ~/.config/clawauth/config.toml ($XDG_CONFIG_HOME, or $CLAWAUTH_CONFIG); \
+    editing keeps your comments. Durations take a unit (5s, 10m, 2h, 7d).")]
 pub enum HostsCommand {
     /// Add a gateway (or replace it with --force)
     Add(AddArgs),
@@ -67,7 +83,7 @@ pub struct TrustArgs {
     /// A configured host, an ~/.ssh/config alias or user@host[:port]
     name: String,
     /// Trust without asking (for scripts: better pass --fingerprint)
-    #[arg(long)]
+    #[arg(long, short = 'y')]
     yes: bool,
     /// Trust only if the offered key has this fingerprint (SHA256:…, from `ssh-keygen -lf` on the gateway)
     #[arg(long, value_name = "SHA256")]
@@ -112,7 +128,14 @@ fn add(env: &Environment, a: AddArgs) -> ExitCode {
     match config::add_host(&path, &a.name, &entry, a.force) {
         Ok(()) => {
             println!("added {} (ssh {}) to {path}", a.name, entry.ssh);
-            println!("next: clawauth hosts trust {}", a.name);
+            let opts = ConnectOptions::new(env.clone());
+            match host_key_listed(&entry.ssh, &opts) {
+                Ok(true) => println!(
+                    "its host key is already in known_hosts; next: clawauth status --host {}",
+                    a.name
+                ),
+                _ => println!("next: clawauth hosts trust {}", a.name),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -204,7 +227,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let entry = match host_entry(&config, &t.name, &path) {
+    let entry = match host_entry(env, &config, &t.name, &path) {
         Ok(e) => e,
         Err(code) => return code,
     };
@@ -284,11 +307,17 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
 
 #[derive(Debug, Subcommand)]
 #[command(
-    after_long_help = "The passphrase is read from the terminal without echo, or from stdin when \
-    it is not a terminal (one line). It is checked against the key before it is stored, and it never \
-    appears in argv, logs or reports.\n\n\
-    The store is the system keyring where it works, else a 0600 file next to config.toml \
-    (always on Termux). Choose with CLAWAUTH_SECRET_STORE=file|keyring or [defaults] secret_store."
+    after_long_help = "The passphrase is read from the terminal without echo, or from stdin when it is not a \
+        terminal (one line). It is checked against the key before it is stored, and it never \
+        appears in argv, logs or reports.\n\n\
+        WHERE IT IS STORED:\n  \
+        keyring  the kernel keyring, where it works; it\n           \
+        forgets what it holds at every reboot\n  \
+        file     ~/.config/clawauth/secrets.json, mode 0600,\n           \
+        next to config.toml (always on Termux)\n\
+        The default, auto, takes the keyring where it works, else the file. Choose with \
+        CLAWAUTH_SECRET_STORE=file|keyring|auto or, in config.toml, [defaults] secret_store = \
+        \"file\"."
 )]
 pub enum PassphraseCommand {
     /// Store the passphrase of an encrypted private key (checked against the key first)
@@ -369,10 +398,14 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
             }
             match store.set(&passphrase_key(&key), &pass) {
                 Ok(()) => {
-                    println!(
-                        "stored the passphrase of {key} in the {} store",
-                        store.kind()
-                    );
+                    println!("stored the passphrase of {key} in {}", store.location());
+                    if !store.survives_reboot() {
+                        println!(
+                            "after a reboot, store it again (`{}`), or keep it in a 0600 file instead: \
+                             [defaults] secret_store = \"file\" in config.toml, or CLAWAUTH_SECRET_STORE=file",
+                            command_line(["clawauth", "passphrase", "set", key.as_str()])
+                        );
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -76,17 +76,27 @@ enum Command {
 enum TermuxCommand {
     #[command(
         about = "Quick check (one tap): a toast with the time left; buzz when expiring; the fix page and a Re-auth notification when expired",
-        long_about = "Quick check of one gateway, for a Termux:Widget shortcut (it replaces termux-quick-auth.sh).\n\n\
+        long_about = "Quick check of one gateway, for a Termux:Widget shortcut (it replaces \
+            termux-quick-auth.sh).\n\n\
             One SSH connection. Then, through Termux:API:\n  \
-            ok        a short toast: \"gw: Auth OK · 6d 4h left\"\n  \
-            expiring  a vibration and a toast naming the credential and the time left\n  \
-            expired or missing  a long vibration, a toast, the provider's key page in the browser, and a\n            \
-            notification whose Re-auth button starts the guided re-auth (`clawauth termux guided`)\n  \
-            unreachable  a toast naming the host and why (refused, timed out, unknown host key, …)\n\n\
-            Without Termux:API everything is printed in the terminal instead. The toast's text is also \
-            printed on stdout.",
-        after_long_help = "EXAMPLES:\n  clawauth termux quick --host gw\n  clawauth termux quick --host gw --at +6d   what the tap will say in six days\n\n\
-            EXIT CODES: 0 ok, 1 expired or missing, 2 expiring, 3 unreachable, 64 bad command line."
+            ok           a short toast: \"gw: Auth OK · 6d 4h left\"\n  \
+            expiring     a vibration and a toast naming the\n               \
+            credential and the time left\n  \
+            expired or missing\n               \
+            a long vibration, a toast, the provider's\n               \
+            key page in the browser, and a notification\n               \
+            whose Re-auth button starts the guided\n               \
+            re-auth (`clawauth termux guided`)\n  \
+            unreachable  a toast naming the host and why (refused,\n               \
+            timed out, unknown host key, …)\n\n\
+            Without Termux:API everything is printed in the terminal instead. The toast's text \
+            is also printed on stdout.",
+        after_long_help = "EXAMPLES:\n  \
+            clawauth termux quick --host gw\n  \
+            # what the tap will say in six days\n  \
+            clawauth termux quick --host gw --at +6d\n\n\
+            EXIT CODES: 0 ok, 1 expired or missing, 2 expiring, 3 unreachable, 64 bad command \
+            line."
     )]
     Quick(tap::TapArgs),
     #[command(

@@ -27,64 +27,101 @@ const FAILPOINT: &str = "monitor-after-send";
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    long_about = "Check the gateways, decide by policy what deserves an alert, send it, and remember what was \
-        sent — meant to run every 30 minutes from a systemd user timer or cron (`clawauth monitor install`).\n\n\
-        What is watched: every credential that serves one of OpenClaw's model routes (default model, \
-        fallbacks, image and utility models), on every agent; routes with no usable credential; OpenClaw \
-        itself failing; and whether the gateway can be read at all.\n\n\
+    long_about = "Check the gateways, decide by policy what deserves an alert, send it, and remember what \
+        was sent — meant to run every 30 minutes from a systemd user timer or cron (`clawauth \
+        monitor install`).\n\n\
+        What is watched: every credential that serves one of OpenClaw's model routes (default \
+        model, fallbacks, image and utility models), on every agent; routes with no usable \
+        credential; OpenClaw itself failing; and whether the gateway can be read at all.\n\n\
         When it alerts (all configurable under [monitor] in config.toml):\n  \
-        - at once when something gets worse: ok → expiring → expired or missing;\n  \
-        - before expiry, per credential type: OAuth and tokens 24h before (as OpenClaw's check),\n    \
-        setup-tokens (tokens seen living 30 days or more) also 30 and 7 days before, API keys only when\n    \
-        OpenClaw records an expiry; thresholds may be shares of the lifetime (\"10%\");\n  \
-        - reminders while it stays bad: expired or missing every hour, expiring every 6 hours (early\n    \
-        30- and 7-day notices are sent once);\n  \
+        - at once when something gets worse: ok, expiring,\n    \
+        expired or missing;\n  \
+        - before expiry, per credential type: OAuth and tokens\n    \
+        24h before (as OpenClaw's check), setup-tokens\n    \
+        (tokens seen living 30 days or more) also 30 and 7\n    \
+        days before, API keys only when OpenClaw records an\n    \
+        expiry; a threshold may be a share of the lifetime\n    \
+        (\"10%\");\n  \
+        - reminders while it stays bad: expired or missing\n    \
+        every hour, expiring every 6 hours (the 30- and\n    \
+        7-day notices are sent once);\n  \
         - a recovery notice when it is fixed;\n  \
-        - \"unreachable\" only after 2 failed runs in a row, so a blip pages nobody.\n\
-        Every alert names host, agent, provider, profile, the time left and the exact commands that fix it.\n\n\
-        --changes-only turns every reminder off for that run: it alerts only when something changes (worse, \
-        better, a new threshold crossed, fixed, unreachable or reachable again), never because time passed. \
-        The phone's scheduled check (`clawauth termux setup --schedule`) runs it that way, so a credential \
-        that stays bad does not buzz the phone every half hour.\n\n\
-        An alert counts as sent only once its notifier accepted it; a failed one is retried on the next run. \
-        State lives in ~/.local/state/clawauth/monitor.json (written atomically, no secrets).",
+        - \"unreachable\" only after 2 failed runs in a row, so\n    \
+        a blip pages nobody.\n\
+        Every alert names host, agent, provider, profile, the time left and the exact commands \
+        that fix it.\n\n\
+        --changes-only turns every reminder off for that run: it alerts only when something \
+        changes (worse, better, a new threshold crossed, fixed, unreachable or reachable \
+        again), never because time passed. The phone's scheduled check (`clawauth termux setup \
+        --schedule`) runs it that way, so a credential that stays bad does not buzz the phone \
+        every half hour.\n\n\
+        An alert counts as sent only once its notifier accepted it; a failed one is retried on \
+        the next run. State lives in ~/.local/state/clawauth/monitor.json (written atomically, \
+        no secrets).",
     after_long_help = "NOTIFIERS (config.toml):\n  \
         [monitor.ntfy]\n  \
-        topic = \"my-gateway-alerts\"          # required; server defaults to https://ntfy.sh\n  \
-        server = \"https://ntfy.example.org\"\n  \
-        token_file = \"~/.config/clawauth/ntfy.env\"   # NTFY_TOKEN=tk_… (mode 0600); or\n                                       \
-        # `clawauth monitor ntfy-token set`, or $CLAWAUTH_NTFY_TOKEN\n\n  \
-        [monitor.command]                    # any program; the alert arrives on stdin,\n  \
-        program = \"/usr/local/bin/send-alert\" # CLAWAUTH_ALERT_TITLE/PRIORITY/LEVEL/HOST/FIX in the env\n  \
+        topic = \"my-gateway-alerts\"       # required\n  \
+        server = \"https://ntfy.example.org\"  # default ntfy.sh\n  \
+        # NTFY_TOKEN=tk_… in a 0600 file; or store it with\n  \
+        # `clawauth monitor ntfy-token set`, or set\n  \
+        # $CLAWAUTH_NTFY_TOKEN\n  \
+        token_file = \"~/.config/clawauth/ntfy.env\"\n\n  \
+        # Any program: the alert arrives on stdin, and\n  \
+        # CLAWAUTH_ALERT_TITLE, _PRIORITY, _LEVEL, _HOST and\n  \
+        # _FIX in its environment.\n  \
+        [monitor.command]\n  \
+        program = \"/usr/local/bin/send-alert\"\n  \
         args = [\"--channel\", \"ops\"]\n\n  \
+        # termux-notification on the phone (auto: in Termux)\n  \
         [monitor.termux]\n  \
-        enabled = \"auto\"                     # termux-notification on the phone (auto: inside Termux)\n\n  \
+        enabled = \"auto\"\n\n  \
+        # Pinged at start, on success, and with the exit status\n  \
         [monitor.heartbeat]\n  \
-        url = \"https://hc-ping.com/<uuid>\"   # pinged at start, on success, and with the exit status\n\n\
+        url = \"https://hc-ping.com/<uuid>\"\n\n\
         POLICY (config.toml, defaults shown):\n  \
         [monitor]\n  \
-        hosts = [\"gw\"]          # what a bare `clawauth monitor` checks; \"local\" = this machine\n  \
+        # what a bare `clawauth monitor` checks (\"local\": this\n  \
+        # machine)\n  \
+        hosts = [\"gw\"]\n  \
         unreachable_after = 2\n  \
-        remind_expired = \"1h\"   remind_expiring = \"6h\"   remind_unreachable = \"6h\"   (\"off\" to disable)\n  \
+        remind_expired = \"1h\"         # \"off\" to disable\n  \
+        remind_expiring = \"6h\"\n  \
+        remind_unreachable = \"6h\"\n\n  \
         [monitor.thresholds]\n  \
-        oauth = [\"24h\"]   token = [\"24h\"]   setup_token = [\"30d\", \"7d\", \"24h\"]   api_key = [\"24h\"]\n  \
-        long_lived = \"30d\"\n  \
+        oauth = [\"24h\"]\n  \
+        token = [\"24h\"]\n  \
+        setup_token = [\"30d\", \"7d\", \"24h\"]\n  \
+        api_key = [\"24h\"]\n  \
+        long_lived = \"30d\"\n\n  \
         [monitor.priority]\n  \
-        expired = \"urgent\"   expiring = \"high\"   notice = \"default\"\n  \
-        unreachable = \"high\"   recovered = \"default\"\n\n\
-        WHICH GATEWAYS: --host NAME (repeatable), --all (every host in config.toml), --local (this machine);\n  \
-        without them, [monitor] hosts, else every configured host, else this machine.\n\n\
+        expired = \"urgent\"\n  \
+        expiring = \"high\"\n  \
+        notice = \"default\"\n  \
+        unreachable = \"high\"\n  \
+        recovered = \"default\"\n\n\
+        WHICH GATEWAYS: --host NAME (repeatable), --all (every host in config.toml), --local \
+        (this machine); without them, [monitor] hosts, else every configured host, else this \
+        machine.\n\n\
         EXIT CODES:\n  \
-        0   the run completed and every alert was delivered (whatever the credentials' state)\n  \
-        1   an alert could not be delivered (retried on the next run), or the state could not be written\n  \
-        64  the command line or config.toml is wrong   75  another monitor run is still going\n\n\
+        0   the run completed and every alert was delivered\n      \
+        (whatever the credentials' state)\n  \
+        1   an alert could not be delivered (retried on the\n      \
+        next run), or the state could not be written\n  \
+        64  the command line or config.toml is wrong\n  \
+        75  another monitor run is still going\n\n\
         EXAMPLES:\n  \
-        clawauth monitor --all                        # what the timer runs\n  \
-        clawauth monitor --host gw --dry-run          # what would be sent now, sending nothing\n  \
-        clawauth monitor --host gw --at +6d --dry-run # …and in six days\n  \
-        clawauth monitor --all --changes-only         # news only, no reminders (the phone's scheduled check)\n  \
-        clawauth monitor test                         # send a test alert through every notifier\n  \
-        clawauth monitor install --systemd --all      # every 30 minutes, as a systemd user timer\n\n\
+        # what the timer runs\n  \
+        clawauth monitor --all\n  \
+        # what would be sent now (and in six days), sending\n  \
+        # nothing\n  \
+        clawauth monitor --host gw --dry-run\n  \
+        clawauth monitor --host gw --at +6d --dry-run\n  \
+        # news only, no reminders (the phone's scheduled check)\n  \
+        clawauth monitor --all --changes-only\n  \
+        # a test alert through every notifier\n  \
+        clawauth monitor test\n  \
+        # every 30 minutes, as a systemd user timer\n  \
+        clawauth monitor install --systemd --all\n\n\
         Logs go to stderr (the journal under systemd); CLAWAUTH_LOG=debug for more."
 )]
 pub struct MonitorArgs {
@@ -501,7 +538,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
             }
             match store.set(NTFY_TOKEN_KEY, &token) {
                 Ok(()) => {
-                    println!("stored the ntfy token in the {} secret store", store.kind());
+                    println!("stored the ntfy token in {}", store.location());
                     if !store.survives_reboot() {
                         println!(
                             "note: the kernel keyring forgets it at reboot; for a timer on a server prefer token_file in [monitor.ntfy]"

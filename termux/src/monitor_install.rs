@@ -118,38 +118,59 @@ impl Selection {
 #[command(
     about = "Run `clawauth monitor` from a systemd user timer (--systemd) or cron (--cron)",
     group(clap::ArgGroup::new("method").args(["systemd", "cron"]).multiple(false)),
-    override_usage = "clawauth monitor install --systemd [--every DURATION] [--host NAME... | --all | --local] [--print] [--force]\n       \
-        clawauth monitor install --cron [--every DURATION] [--host NAME... | --all | --local]",
+    override_usage = "clawauth monitor install --systemd [--every DURATION]\n           \
+        [--host NAME... | --all | --local]\n           \
+        [--print] [--force]\n       \
+        clawauth monitor install --print ...   (as --systemd)\n       \
+        clawauth monitor install --cron [--every DURATION]\n           \
+        [--host NAME... | --all | --local]",
     long_about = "Run `clawauth monitor` on a schedule, so alerts come without you asking.\n\n\
         --systemd writes two systemd user units and enables the timer:\n  \
-        $XDG_CONFIG_HOME/systemd/user/clawauth-monitor.service   (default ~/.config/systemd/user/)\n  \
-        $XDG_CONFIG_HOME/systemd/user/clawauth-monitor.timer\n\
-        The service runs this clawauth binary (its absolute path) as `clawauth monitor` with the selection \
-        given here (--host/--all/--local; none: config.toml's choice), killed after 10 minutes. It gets \
-        PATH, CLAWAUTH_CONFIG, XDG_CONFIG_HOME, OPENCLAW_STATE_DIR, OPENCLAW_HOME (and OpenClaw's other \
-        location variables) as set while installing, and reads secrets such as CLAWAUTH_NTFY_TOKEN=… from \
-        the optional file ~/.config/clawauth/monitor.env — keep it mode 0600; secrets never go in a unit. \
-        The timer runs on the clock (Persistent=true: a run missed while off happens at boot), with a \
-        random delay of up to 5 minutes. Then `systemctl --user daemon-reload` and `systemctl --user \
-        enable --now clawauth-monitor.timer`; when there is no user manager to talk to (no user bus, \
-        no systemctl), the units stay written and the commands to run later are printed.\n\n\
+        $XDG_CONFIG_HOME/systemd/user/clawauth-monitor.service\n  \
+        $XDG_CONFIG_HOME/systemd/user/clawauth-monitor.timer\n  \
+        (default ~/.config/systemd/user/)\n\
+        The service runs this clawauth binary (its absolute path) as `clawauth monitor` with \
+        the selection given here (--host/--all/--local; none: config.toml's choice), killed \
+        after 10 minutes. It gets PATH, CLAWAUTH_CONFIG, XDG_CONFIG_HOME, OPENCLAW_STATE_DIR, \
+        OPENCLAW_HOME (and OpenClaw's other location variables) as set while installing, and \
+        reads secrets such as CLAWAUTH_NTFY_TOKEN=… from the optional file \
+        ~/.config/clawauth/monitor.env — keep it mode 0600; secrets never go in a unit. The \
+        timer runs on the clock (Persistent=true: a run missed while off happens at boot), with \
+        a random delay of up to 5 minutes. Then `systemctl --user daemon-reload` and `systemctl \
+        --user enable --now clawauth-monitor.timer`; when there is no user manager to talk to \
+        (no user bus, no systemctl), the units stay written and the commands to run later are \
+        printed.\n\n\
+        --print shows the units instead (--systemd is implied): it writes nothing and runs \
+        nothing.\n\n\
         --cron writes nothing: it prints one crontab line (on stdout; how to add it on stderr).",
-    after_long_help = "LINGER: systemd runs user timers only while you have a session, unless lingering is on:\n  \
-        loginctl enable-linger $USER        # once per machine; then the timer runs after boot and logout\n\n\
+    after_long_help = "LINGER: systemd runs user timers only while you have a session, unless lingering is on \
+        (once per machine; then the timer runs after boot and logout):\n  \
+        loginctl enable-linger $USER\n\n\
         EXAMPLES:\n  \
-        clawauth monitor install --systemd --all                 # every host in config.toml, every 30m\n  \
-        clawauth monitor install --systemd --local --every 15m   # on the gateway host itself\n  \
-        clawauth monitor install --systemd --host gw --host pi --every 2h\n  \
-        clawauth monitor install --systemd --print               # show the units, write nothing\n  \
-        (crontab -l 2>/dev/null; clawauth monitor install --cron --all) | crontab -\n  \
-        systemctl --user list-timers clawauth-monitor.timer      # when it runs next\n  \
-        journalctl --user -u clawauth-monitor                    # what past runs said\n\n\
-        Re-running install replaces the units it wrote (\"unchanged\" when identical). A unit of the same \
-        name that clawauth did not write is left alone unless --force. Moved the binary? Install again.\n\n\
+        # every host in config.toml, every 30m\n  \
+        clawauth monitor install --systemd --all\n  \
+        # on the gateway host itself\n  \
+        clawauth monitor install --systemd --local --every 15m\n  \
+        clawauth monitor install --systemd --host gw --host pi \\\n      \
+        --every 2h\n  \
+        # show the units, write nothing\n  \
+        clawauth monitor install --print\n  \
+        # cron instead\n  \
+        (crontab -l 2>/dev/null;\n   \
+        clawauth monitor install --cron --all) | crontab -\n  \
+        # when it runs next, and what past runs said\n  \
+        systemctl --user list-timers clawauth-monitor.timer\n  \
+        journalctl --user -u clawauth-monitor\n\n\
+        Re-running install replaces the units it wrote (\"unchanged\" when identical). A unit \
+        of the same name that clawauth did not write is left alone unless --force. Moved the \
+        binary? Install again.\n\n\
         EXIT CODES:\n  \
-        0   written (or printed); enabled, or the commands to enable it later were printed\n  \
-        1   a file could not be written, or systemctl failed (other than: no user manager)\n  \
-        64  the command line is wrong, or a unit of that name is not clawauth's (see --force)"
+        0   written (or printed); enabled, or the commands to\n      \
+        enable it later were printed\n  \
+        1   a file could not be written, or systemctl failed\n      \
+        (other than: no user manager)\n  \
+        64  the command line is wrong, or a unit of that name\n      \
+        is not clawauth's (see --force)"
 )]
 pub struct InstallArgs {
     /// Write the systemd user units and enable the timer
@@ -163,8 +184,8 @@ pub struct InstallArgs {
     every: String,
     #[command(flatten)]
     selection: Selection,
-    /// Print the unit files, write nothing, run nothing
-    #[arg(long)]
+    /// Print the systemd unit files (--systemd is implied), write nothing, run nothing
+    #[arg(long, conflicts_with = "cron")]
     print: bool,
     /// Replace unit files of the same name that clawauth did not write
     #[arg(long, conflicts_with = "cron")]
@@ -184,7 +205,8 @@ pub struct InstallArgs {
         A crontab line from `install --cron` is yours: remove it with `crontab -e`.",
     after_long_help = "EXAMPLES:\n  \
         clawauth monitor uninstall\n  \
-        clawauth monitor install --systemd --every 1h   # to change the schedule, install again instead"
+        # to change the schedule, install again instead\n  \
+        clawauth monitor install --systemd --every 1h"
 )]
 pub struct UninstallArgs {
     /// Remove the systemd user timer (the default, and the only kind clawauth installs)
@@ -202,9 +224,6 @@ pub(crate) struct Every {
 impl Every {
     pub(crate) fn parse(s: &str) -> Result<Self, String> {
         let t = s.trim();
-        if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && t != "0" {
-            return Err(format!("--every {s:?} has no unit"));
-        }
         let ms = parse_duration_ms(t).map_err(|e| format!("--every: {e}"))?;
         if ms % 60_000 != 0 {
             return Err(format!("--every {s:?} is not a whole number of minutes"));
@@ -557,7 +576,8 @@ fn existing_all<'a>(
 
 /// `clawauth monitor install`.
 pub fn install(args: InstallArgs) -> ExitCode {
-    if !args.systemd && !args.cron {
+    // `--print` shows the systemd units: alone, it needs no `--systemd`.
+    if !args.systemd && !args.cron && !args.print {
         return crate::usage_error(
             "say how the monitor should run: --systemd or --cron",
             "clawauth monitor install --systemd --all   writes and enables a systemd user timer\n      \

@@ -7,10 +7,12 @@ use std::time::Duration;
 use camino::{Utf8Path, Utf8PathBuf};
 use chrono::{DateTime, Utc};
 use clawauth_core::config::{self, Config, HostEntry};
+use clawauth_core::display::visible;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{self, LazyStore, Secret, SecretStore, StoreChoice};
 use clawauth_core::source::SourceChoice;
-use clawauth_core::source::remote::{RemoteRequest, check_host};
+use clawauth_core::source::remote::{Origin, RemoteRequest, SetBy, check_host};
+use clawauth_core::ssh::client::names_a_machine;
 use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
 
 use crate::status::{Output, positive_duration};
@@ -94,18 +96,63 @@ pub fn connect_options(
     opts
 }
 
-/// The host entry for NAME: the configured one, or NAME itself as an ssh destination.
-pub fn host_entry(config: &Config, name: &str, path: &Utf8Path) -> Result<HostEntry, ExitCode> {
+/// How long `--host NAME` may take to resolve when NAME is not a configured host (the default
+/// connect timeout: a name slower than that would not connect either).
+const RESOLVE_CHECK: Duration = Duration::from_secs(5);
+
+/// The host entry for NAME: the configured one, or NAME itself when it names a machine — an ssh
+/// destination (`user@host`, `host:port`), an ssh_config alias, or a name that resolves. A typo
+/// is refused, listing the configured hosts.
+pub fn host_entry(
+    env: &Environment,
+    config: &Config,
+    name: &str,
+    path: &Utf8Path,
+) -> Result<HostEntry, ExitCode> {
     if let Some(h) = config.host(name) {
         return Ok(h.clone());
     }
-    if config::validate_ssh_target(name).is_ok() {
-        return Ok(HostEntry::new(name));
+    let shown = visible(name);
+    let known = if config.hosts.is_empty() {
+        format!(
+            "{path} has no hosts yet: add one with `clawauth hosts add NAME --ssh user@gateway`"
+        )
+    } else {
+        format!(
+            "the hosts in {path}: {} (`clawauth hosts list`); add another with `clawauth hosts add NAME --ssh user@gateway`",
+            config
+                .hosts
+                .keys()
+                .map(|k| visible(k))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if let Err(e) = config::validate_ssh_target(name) {
+        return Err(crate::usage_error(
+            &format!("{shown} is neither a host in {path} nor an ssh destination: {e}"),
+            &known,
+        ));
     }
-    Err(crate::usage_error(
-        &format!("{name:?} is neither a host in {path} nor an ssh destination"),
-        "add it with `clawauth hosts add NAME --ssh user@host`, or see `clawauth hosts list`",
-    ))
+    let opts = ConnectOptions::new(env.clone());
+    let named = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|rt| rt.block_on(names_a_machine(name, &opts, RESOLVE_CHECK)));
+    match named {
+        Ok(how) => {
+            tracing::debug!("--host {shown}: not in {path}, taken as {how:?}");
+            Ok(HostEntry::new(name))
+        }
+        Err(why) => Err(crate::usage_error(
+            &format!(
+                "{shown} is not a host in {path}, not an ssh_config alias, and does not resolve ({})",
+                visible(&why)
+            ),
+            &known,
+        )),
+    }
 }
 
 pub struct StatusFlags {
@@ -164,7 +211,14 @@ pub fn check_hosts(
     };
     let mut jobs = Vec::new();
     for name in names {
-        let entry = host_entry(config, name, path)?;
+        let entry = host_entry(env, config, name, path)?;
+        let origin = |flag: &Option<String>| {
+            if flag.is_some() {
+                Origin::Flag
+            } else {
+                Origin::ConfigToml
+            }
+        };
         let req = RemoteRequest {
             agent: c.agent.clone().or(entry.agent.clone()),
             state_dir: c.state_dir.clone().or(entry.state_dir.clone()),
@@ -174,6 +228,11 @@ pub fn check_hosts(
             at: c.at,
             warn_ms: c.warn_ms,
             cli_timeout: c.cli_timeout.unwrap_or(config.defaults.cli_timeout),
+            set_by: SetBy {
+                state_dir: origin(&c.state_dir),
+                openclaw: origin(&c.openclaw),
+                clawauth: Origin::ConfigToml,
+            },
         };
         if let Err(e) = req.validate() {
             return Err(crate::usage_error(

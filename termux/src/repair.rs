@@ -68,22 +68,30 @@ pub struct Where {
 #[derive(Debug, Args)]
 #[command(
     long_about = "Hand Claude Code's login on the gateway to OpenClaw.\n\n\
-        Reads Claude Code's ~/.claude/.credentials.json on the gateway. When that login is valid and \
-        expires later than every Anthropic credential OpenClaw holds (or OpenClaw has none), it is \
-        handed over:\n\n  \
-        OpenClaw 2026.7 and later: only the access token, with its real expiry, as profile \
-        anthropic:claude-code through `openclaw models auth paste-token` (on stdin). The refresh token \
-        stays with Claude Code, so the two never invalidate each other's refreshes.\n  \
-        OpenClaw 2026.6 and older: access, refresh and expiry of anthropic:claude-cli in \
-        auth-profiles.json, under OpenClaw's own lock, everything else in the file kept byte for byte.\n\n\
-        Then the gateway service is restarted if it is running, the gateway re-checked, and the new \
-        expiry printed. One SSH connection for all of it.",
+        Reads Claude Code's ~/.claude/.credentials.json on the gateway. When that login is \
+        valid and expires later than every Anthropic credential OpenClaw holds (or OpenClaw has \
+        none), it is handed over:\n  \
+        - OpenClaw 2026.7 and later: only the access token,\n    \
+        with its real expiry, as profile\n    \
+        anthropic:claude-code through `openclaw models auth\n    \
+        paste-token` (on stdin). The refresh token stays\n    \
+        with Claude Code, so the two never invalidate each\n    \
+        other's refreshes.\n  \
+        - OpenClaw 2026.6 and older: access, refresh and\n    \
+        expiry of anthropic:claude-cli in\n    \
+        auth-profiles.json, under OpenClaw's own lock,\n    \
+        everything else in the file kept byte for byte.\n\n\
+        Then the gateway service is restarted if it is running, the gateway re-checked, and the \
+        new expiry printed. One SSH connection for all of it.",
     after_long_help = "EXAMPLES:\n  \
-        clawauth sync --host gw --dry-run   show what would change\n  \
-        clawauth sync --host gw             sync, restart, re-check\n  \
-        clawauth sync                       the same on this machine (the gateway host)\n\n\
-        EXIT CODES: the re-check's (0 ok, 1 expired or missing, 2 expiring, 3 unreachable); 1 when \
-        there was nothing to sync (no Claude Code login, or it has expired itself)."
+        # what would change\n  \
+        clawauth sync --host gw --dry-run\n  \
+        # sync, restart, re-check\n  \
+        clawauth sync --host gw\n  \
+        # the same on this machine (the gateway host)\n  \
+        clawauth sync\n\n\
+        EXIT CODES: the re-check's (0 ok, 1 expired or missing, 2 expiring, 3 unreachable); 1 \
+        when there was nothing to sync (no Claude Code login, or it has expired itself)."
 )]
 pub struct SyncArgs {
     #[command(flatten)]
@@ -105,9 +113,11 @@ pub enum TokenCommand {
             Anthropic setup-tokens start with sk-ant-oat01- and have at least 80 characters.\n\n\
             Then the gateway service is restarted if it runs, and the gateway re-checked.",
         after_long_help = "EXAMPLES:\n  \
-            clawauth token paste --host gw --provider anthropic --expires-in 365d\n  \
-            clawauth token paste --host gw --provider anthropic --from-clipboard --expires-in 365d\n  \
-            pass show claude-token | clawauth token paste --host gw --provider anthropic\n\n\
+            clawauth token paste --host gw --expires-in 365d\n  \
+            clawauth token paste --host gw --from-clipboard \\\n      \
+            --expires-in 365d\n  \
+            pass show claude-token | \\\n      \
+            clawauth token paste --host gw --provider anthropic\n\n\
             Without --expires-in OpenClaw stores no expiry, so nothing can warn before the token stops \
             working: setup-tokens last 365d from when they were made.\n\n\
             EXIT CODES: the re-check's (0 ok, 1, 2, 3); 65 when the paste was refused before anything \
@@ -121,7 +131,7 @@ pub struct TokenPasteArgs {
     #[command(flatten)]
     at: Where,
     /// Provider id (anthropic, openai, …)
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", default_value = "anthropic")]
     provider: String,
     /// When the token expires, from now (365d, 12h, 1h30m); stored by OpenClaw
     #[arg(long, value_name = "DURATION")]
@@ -142,7 +152,9 @@ pub enum ApiKeyCommand {
             paste-api-key` with the key on its stdin (never on a command line). The key is read without \
             echo, from stdin, or from the clipboard (--from-clipboard), and checked first: one unbroken \
             line; Anthropic keys start with sk-ant-, OpenAI keys with sk-. Then restart and re-check.",
-        after_long_help = "EXAMPLE:\n  clawauth api-key paste --host gw --provider anthropic --from-clipboard"
+        after_long_help = "EXAMPLE:\n  \
+            clawauth api-key paste --host gw --provider anthropic \\\n      \
+            --from-clipboard"
     )]
     Paste(ApiKeyPasteArgs),
 }
@@ -177,7 +189,8 @@ pub struct ApiKeyPasteArgs {
         a wrong code, a timeout, the program ending — the old credential stays in place.",
     after_long_help = "EXAMPLES:\n  \
         clawauth reauth --host gw\n  \
-        clawauth reauth --host gw --method api-key --provider anthropic --from-clipboard\n  \
+        clawauth reauth --host gw --method api-key \\\n      \
+        --provider anthropic --from-clipboard\n  \
         clawauth reauth --host gw --method login --provider openai\n\n\
         EXIT CODES: the re-check's (0 ok, 1, 2, 3); 1 when the flow failed or was cancelled."
 )]
@@ -235,7 +248,7 @@ pub fn run_job_at<J: Job>(
         Err(code) => return code,
     };
     let entry = match &at.host {
-        Some(h) => match host_entry(&config, h, &path) {
+        Some(h) => match host_entry(&env, &config, h, &path) {
             Ok(e) => Some(e),
             Err(code) => return code,
         },

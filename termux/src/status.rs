@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use camino::Utf8PathBuf;
 use clap::{Args, ValueEnum};
+use clawauth_core::display::visible;
 use clawauth_core::openclaw::env::Environment;
-use clawauth_core::report::{Report, Verdict, human, simple};
+use clawauth_core::report::{HostsDocument, Report, Verdict, human, simple};
 use clawauth_core::source::{SourceChoice, StatusRequest, status};
 use clawauth_core::time::{parse_duration_ms, parse_moment};
 
@@ -50,46 +51,70 @@ pub enum ColorChoice {
         $OPENCLAW_HOME/.openclaw or ~/.openclaw (legacy ~/.clawdbot), config $OPENCLAW_CONFIG_PATH, agent \
         dirs from openclaw.json, $OPENCLAW_AGENT_DIR / $PI_CODING_AGENT_DIR. Nothing is ever written to it.",
     after_long_help = "SOURCES:\n  \
-        auto    the store read directly; the OpenClaw CLI is asked only for agents whose verdict depends on\n          \
-        what only it knows (the Codex runtime plugin for openai/* routes, plugin-supplied credentials,\n          \
-        a login shell's environment). The report names the source that answered.\n  \
-        direct  the store only; where only the CLI could tell, the verdict is unknown (exit 3).\n  \
-        cli     `openclaw models status --json --check` (never the human form: it refreshes, and offline\n          \
-        destroys, OAuth tokens), killed after --cli-timeout.\n\n\
-        OVER SSH (--host NAME, repeatable, or --all): one connection per host, hosts at once.\n  \
-        On the gateway clawauth asks, in order:\n  \
-        1. clawauth installed there (`clawauth status --format json`: milliseconds, no Node.js);\n  \
-        2. `openclaw models status --json --check`, found through a login shell's PATH or the\n     \
-        host's `openclaw` path in config.toml;\n  \
-        3. the legacy JSON files and Claude Code's .credentials.json, read over the connection\n     \
-        and evaluated here.\n  \
-        The report names the source that answered and the gateway's clock skew. Host keys are\n  \
-        checked against ~/.ssh/known_hosts: an unknown host is refused until `clawauth hosts\n  \
-        trust NAME` (or --accept-new); a changed key is always refused. Keys: ssh-agent\n  \
-        ($SSH_AUTH_SOCK), IdentityFile from ~/.ssh/config, ~/.ssh/id_ed25519, id_ecdsa, id_rsa;\n  \
-        an encrypted key uses the passphrase stored with `clawauth passphrase set KEY`, or asks.\n  \
-        With --host, --state-dir and --openclaw-bin are paths on the gateway.\n\n\
+        auto    the store read directly; the OpenClaw CLI is\n          \
+        asked only for agents whose verdict depends on\n          \
+        what only it knows (the Codex runtime plugin for\n          \
+        openai/* routes, plugin-supplied credentials, a\n          \
+        login shell's environment).\n  \
+        direct  the store only; where only the CLI could tell,\n          \
+        the verdict is unknown (exit 3).\n  \
+        cli     `openclaw models status --json --check` (never\n          \
+        the human form: it refreshes, and offline\n          \
+        destroys, OAuth tokens), killed after\n          \
+        --cli-timeout.\n\
+        The report names the source that answered.\n\n\
+        OVER SSH (--host NAME, repeatable, or --all): one connection per host, every host at \
+        once. NAME is a host from config.toml, an ~/.ssh/config alias, user@host[:port], or a \
+        name that resolves; anything else (a typo) is refused with the configured hosts. On the \
+        gateway clawauth asks, in order:\n  \
+        1. clawauth installed there (milliseconds, no Node.js);\n  \
+        2. `openclaw models status --json --check`, found\n     \
+        through a login shell's PATH or the host's\n     \
+        `openclaw` path in config.toml;\n  \
+        3. the legacy JSON files and Claude Code's\n     \
+        .credentials.json, read over the connection and\n     \
+        evaluated here.\n\
+        A configured path (clawauth, openclaw, state_dir) that does not exist on the gateway is \
+        said so. Host keys are checked against ~/.ssh/known_hosts: an unknown host is refused \
+        until `clawauth hosts trust NAME` (or --accept-new); a changed key is always refused. \
+        Keys: ssh-agent ($SSH_AUTH_SOCK), IdentityFile from ~/.ssh/config, ~/.ssh/id_ed25519, \
+        id_ecdsa, id_rsa; an encrypted key uses the passphrase stored with `clawauth passphrase \
+        set KEY`, or asks. With --host, --state-dir and --openclaw-bin are paths on the \
+        gateway.\n\n\
         FORMATS:\n  \
-        human   verdict, routes, profiles, Claude Code's own login, and the commands that fix problems\n  \
-        json    the Report as JSON, \"schema\": 1 (no secrets: OpenClaw's labels at most)\n  \
-        simple  one word: OK | CLAUDE_EXPIRING | OPENCLAW_EXPIRING | CLAUDE_EXPIRED | OPENCLAW_EXPIRED |\n          \
-        UNREACHABLE (compatible with the old claude-auth-status.sh and widget scripts)\n\n\
-        EXIT CODES (with --check, as `openclaw models status --check` plus 3):\n  \
-        0   ok: every route has a credential that works beyond the warn window\n  \
-        1   expired, missing or unusable credential on a route, or OpenClaw itself fails on this state\n  \
-        2   a route's credential expires within the warn window (default 24h)\n  \
-        3   unknown: the gateway could not be reached or read, or only the OpenClaw CLI could tell\n  \
-        With several hosts the worst verdict wins; simple prints `NAME WORD` lines, json an array.\n  \
-        Without --check: 0 whenever a report was printed.\n  \
-        64  the command line is wrong (never confused with a verdict)   70  clawauth itself failed\n\n\
+        human   verdict, routes, profiles, Claude Code's own\n          \
+        login, and the commands that fix problems\n  \
+        json    the Report as JSON, \"schema\": 1 (no secrets)\n  \
+        simple  one word: OK, CLAUDE_EXPIRING,\n          \
+        OPENCLAW_EXPIRING, CLAUDE_EXPIRED,\n          \
+        OPENCLAW_EXPIRED or UNREACHABLE (as the old\n          \
+        claude-auth-status.sh and widget scripts)\n\
+        With --host or --all, one host or many, simple prints one `NAME WORD` line per host and \
+        json one document listing them: \
+        {\"schema\":1,\"verdict\":…,\"exit_code\":…,\"hosts\":[Report,…]}.\n\n\
+        EXIT CODES (with --check; openclaw's, plus 3):\n  \
+        0   ok: every route has a credential that works\n      \
+        beyond the warn window\n  \
+        1   expired, missing or unusable credential on a\n      \
+        route, or OpenClaw itself fails on this state\n  \
+        2   a route's credential expires within the warn\n      \
+        window (default 24h)\n  \
+        3   unknown: the gateway could not be reached or\n      \
+        read, only the OpenClaw CLI could tell, or there\n      \
+        is no OpenClaw on this machine (try --host)\n  \
+        64  the command line is wrong (never a verdict)\n  \
+        70  clawauth itself failed\n\
+        With --host or --all the worst host's verdict wins. Without --check: 0 whenever a \
+        report was printed.\n\n\
         EXAMPLES:\n  \
-        clawauth status                          # report for people\n  \
-        clawauth status --check --format simple  # one word + exit code, for scripts and widgets\n  \
-        clawauth status --at +3d                 # what will have expired in three days?\n  \
+        clawauth status\n  \
+        clawauth status --check --format simple\n  \
+        clawauth status --at +3d    # expired in three days?\n  \
         clawauth status --agent work --format json\n  \
-        clawauth status --host gw --check        # over SSH: 0/1/2 as openclaw on the gateway, 3 unreachable\n  \
-        clawauth status --all --format simple    # every host in ~/.config/clawauth/config.toml\n  \
-        OPENCLAW_STATE_DIR=/srv/oc clawauth status --source cli --openclaw-bin ~/.npm-global/bin/openclaw\n\n\
+        clawauth status --host gw --check\n  \
+        clawauth status --all --format simple\n  \
+        OPENCLAW_STATE_DIR=/srv/oc clawauth status \\\n      \
+        --source cli --openclaw-bin ~/.npm-global/bin/openclaw\n\n\
         Logs go to stderr; set CLAWAUTH_LOG=debug for more."
 )]
 pub struct StatusArgs {
@@ -211,12 +236,14 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Source::Direct => SourceChoice::Direct,
         Source::Cli => SourceChoice::Cli,
     };
+    let remote = !args.hosts.is_empty() || args.all;
     let output = Output {
         format: args.format,
         check: args.check,
         color: args.color,
+        hosts: remote,
     };
-    if !args.hosts.is_empty() || args.all {
+    if remote {
         return crate::remote::status(crate::remote::StatusFlags {
             env,
             now,
@@ -287,12 +314,15 @@ pub struct Output {
     pub format: Format,
     pub check: bool,
     pub color: ColorChoice,
+    /// Hosts were asked for (`--host`, `--all`): the output lists hosts, whatever their number.
+    pub hosts: bool,
 }
 
 impl Output {
-    /// Prints one report (as for a local check) or several (one per host: the simple format
-    /// prints `NAME WORD` lines, JSON an array), and returns the exit code: with --check the
-    /// worst verdict's.
+    /// Prints the reports and returns the exit code: with --check the worst verdict's. The
+    /// local check prints its one report (a word, a Report document); hosts asked for with
+    /// --host or --all print one shape for one host or fifty: `NAME WORD` lines, or one JSON
+    /// document listing the hosts ([`HostsDocument`]).
     pub fn print(&self, env: &Environment, reports: &[Report]) -> ExitCode {
         let stdout = std::io::stdout();
         let color = match self.color {
@@ -300,24 +330,20 @@ impl Output {
             ColorChoice::Never => false,
             ColorChoice::Auto => stdout.is_terminal() && env.get("NO_COLOR").is_none(),
         };
-        let several = reports.len() > 1;
         let text = match self.format {
             Format::Human => reports
                 .iter()
                 .map(|r| human::render(r, color))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            Format::Json if several => {
-                let docs: Vec<String> = reports.iter().map(Report::to_json).collect();
-                format!("[\n{}\n]\n", docs.join(",\n"))
-            }
-            Format::Json => format!(
-                "{}\n",
-                reports.iter().map(Report::to_json).collect::<String>()
-            ),
-            Format::Simple if several => reports
+            Format::Json if self.hosts => format!("{}\n", HostsDocument::new(reports).to_json()),
+            Format::Json => reports
                 .iter()
-                .map(|r| format!("{} {}\n", r.host, simple::word(r)))
+                .map(|r| format!("{}\n", r.to_json()))
+                .collect(),
+            Format::Simple if self.hosts => reports
+                .iter()
+                .map(|r| format!("{} {}\n", visible(&r.host), simple::word(r)))
                 .collect(),
             Format::Simple => reports
                 .iter()

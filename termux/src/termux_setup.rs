@@ -78,54 +78,73 @@ const KINDS: [Kind; 4] = [
 
 #[derive(Debug, clap::Args)]
 #[command(
-    override_usage = "clawauth termux setup [--host NAME...] [--schedule [--every DURATION]] [--print] [--force]\n       \
+    override_usage = "clawauth termux setup [--host NAME...]\n           \
+        [--schedule [--every DURATION]]\n           \
+        [--print] [--force]\n       \
         clawauth termux setup --remove [--host NAME...]\n       \
         clawauth termux setup --unschedule",
-    long_about = "Set clawauth up on the phone, in Termux: home-screen shortcuts for each gateway, and (with \
-        --schedule) a check that runs by itself.\n\n\
-        Termux:Widget (an add-on app, from the same place as Termux: F-Droid or GitHub) shows the scripts in \
-        ~/.shortcuts/ on the home screen. Those in ~/.shortcuts/tasks/ run in the background, without a \
-        terminal; the others open a terminal session. For each host H in config.toml (or each --host), setup \
-        writes four:\n  \
-        ~/.shortcuts/tasks/H-check   clawauth termux quick --host H    a quick check\n  \
-        ~/.shortcuts/tasks/H-guided  clawauth termux guided --host H   check, offer a re-auth in dialogs\n  \
-        ~/.shortcuts/tasks/H-sync    clawauth termux sync --host H     Claude Code's login to OpenClaw\n  \
-        ~/.shortcuts/H-reauth        clawauth reauth --host H          a guided re-auth, in a terminal\n\
-        Each is a small sh script (mode 0700; #!$PREFIX/bin/sh, as Termux has no /bin/sh) that runs this \
-        clawauth binary by its absolute path. When CLAWAUTH_CONFIG (or XDG_CONFIG_HOME) is set now, the \
-        script exports CLAWAUTH_CONFIG, so the shortcuts read the same config.toml as you do. Its second line \
-        marks it as clawauth's: run setup again after adding hosts or moving the binary, and it rewrites its \
-        own files (\"updated\", or \"unchanged\"). A file of the same name without that line is yours: it is \
-        left alone (\"skipped\", exit 1) unless --force.\n\n\
+    long_about = "Set clawauth up on the phone, in Termux: home-screen shortcuts for each gateway, and \
+        (with --schedule) a check that runs by itself.\n\n\
+        Termux:Widget (an add-on app, from the same place as Termux: F-Droid or GitHub) shows \
+        the scripts in ~/.shortcuts/ on the home screen. Those in ~/.shortcuts/tasks/ run in \
+        the background, without a terminal; the others open a terminal session. For each host H \
+        in config.toml (or each --host), setup writes four, each running `clawauth` with:\n  \
+        ~/.shortcuts/tasks/H-check   termux quick --host H\n  \
+        ~/.shortcuts/tasks/H-guided  termux guided --host H\n  \
+        ~/.shortcuts/tasks/H-sync    termux sync --host H\n  \
+        ~/.shortcuts/H-reauth        reauth --host H\n\
+        a quick check; a check that offers a re-auth in dialogs; Claude Code's login handed to \
+        OpenClaw; a guided re-auth in a terminal. Each is a small sh script (mode 0700; \
+        #!$PREFIX/bin/sh, as Termux has no /bin/sh) that runs this clawauth binary by its \
+        absolute path. When CLAWAUTH_CONFIG (or XDG_CONFIG_HOME) is set now, the script exports \
+        CLAWAUTH_CONFIG, so the shortcuts read the same config.toml as you do. Its second line \
+        marks it as clawauth's: run setup again after adding hosts or moving the binary, and it \
+        rewrites its own files (\"updated\", or \"unchanged\"). A file of the same name without \
+        that line is yours: it is left alone (\"skipped\", exit 1) unless --force.\n\n\
         --schedule also writes termux-scheduled-check beside config.toml (default \
-        ~/.config/clawauth/termux-scheduled-check) and registers it with Android's JobScheduler through \
-        Termux:API's termux-job-scheduler: job id 52817, any network, kept across reboots. Every --every \
-        (default 30m; Android runs periodic jobs at most every 15 minutes) it runs `clawauth monitor --all \
-        --changes-only`: every host in config.toml, alerting only when something changes — worse, better, \
-        fixed, unreachable, reachable again — never with reminders (see `clawauth monitor --help` for where \
-        alerts go; in Termux, a notification). Running setup --schedule again replaces the job. \
-        --unschedule cancels it and removes the script.",
+        ~/.config/clawauth/termux-scheduled-check) and registers it with Android's JobScheduler \
+        through Termux:API's termux-job-scheduler: job id 52817, any network, kept across \
+        reboots. Every --every (default 30m; Android runs periodic jobs at most every 15 \
+        minutes) it runs `clawauth monitor --all --changes-only`: every host in config.toml, \
+        alerting only when something changes — worse, better, fixed, unreachable, reachable \
+        again — never with reminders (see `clawauth monitor --help` for where alerts go; in \
+        Termux, a notification). Running setup --schedule again replaces the job. --unschedule \
+        cancels it and removes the script.",
     after_long_help = "AFTER SETUP (setup prints what is still missing):\n  \
-        - add the Termux:Widget widget to the home screen (long-press the home screen, Widgets)\n  \
-        - the Re-auth button on clawauth's notifications needs `allow-external-apps = true` in\n    \
-        ~/.termux/termux.properties, then `termux-reload-settings` (setup never edits that file)\n  \
-        - toasts, notifications, dialogs and --schedule need Termux:API: the app, and\n    \
-        `pkg install termux-api`\n\n\
+        - add the Termux:Widget widget to the home screen\n    \
+        (long-press the home screen, Widgets)\n  \
+        - the Re-auth button on clawauth's notifications needs\n    \
+        `allow-external-apps = true` in\n    \
+        ~/.termux/termux.properties, then\n    \
+        `termux-reload-settings` (setup never edits it)\n  \
+        - toasts, notifications, dialogs and --schedule need\n    \
+        Termux:API: the app, and `pkg install termux-api`\n\n\
         EXAMPLES:\n  \
-        clawauth termux setup                         # shortcuts for every host in config.toml\n  \
-        clawauth termux setup --host gw               # only gw's four\n  \
-        clawauth termux setup --print                 # show the scripts, write nothing\n  \
-        clawauth termux setup --schedule --every 1h   # …and check every host hourly, in the background\n  \
-        clawauth termux setup --force                 # replace same-named files that are not clawauth's\n  \
-        clawauth termux setup --unschedule            # stop the scheduled check\n  \
-        clawauth termux setup --remove                # remove clawauth's shortcuts and scheduled check\n  \
-        clawauth termux setup --remove --host pi      # only pi's shortcuts (the scheduled check stays)\n\n\
+        # shortcuts for every host in config.toml\n  \
+        clawauth termux setup\n  \
+        # only gw's four\n  \
+        clawauth termux setup --host gw\n  \
+        # show the scripts, write nothing\n  \
+        clawauth termux setup --print\n  \
+        # …and check every host hourly, in the background\n  \
+        clawauth termux setup --schedule --every 1h\n  \
+        # replace same-named files that are not clawauth's\n  \
+        clawauth termux setup --force\n  \
+        # stop the scheduled check\n  \
+        clawauth termux setup --unschedule\n  \
+        # remove clawauth's shortcuts and scheduled check\n  \
+        clawauth termux setup --remove\n  \
+        # only pi's shortcuts (the scheduled check stays)\n  \
+        clawauth termux setup --remove --host pi\n\n\
         EXIT CODES:\n  \
-        0   written, unchanged, printed or removed; the job registered or cancelled\n  \
-        1   a file of the same name is not clawauth's and was left alone (the others were written;\n      \
-        see --force), a file could not be written or removed, or termux-job-scheduler is missing\n      \
-        or failed\n  \
-        64  the command line or config.toml is wrong: no hosts, an unknown --host, --every under 15m"
+        0   written, unchanged, printed or removed; the job\n      \
+        registered or cancelled\n  \
+        1   a file of the same name is not clawauth's and was\n      \
+        left alone (the others were written; see --force),\n      \
+        a file could not be written or removed, or\n      \
+        termux-job-scheduler is missing or failed\n  \
+        64  the command line or config.toml is wrong: no\n      \
+        hosts, an unknown --host, --every under 15m"
 )]
 pub struct SetupArgs {
     /// Write the shortcuts of this host from config.toml; repeat for several (default: every host)

@@ -176,6 +176,18 @@ impl Default for Lab {
     }
 }
 
+/// The report of the one host a `clawauth status --host NAME --format json` run printed: its
+/// output is one document listing the hosts (`{"schema":1,"verdict":…,"hosts":[Report]}`).
+/// Panics with the run's output when it is anything else.
+pub fn host_report(out: &Output) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)));
+    match doc["hosts"].as_array().map(Vec::as_slice) {
+        Some([one]) => one.clone(),
+        _ => panic!("not a document listing one host: {}", text(out)),
+    }
+}
+
 /// stdout and stderr of a run, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(

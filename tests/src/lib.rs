@@ -408,6 +408,23 @@ pub fn clawauth(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run clawauth")
 }
 
+/// Runs `cmd` with `input` on its stdin (stdout and stderr captured): how a secret is handed to
+/// clawauth without a terminal.
+pub fn run_with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait")
+}
+
 /// sha256 of every file under `dir` (relative path → hex), symlinks and directories included by
 /// name, so that a created, deleted or changed file — a `-wal`, `-shm` or lock file too — shows.
 pub fn tree_hashes(dir: &Path) -> BTreeMap<String, String> {

@@ -14,17 +14,13 @@ use std::time::{Duration, Instant};
 use camino::{Utf8Path, Utf8PathBuf};
 use clawauth_tests::aarch64::{qemu, static_bin};
 use clawauth_tests::clawauth_bin;
-use clawauth_tests::lab::{Lab, SAMPLE_AT, login_path, text};
+use clawauth_tests::lab::{Lab, SAMPLE_AT, host_report, login_path, text};
 use clawauth_tests::openclaw_cli::{is_root, openclaw};
 use clawauth_tests::scenario::{FAKETIME_LIB, faketime_spec};
 use serde_json::Value;
 
 /// The name the test DNS server answers (with 127.0.0.1).
 const GW_NAME: &str = "gw.clawauth.test";
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
-}
 
 /// The report without what differs between two runs of the same check: timings, the clock skew
 /// and when it was taken.
@@ -157,7 +153,7 @@ fn both_builds(lab: &Lab, label: &str) -> [(i32, Value); 2] {
         before,
         &format!("{label}: the aarch64 build's check: {}", text(&phone)),
     );
-    [host, phone].map(|out| (out.status.code().expect("exit code"), json(&out)))
+    [host, phone].map(|out| (out.status.code().expect("exit code"), host_report(&out)))
 }
 
 #[test]
@@ -448,7 +444,7 @@ fn the_aarch64_binary_resolves_names_without_etc() {
         text(&out)
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let report = json(&out);
+    let report = host_report(&out);
     assert_eq!(report["verdict"], "expiring", "{report}");
     assert_eq!(report["via"]["source"], "clawauth", "{report}");
     lab.sshd
@@ -480,7 +476,7 @@ fn the_aarch64_binary_resolves_names_without_etc() {
         text(&out)
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let report = json(&out);
+    let report = host_report(&out);
     let errors = report["errors"].to_string();
     let error = report["errors"][0].as_str().unwrap_or_default();
     // "cannot resolve …: no such host" when a fallback nameserver answers, "… no connections

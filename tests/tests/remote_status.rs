@@ -3,14 +3,12 @@
 //! and the same verdict as OpenClaw's own `models status --json --check` on that gateway's state.
 
 use camino::Utf8PathBuf;
-use clawauth_tests::lab::{ANTHROPIC, Lab, login_path, openclaw_check, openclaw_state, text};
+use clawauth_tests::lab::{
+    ANTHROPIC, Lab, host_report, login_path, openclaw_check, openclaw_state, text,
+};
 use clawauth_tests::openclaw_cli::openclaw;
 use clawauth_tests::{Set, clawauth_bin, conformance_cases, restore};
 use serde_json::Value;
-
-fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(out)))
-}
 
 /// Runs one remote check and returns (exit code, report); asserts exactly one new connection.
 fn check_once(lab: &Lab, args: &[&str]) -> (i32, Value) {
@@ -19,7 +17,7 @@ fn check_once(lab: &Lab, args: &[&str]) -> (i32, Value) {
     full.extend_from_slice(args);
     let out = lab.clawauth(&full, &[]);
     let code = out.status.code().expect("exit code");
-    let report = json(&out);
+    let report = host_report(&out);
     lab.sshd
         .assert_one_connection_since(before, &format!("per check: {}", text(&out)));
     (code, report)
@@ -171,5 +169,5 @@ fn nothing_to_ask_is_unknown_with_a_fix() {
     assert!(skipped.contains("clawauth: not installed"), "{skipped}");
     assert!(skipped.contains("SQLite store"), "{skipped}");
     let out = lab.clawauth(&["status", "--host", "gw", "--format", "simple"], &[]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "UNREACHABLE");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "gw UNREACHABLE\n");
 }

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use camino::Utf8Path;
-use clawauth_tests::lab::{Lab, SAMPLE_AT, text};
+use clawauth_tests::lab::{Lab, SAMPLE_AT, host_report, text};
 use clawauth_tests::sshd::{Sshd, SshdOptions, closed_port};
 
 fn all(out: &std::process::Output) -> String {
@@ -36,7 +36,10 @@ fn closed_port_is_unreachable_at_once() {
     // Refused connections do not wait for the 5 s connect timeout.
     assert!(took < Duration::from_secs(4), "took {took:?}");
     let out = lab.clawauth(&["status", "--host", &target, "--format", "simple"], &[]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "UNREACHABLE");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{target} UNREACHABLE\n")
+    );
 }
 
 #[test]
@@ -115,7 +118,7 @@ fn huge_remote_output_is_capped() {
         &[],
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = host_report(&out);
     let skipped = report["via"]["skipped"].to_string();
     assert!(skipped.contains("larger than"), "{skipped}");
     assert!(out.stdout.len() < 64 * 1024, "the report stays small");

@@ -3,10 +3,9 @@
 //! encrypted key with the passphrase from the file store, ssh-agent), an alias from an
 //! ssh_config file with Include, and ProxyJump through a second sshd.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use clawauth_tests::lab::{Lab, SAMPLE_AT, text};
+use clawauth_tests::lab::{Lab, SAMPLE_AT, host_report, text};
 use clawauth_tests::sshd::{Sshd, SshdOptions, client_key, start_agent};
 
 fn stdout(out: &std::process::Output) -> String {
@@ -184,23 +183,12 @@ fn encrypted_key_with_the_passphrase_from_the_file_store() {
 
     // A wrong passphrase is not stored.
     let set = |pass: &str| {
-        let mut child = Command::new(clawauth_tests::clawauth_bin())
-            .args(["passphrase", "set", enc.private.as_str()])
+        let mut cmd = Command::new(clawauth_tests::clawauth_bin());
+        cmd.args(["passphrase", "set", enc.private.as_str()])
             .env_clear()
             .env("HOME", lab.phone.as_str())
-            .env("CLAWAUTH_SECRET_STORE", "file")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(format!("{pass}\n").as_bytes())
-            .expect("write");
-        child.wait_with_output().expect("wait")
+            .env("CLAWAUTH_SECRET_STORE", "file");
+        clawauth_tests::run_with_stdin(cmd, format!("{pass}\n").as_bytes())
     };
     let out = set("not it");
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -283,7 +271,7 @@ fn ssh_config_alias_with_include_and_identity_file() {
     assert!(out.status.success(), "{}", text(&out));
     let out = check(&lab, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = host_report(&out);
     assert_eq!(
         report["via"]["destination"],
         format!("root@127.0.0.1:{}", lab.sshd.port)

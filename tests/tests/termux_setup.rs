@@ -611,7 +611,7 @@ fn schedule_needs_fifteen_minutes_and_termux_api() {
     let phone = Phone::new(&["gw"]);
     phone.with_scheduler();
     let before = phone.tree();
-    for every in ["5m", "14m", "899999"] {
+    for every in ["5m", "14m", "899999ms"] {
         let out = phone.setup(&["--schedule", "--every", every], &[]);
         assert_exit(&out, 64);
         assert!(

@@ -188,10 +188,13 @@ impl<'g, G: Gateway> Session<'g, G> {
 
     fn openclaw(&self) -> Result<String, ActionError> {
         self.probe.openclaw.clone().ok_or_else(|| {
-            ActionError::Missing(format!(
-                "openclaw was not found on {} (not on the login PATH); set `openclaw = \"/path/to/openclaw\"` \
-                 for the host in config.toml",
-                self.name()
+            ActionError::Missing(self.probe.missing(
+                "openclaw",
+                &format!(
+                    "openclaw was not found on {} (not on the login PATH); set `openclaw = \"/path/to/openclaw\"` \
+                     for the host in config.toml",
+                    self.name()
+                ),
             ))
         })
     }

@@ -183,6 +183,9 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
     for s in &v.skipped {
         let _ = writeln!(out, "{}", st.dim(&format!("  skipped {s}")));
     }
+    for w in &v.warnings {
+        let _ = writeln!(out, "{} {w}", st.yellow("!"));
+    }
     if let Some(ms) = v.clock_skew_ms
         && ms.abs() >= 5 * 60 * 1000
     {
@@ -198,7 +201,7 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
 fn headline(report: &Report) -> String {
     if let Some(e) = report.errors.first() {
         let first = e.lines().next().unwrap_or_default();
-        return if report.via.is_some() {
+        return if report.via.is_some() || first.starts_with(super::NO_OPENCLAW_HERE) {
             first.to_owned()
         } else {
             format!("could not read the state: {first}")

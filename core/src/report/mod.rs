@@ -14,6 +14,10 @@ use crate::health::evaluate::{ProviderRollup, UnusableProfile};
 use crate::health::{ProfileHealth, ProfileStatus, RouteOutcome, RouteResult};
 use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
 
+/// How the error of a local check on a machine without OpenClaw starts (no state, no config,
+/// no `openclaw` program): the phone, or a host OpenClaw was never installed on.
+pub const NO_OPENCLAW_HERE: &str = "no OpenClaw on this machine";
+
 /// The version of the JSON document (`"schema": 1`). Bumped only for breaking changes;
 /// fields may be added within a version.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -237,6 +241,10 @@ pub struct Via {
     /// The sources tried before the one that answered, and why each did not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<String>,
+    /// Settings to fix that did not stop the check (a configured `clawauth` path that does not
+    /// exist on the gateway, answered by the next source instead).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Everything clawauth knows about one gateway at one moment.
@@ -327,6 +335,41 @@ impl Report {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| {
             format!("{{\"schema\":{SCHEMA_VERSION},\"verdict\":\"unknown\",\"errors\":[\"cannot serialise the report: {e}\"]}}")
+        })
+    }
+}
+
+/// What `clawauth status --host NAME… / --all --format json` prints: one document whatever the
+/// number of hosts, the worst verdict on top and each host's [`Report`] in `hosts`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostsDocument<'a> {
+    pub schema: u32,
+    /// The worst verdict of every host (`unknown` when there is none).
+    pub verdict: Verdict,
+    /// What `--check` exits with.
+    pub exit_code: i32,
+    pub hosts: &'a [Report],
+}
+
+impl<'a> HostsDocument<'a> {
+    pub fn new(hosts: &'a [Report]) -> Self {
+        let verdict = hosts
+            .iter()
+            .map(|r| r.verdict)
+            .reduce(Verdict::worst)
+            .unwrap_or(Verdict::Unknown);
+        Self {
+            schema: SCHEMA_VERSION,
+            verdict,
+            exit_code: verdict.exit_code(),
+            hosts,
+        }
+    }
+
+    /// The JSON document (schema 1), control characters escaped.
+    pub fn to_json(&self) -> String {
+        crate::display::to_json_pretty(self).unwrap_or_else(|e| {
+            format!("{{\"schema\":{SCHEMA_VERSION},\"verdict\":\"unknown\",\"exit_code\":3,\"hosts\":[],\"errors\":[\"cannot serialise the report: {e}\"]}}")
         })
     }
 }
@@ -479,6 +522,20 @@ fn hints(report: &Report) -> Vec<Hint> {
                 "clawauth status --source cli   # or --openclaw-bin /path/to/openclaw".to_owned(),
             );
         }
+    }
+    if report.via.is_none()
+        && report
+            .errors
+            .iter()
+            .any(|e| e.starts_with(NO_OPENCLAW_HERE))
+    {
+        push(
+            &mut out,
+            "check a gateway over SSH instead (add it first with `clawauth hosts add NAME --ssh user@gateway`), \
+             or point --state-dir at OpenClaw's state if it lives elsewhere"
+                .to_owned(),
+            "clawauth status --host NAME",
+        );
     }
     if let Some(c) = &report.claude_code
         && matches!(

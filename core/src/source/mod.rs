@@ -155,6 +155,13 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
         Ok(l) => {
             report.state_dir = l.layout.state_dir.to_string();
             report.config_path = l.layout.config_path.to_string();
+            if let Some(why) = nothing_here(env, &l.layout, req) {
+                // The phone, or a machine OpenClaw never ran on: its defaults would only
+                // invent routes for a gateway that is not here.
+                report.errors.push(why);
+                report.finish();
+                return report;
+            }
             l
         }
         Err(e) => {
@@ -272,6 +279,33 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
     }
     report.finish();
     report
+}
+
+/// Why there is no OpenClaw on this machine to check — no state directory, no config, no agent
+/// dir and no `openclaw` program — or `None` when any of them is there. Where the program is
+/// found, OpenClaw's own verdict on its defaults stands (its `--check` exits 1 on an empty home).
+fn nothing_here(
+    env: &Environment,
+    layout: &crate::openclaw::layout::Layout,
+    req: &StatusRequest,
+) -> Option<String> {
+    let agent_dir = layout
+        .env_agent_dir
+        .as_deref()
+        .is_some_and(crate::openclaw::files::exists);
+    if layout.state_exists()
+        || agent_dir
+        || cli::find_openclaw(env, req.openclaw_bin.as_deref()).is_some()
+    {
+        return None;
+    }
+    Some(format!(
+        "{}: no state directory {}, no config {} and no openclaw program (not on PATH, \
+         not in ~/.npm-global/bin or the other usual places, $OPENCLAW_BIN not set)",
+        crate::report::NO_OPENCLAW_HERE,
+        layout.state_dir,
+        layout.config_path
+    ))
 }
 
 /// Runs the CLI once per job `(--agent value, agent name)`, concurrently.

@@ -39,6 +39,43 @@ pub struct RemoteRequest {
     pub at: Option<DateTime<Utc>>,
     pub warn_ms: i64,
     pub cli_timeout: Duration,
+    /// Where `state_dir`, `openclaw` and `clawauth` came from, for messages about them.
+    pub set_by: SetBy,
+}
+
+/// Where a path setting of a [`RemoteRequest`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// Not said (messages then say "the configured …").
+    #[default]
+    Unsaid,
+    /// A command-line flag (`--state-dir`, `--openclaw-bin`).
+    Flag,
+    /// The host's table in config.toml.
+    ConfigToml,
+}
+
+/// The [`Origin`] of each path setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SetBy {
+    pub state_dir: Origin,
+    pub openclaw: Origin,
+    pub clawauth: Origin,
+}
+
+/// How the user set `value` for `key` (`state_dir`, `openclaw` or `clawauth`), in their words:
+/// `clawauth = "/opt/x/clawauth" (config.toml)`, `--state-dir /srv/oc`.
+fn setting(key: &str, value: &str, origin: Origin) -> String {
+    let flag = match key {
+        "state_dir" => "--state-dir",
+        "openclaw" => "--openclaw-bin",
+        _ => "",
+    };
+    match origin {
+        Origin::ConfigToml => format!("{key} = {value:?} (config.toml)"),
+        Origin::Flag if !flag.is_empty() => format!("{flag} {value}"),
+        _ => format!("the configured {} {value}", key.replace('_', " ")),
+    }
 }
 
 impl RemoteRequest {
@@ -71,6 +108,7 @@ impl Default for RemoteRequest {
             at: None,
             warn_ms: WARN_MS as i64,
             cli_timeout: Duration::from_secs(30),
+            set_by: SetBy::default(),
         }
     }
 }
@@ -104,6 +142,9 @@ pub struct Probe {
     /// Claude Code (`claude setup-token` for re-auth).
     pub claude: Option<String>,
     timeout: Option<String>,
+    /// Configured paths that point at nothing usable on the gateway, by setting (`clawauth`,
+    /// `openclaw`): what is wrong, in words. A wrong `state_dir` fails the probe instead.
+    pub unusable: Vec<(&'static str, String)>,
 }
 
 fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
@@ -125,14 +166,24 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
         ("claude", None),
     ] {
         match configured {
+            // A configured path that is not there is said, not mistaken for "not installed".
             Some(p) => s.push_str(&format!(
-                "p={}; [ -x \"$p\" ] && printf '{name} %s\\n' \"$p\"\n",
+                "p={}; if [ -f \"$p\" ] && [ -x \"$p\" ]; then printf '{name} %s\\n' \"$p\"; \
+                 elif [ -e \"$p\" ]; then printf 'unusable {name} not-executable\\n'; \
+                 else printf 'unusable {name} missing\\n'; fi\n",
                 quote_path(p)?
             )),
             None => s.push_str(&format!(
                 "printf '{name} %s\\n' \"$(command -v {name} 2>/dev/null)\"\n"
             )),
         }
+    }
+    if let Some(d) = req.state_dir.as_deref() {
+        s.push_str(&format!(
+            "p={}; if [ -d \"$p\" ]; then :; elif [ -e \"$p\" ]; then printf 'unusable state_dir not-a-directory\\n'; \
+             else printf 'unusable state_dir missing\\n'; fi\n",
+            quote_path(d)?
+        ));
     }
     Ok(s)
 }
@@ -154,6 +205,21 @@ fn parse_probe(out: &str) -> Option<Probe> {
             "openclaw" => p.openclaw = val,
             "claude" => p.claude = val,
             "timeout" => p.timeout = val,
+            "unusable" => {
+                let (key, why) = v.split_once(' ').unwrap_or((v, ""));
+                let key = match key {
+                    "clawauth" => "clawauth",
+                    "openclaw" => "openclaw",
+                    "state_dir" => "state_dir",
+                    _ => continue,
+                };
+                let why = match why {
+                    "not-executable" => "is not an executable file",
+                    "not-a-directory" => "is not a directory",
+                    _ => "does not exist",
+                };
+                p.unusable.push((key, why.to_owned()));
+            }
             _ => {}
         }
     }
@@ -192,6 +258,15 @@ impl Probe {
         wrapped
     }
 
+    /// Why `program` (`clawauth` or `openclaw`) cannot be run: a configured path that is not
+    /// there, else `not_found`.
+    pub fn missing(&self, program: &str, not_found: &str) -> String {
+        self.unusable
+            .iter()
+            .find(|(k, _)| *k == program)
+            .map_or_else(|| not_found.to_owned(), |(_, why)| why.clone())
+    }
+
     /// `cmd` with the login shell's `PATH`.
     pub fn with_path(&self, cmd: Command) -> Command {
         match &self.path {
@@ -224,6 +299,35 @@ pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, Str
         let midpoint = sent_ms + (sent.elapsed().as_millis() as i64) / 2;
         probe.clock_skew_ms = Some(remote - midpoint);
     }
+    let name = gw.name();
+    for (key, why) in &mut probe.unusable {
+        let (value, origin, without) = match *key {
+            "state_dir" => (
+                &req.state_dir,
+                req.set_by.state_dir,
+                "the gateway's own $OPENCLAW_STATE_DIR or ~/.openclaw",
+            ),
+            "openclaw" => (
+                &req.openclaw,
+                req.set_by.openclaw,
+                "openclaw is looked for on the login PATH",
+            ),
+            _ => (
+                &req.clawauth,
+                req.set_by.clawauth,
+                "clawauth is looked for on the login PATH",
+            ),
+        };
+        let value = value.as_deref().unwrap_or_default();
+        *why = format!(
+            "{} {why} on {name}: fix the path, or drop the setting ({without} without it)",
+            setting(key, value, origin)
+        );
+    }
+    if let Some((_, why)) = probe.unusable.iter().find(|(k, _)| *k == "state_dir") {
+        // Every source would read the wrong place: OpenClaw's defaults would invent routes.
+        return Err(why.clone());
+    }
     Ok(probe)
 }
 
@@ -254,6 +358,7 @@ pub async fn status_probed<G: Gateway>(
         connect_ms: conn.connect_time.as_millis() as u64,
         clock_skew_ms: None,
         skipped: Vec::new(),
+        warnings: Vec::new(),
     };
     let fail = |via: Via, why: String| {
         let mut r = Report::new(gw.name(), taken_at, as_of, req.warn_ms);
@@ -283,6 +388,9 @@ pub async fn status_probed<G: Gateway>(
         match attempt {
             Ok(mut report) => {
                 via.source = *rung;
+                // The answer stands, but a setting that points at nothing is still a mistake.
+                via.warnings
+                    .extend(probe.unusable.iter().map(|(_, why)| why.clone()));
                 report.host = gw.name().to_owned();
                 report.via = Some(via);
                 report.finish();
@@ -305,10 +413,12 @@ async fn via_clawauth<G: Gateway>(
     probe: &Probe,
     req: &RemoteRequest,
 ) -> Result<Report, String> {
-    let program = probe
-        .clawauth
-        .clone()
-        .ok_or_else(|| "not installed (not on the login PATH; set `clawauth = \"/path\"` for the host in config.toml)".to_owned())?;
+    let program = probe.clawauth.clone().ok_or_else(|| {
+        probe.missing(
+            "clawauth",
+            "not installed (not on the login PATH; set `clawauth = \"/path\"` for the host in config.toml)",
+        )
+    })?;
     let mut cmd = Command::new(program.clone()).args(["status", "--format", "json", "--source"]);
     cmd = cmd.arg(if req.source == SourceChoice::Direct {
         "direct"
@@ -375,8 +485,10 @@ async fn via_cli<G: Gateway>(
     taken_at: DateTime<Utc>,
 ) -> Result<Report, String> {
     let program = probe.openclaw.clone().ok_or_else(|| {
-        "openclaw not found (not on the login PATH; set `openclaw = \"/path\"` for the host in config.toml)"
-            .to_owned()
+        probe.missing(
+            "openclaw",
+            "openclaw not found (not on the login PATH; set `openclaw = \"/path\"` for the host in config.toml)",
+        )
     })?;
     let state_dir = req.state_dir.as_deref().map(|d| probe.absolute(d));
     let cmd = cli::command(&program, state_dir.as_deref(), req.agent.as_deref());
@@ -667,6 +779,7 @@ pub async fn check_host(
             connect_ms: 0,
             clock_skew_ms: None,
             skipped: Vec::new(),
+            warnings: Vec::new(),
         });
         r.finish();
         r
@@ -714,6 +827,37 @@ mod tests {
         assert_eq!(p.openclaw.as_deref(), Some("/x/openclaw"));
         assert_eq!(parse_epoch("1795256400.%N"), Some(1_795_256_400_000));
         assert!(parse_probe("no probe here").is_none());
+    }
+
+    #[test]
+    fn configured_paths_that_are_not_there_are_read_from_the_probe() {
+        let p = parse_probe(
+            "clawauth-probe 1\nunusable clawauth missing\nunusable state_dir not-a-directory\n\
+             unusable other missing\nunusable openclaw not-executable\n",
+        )
+        .expect("probe");
+        assert_eq!(
+            p.unusable,
+            vec![
+                ("clawauth", "does not exist".to_owned()),
+                ("state_dir", "is not a directory".to_owned()),
+                ("openclaw", "is not an executable file".to_owned()),
+            ]
+        );
+        assert_eq!(p.missing("clawauth", "not installed"), "does not exist");
+        assert_eq!(p.missing("openclaw", "x"), "is not an executable file");
+        assert_eq!(
+            setting("clawauth", "/opt/x", Origin::ConfigToml),
+            "clawauth = \"/opt/x\" (config.toml)"
+        );
+        assert_eq!(
+            setting("state_dir", "/srv", Origin::Flag),
+            "--state-dir /srv"
+        );
+        assert_eq!(
+            setting("state_dir", "/srv", Origin::Unsaid),
+            "the configured state dir /srv"
+        );
     }
 
     #[test]

@@ -81,6 +81,39 @@ impl ConnectOptions {
     }
 }
 
+/// How a destination that is not a host of config.toml names a machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// `user@host` or `host:port`: written as an ssh destination.
+    Destination,
+    /// A `Host` block of ssh_config applies to it.
+    Alias,
+    /// The name (or the HostName ssh_config gives it) is an address or resolves.
+    Resolves,
+}
+
+/// Whether `target` names a machine — an ssh destination with a user or port, an ssh_config
+/// alias, or a name that resolves within `timeout` — so that a typo such as `gww` is caught
+/// before anything connects. `Err` says why not (the resolver's words).
+pub async fn names_a_machine(
+    target: &str,
+    opts: &ConnectOptions,
+    timeout: Duration,
+) -> Result<Named, String> {
+    let (user, _, port) = ssh_config::split_target(target).map_err(|e| e.to_string())?;
+    if user.is_some() || port.is_some() {
+        return Ok(Named::Destination);
+    }
+    let cfg = opts.host_config(target).map_err(|e| e.to_string())?;
+    if cfg.host_block {
+        return Ok(Named::Alias);
+    }
+    super::resolve::resolve(&opts.env, &cfg.host_name, cfg.port, timeout)
+        .await
+        .map(|_| Named::Resolves)
+        .map_err(|e| e.to_string())
+}
+
 /// Why a connection could not be made. No variant carries a secret.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum SshError {
@@ -115,14 +148,44 @@ pub enum SshError {
     #[error("{0}")]
     HostKey(String),
     #[error(
-        "{user}@{host} refused every key clawauth tried ({})\n\
-         hint: add the public key to ~/.ssh/authorized_keys on the gateway, set IdentityFile in ~/.ssh/config, \
-         or load it into ssh-agent",
-        tried.join("; ")
+        "{user}@{host} refused every key clawauth offered ({})\n\
+         hint: add the public key ({}) to ~/.ssh/authorized_keys of {user} on the gateway, \
+         or point IdentityFile in ~/.ssh/config at a key it accepts",
+        tried.join("; "),
+        offered.join(", ")
     )]
     Auth {
         user: String,
         host: String,
+        /// The keys offered, as `~/.ssh/id_ed25519.pub` or `agent key SHA256:…`.
+        offered: Vec<String>,
+        tried: Vec<String>,
+    },
+    #[error(
+        "no SSH key to offer {user}@{host} ({})\n\
+         hint: make one with `ssh-keygen -t ed25519`, add ~/.ssh/id_ed25519.pub to ~/.ssh/authorized_keys \
+         of {user} on the gateway, then `clawauth hosts trust {name}`",
+        tried.join("; ")
+    )]
+    NoKey {
+        name: String,
+        user: String,
+        host: String,
+        tried: Vec<String>,
+    },
+    #[error(
+        "{} is encrypted and clawauth has no passphrase for it: none in {store}, and none typed at a terminal{}\n\
+         hint: store it once with `clawauth passphrase set {}`",
+        locked.join(", "),
+        if tried.is_empty() { String::new() } else { format!(" ({})", tried.join("; ")) },
+        crate::display::shell_word(locked.first().map_or("KEY", String::as_str))
+    )]
+    KeyLocked {
+        /// The encrypted key files.
+        locked: Vec<String>,
+        /// Where a stored passphrase was looked for ([`SecretStore::location`]).
+        store: String,
+        /// What else was tried.
         tried: Vec<String>,
     },
     #[error("SSH handshake with {host} failed: {reason}")]
@@ -323,6 +386,27 @@ fn russh_config(opts: &ConnectOptions) -> Arc<client::Config> {
     })
 }
 
+/// The known_hosts files a connection to `cfg` checks (UserKnownHostsFile, else
+/// ~/.ssh/known_hosts, then /etc/ssh/ssh_known_hosts) and the one a trusted key is written to.
+fn known_hosts_files(cfg: &HostConfig, home: &Utf8Path) -> (Vec<Utf8PathBuf>, Utf8PathBuf) {
+    let mut files = cfg.user_known_hosts_files.clone();
+    if files.is_empty() {
+        files.push(home.join(".ssh/known_hosts"));
+    }
+    let learn_into = files[0].clone();
+    files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    (files, learn_into)
+}
+
+/// Whether known_hosts already holds a host key for `target`, looked up as a connection would
+/// (HostKeyAlias or HostName, and the port), without connecting.
+pub fn host_key_listed(target: &str, opts: &ConnectOptions) -> Result<bool, SshError> {
+    let cfg = opts.host_config(target)?;
+    let (files, _) = known_hosts_files(&cfg, &opts.home()?);
+    let host = cfg.host_key_alias.as_deref().unwrap_or(&cfg.host_name);
+    known_hosts::lists(&files, host, cfg.port).map_err(|e| SshError::HostKey(e.to_string()))
+}
+
 /// Opens the TCP connection (or the jump channel) and runs the handshake with host-key checks;
 /// `seen` receives what the server offered and what known_hosts said.
 async fn handshake<S>(
@@ -335,13 +419,7 @@ async fn handshake<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let home = opts.home()?;
-    let mut files = cfg.user_known_hosts_files.clone();
-    if files.is_empty() {
-        files.push(home.join(".ssh/known_hosts"));
-    }
-    let learn_into = files[0].clone();
-    files.push(Utf8PathBuf::from("/etc/ssh/ssh_known_hosts"));
+    let (files, learn_into) = known_hosts_files(cfg, &opts.home()?);
     let client = Client {
         name: name.to_owned(),
         host: cfg
@@ -462,7 +540,7 @@ async fn open(
             let mut jh = handshake(&j, &jcfg, tcp, opts, Arc::new(Mutex::new(None)))
                 .await
                 .map_err(wrap)?;
-            authenticate(&mut jh, &juser, &jcfg, opts)
+            authenticate(&mut jh, &j, &juser, &jcfg, opts)
                 .await
                 .map_err(wrap)?;
             let channel = tokio::time::timeout(
@@ -493,7 +571,7 @@ async fn open(
     };
     let mut attempt = Attempt { handle, cfg, user };
     if authenticate_too {
-        authenticate(&mut attempt.handle, &attempt.user, &attempt.cfg, opts).await?;
+        authenticate(&mut attempt.handle, name, &attempt.user, &attempt.cfg, opts).await?;
     }
     Ok((attempt, jump_handle))
 }
@@ -586,6 +664,8 @@ fn default_identities(home: &Utf8Path) -> Vec<Utf8PathBuf> {
 
 enum LoadedKey {
     Key(Box<PrivateKey>),
+    /// Encrypted, and no passphrase to be had (none stored, nobody to ask).
+    Locked,
     Skipped(String),
 }
 
@@ -611,11 +691,7 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
         Some(p) => (p, true),
         None => match opts.prompt.as_ref().and_then(|ask| ask(path)) {
             Some(p) => (p, false),
-            None => {
-                return LoadedKey::Skipped(format!(
-                    "{path} is encrypted and no passphrase is stored for it (store it with `clawauth passphrase set {path}`)"
-                ));
-            }
+            None => return LoadedKey::Locked,
         },
     };
     let path_owned = path.to_owned();
@@ -640,12 +716,17 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
 
 async fn authenticate(
     handle: &mut Handle<Client>,
+    name: &str,
     user: &str,
     cfg: &HostConfig,
     opts: &ConnectOptions,
 ) -> Result<(), SshError> {
     let home = opts.home()?;
+    // What went wrong with each key, told apart: offered and refused, encrypted without a
+    // passphrase, or not usable at all (missing, unreadable, wrong passphrase, agent errors).
     let mut tried: Vec<String> = Vec::new();
+    let mut offered: Vec<String> = Vec::new();
+    let mut locked: Vec<String> = Vec::new();
     let rsa_hash = handle
         .best_supported_rsa_hash()
         .await
@@ -689,7 +770,10 @@ async fn authenticate(
                         .await
                     {
                         Ok(r) if r.success() => return Ok(()),
-                        Ok(_) => tried.push(format!("{label}: refused")),
+                        Ok(_) => {
+                            tried.push(format!("{label}: refused"));
+                            offered.push(label);
+                        }
                         Err(e) => tried.push(format!("{label}: {e}")),
                     }
                 }
@@ -707,27 +791,52 @@ async fn authenticate(
             continue;
         }
         match load_key(&path, opts).await {
+            LoadedKey::Locked => locked.push(path.to_string()),
             LoadedKey::Skipped(why) => tried.push(why),
             LoadedKey::Key(key) => {
                 let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
                 let with = PrivateKeyWithHashAlg::new(Arc::new(*key), hash);
                 match handle.authenticate_publickey(user, with).await {
                     Ok(r) if r.success() => return Ok(()),
-                    Ok(_) => tried.push(format!("{path}: refused")),
+                    Ok(_) => {
+                        tried.push(format!("{path}: refused"));
+                        offered.push(format!("{path}.pub"));
+                    }
                     Err(e) => tried.push(format!("{path}: {e}")),
                 }
             }
         }
     }
+    let host = format!("{}:{}", cfg.host_name, cfg.port);
+    // A locked key is the likeliest fix: the gateway may well accept it once it can be used.
+    if !locked.is_empty() {
+        let store = opts
+            .secrets
+            .as_ref()
+            .map_or_else(|| "no secret store".to_owned(), |s| s.location());
+        return Err(SshError::KeyLocked {
+            locked,
+            store,
+            tried,
+        });
+    }
+    if !offered.is_empty() {
+        return Err(SshError::Auth {
+            user: user.to_owned(),
+            host,
+            offered,
+            tried,
+        });
+    }
     if tried.is_empty() {
         tried.push(
-            "no key: no ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa"
-                .into(),
+            "no ssh-agent (SSH_AUTH_SOCK) and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa".into(),
         );
     }
-    Err(SshError::Auth {
+    Err(SshError::NoKey {
+        name: name.to_owned(),
         user: user.to_owned(),
-        host: format!("{}:{}", cfg.host_name, cfg.port),
+        host,
         tried,
     })
 }

@@ -71,6 +71,9 @@ pub struct HostConfig {
     pub identity_agent: Option<String>,
     /// `HostKeyAlias`, lower-cased like OpenSSH.
     pub host_key_alias: Option<String>,
+    /// A `Host` line other than the catch-all `Host *` applies: the alias is one ssh_config
+    /// knows.
+    pub host_block: bool,
 }
 
 /// Why the SSH configuration could not be resolved. Texts name the file and line and the fix.
@@ -146,6 +149,7 @@ pub fn resolve(
         home,
         alias_lc: alias.to_ascii_lowercase(),
         settings: Settings::default(),
+        host_block: false,
     };
     for file in config_files {
         let kind = FileKind::of(file);
@@ -330,6 +334,8 @@ struct Reader<'a> {
     home: &'a Utf8Path,
     alias_lc: String,
     settings: Settings,
+    /// See [`HostConfig::host_block`].
+    host_block: bool,
 }
 
 /// One parsed value of a keyword we use (applied only when its block is active).
@@ -400,6 +406,9 @@ impl Reader<'_> {
                         ));
                     }
                     *active = !never_match && host_matches(&self.alias_lc, &args);
+                    if *active && args.iter().any(|a| !a.starts_with('!') && a != "*") {
+                        self.host_block = true;
+                    }
                 }
                 "match" => {
                     let m = self
@@ -712,6 +721,7 @@ impl Reader<'_> {
             server_alive_interval: s.server_alive_interval,
             identity_agent,
             host_key_alias,
+            host_block: self.host_block,
         })
     }
 }
@@ -1287,6 +1297,23 @@ Host *
         );
         fx.write(".ssh/config.d/.hidden", "Host *\n  User hidden\n");
         fx.config(REALISTIC)
+    }
+
+    #[test]
+    fn host_blocks_other_than_the_catch_all_make_an_alias() {
+        let fx = Fx::new();
+        let files = realistic(&fx);
+        for (name, named) in [
+            ("gw", true),
+            ("gw-2", true),
+            ("nas.lan", true),
+            ("work", true),
+            ("printer.lan", false),
+            ("gww", false),
+        ] {
+            let c = fx.resolve(name, &files).expect(name);
+            assert_eq!(c.host_block, named, "{name}");
+        }
     }
 
     #[test]

@@ -131,6 +131,21 @@ pub fn check(
     Ok(classify(&entries, key))
 }
 
+/// Whether `files` store a key (not `@revoked`) for `host`/`port` at all, whatever its type.
+pub fn lists(files: &[Utf8PathBuf], host: &str, port: u16) -> Result<bool, KnownHostsError> {
+    let wanted = host_string(host, port);
+    for file in files {
+        if let Some(content) = read_limited(file)?
+            && matching_entries(file, &content, &wanted)
+                .iter()
+                .any(|e| e.marker == Marker::None)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Appends a hashed entry for host/port with `key` to `file` atomically (the existing bytes are
 /// kept as they are; the file keeps its mode, a new one gets 0600 in a 0700 directory). Does
 /// nothing when `file` already has the key for this host. Refuses when `file` stores a

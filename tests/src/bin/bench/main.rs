@@ -297,7 +297,7 @@ impl Bench {
                 program: claw.clone().into(),
                 args: status(&[]),
                 connections: 1,
-                verdict: |out| out.trim() == "OK",
+                verdict: |out| out.trim() == "gw OK",
             },
             Variant {
                 key: "clawauth-cli",
@@ -305,7 +305,7 @@ impl Bench {
                 program: claw.into(),
                 args: status(&["--source", "cli"]),
                 connections: 1,
-                verdict: |out| out.trim() == "OK",
+                verdict: |out| out.trim() == "gw OK",
             },
             Variant {
                 key: "ssh-true",
@@ -409,10 +409,11 @@ impl Bench {
     }
 }
 
-/// Every line of a fleet run is `HOST OK` (clawauth prints a bare `OK` for a single host).
+/// Every line of a fleet run is `HOST OK` (one host or many: clawauth prints `NAME WORD` lines
+/// whenever hosts are asked for).
 fn fleet_verdict(out: &str) -> bool {
     let lines: Vec<&str> = out.lines().collect();
-    !lines.is_empty() && lines.iter().all(|l| *l == "OK" || l.ends_with(" OK"))
+    !lines.is_empty() && lines.iter().all(|l| l.ends_with(" OK"))
 }
 
 /// The phone's `~/.ssh/config`: `gw` and `gw-1` … `gw-N`, each a host alias of its own for the
