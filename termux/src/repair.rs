@@ -18,8 +18,10 @@ use clawauth_core::report::Report;
 use clawauth_core::secrets::Secret;
 use clawauth_core::source::remote::{Connection, RemoteRequest};
 use clawauth_core::termux_api;
-use clawauth_core::time::{format_moment, format_remaining, parse_duration_ms, to_ms};
+use clawauth_core::time::{expiry, parse_duration_ms, to_ms};
 use zeroize::Zeroizing;
+
+use clawauth_core::display::visible as v;
 
 use crate::remote::{connect_options, host_entry, load_config};
 use crate::status::positive_duration;
@@ -212,7 +214,7 @@ pub trait Job {
     where
         Self: Sized,
     {
-        eprintln!("error: cannot reach {host}: {why}");
+        crate::print_error(&format!("cannot reach {host}: {why}"));
         ExitCode::from(3)
     }
 }
@@ -314,7 +316,7 @@ pub fn run_job_at<J: Job>(
                 match Session::open(&gw, conn, target).await {
                     Ok(s) => job.run(&s).await,
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        crate::print_error(&e.to_string());
                         ExitCode::from(1)
                     }
                 }
@@ -330,29 +332,23 @@ pub fn code(c: i32) -> ExitCode {
     ExitCode::from(u8::try_from(c).unwrap_or(1))
 }
 
+/// Prints `v` as pretty JSON whose strings cannot drive a terminal (C0, C1, DEL and bidi
+/// controls escaped: [`clawauth_core::display::to_json_pretty`]).
 pub fn print_json<T: serde::Serialize>(v: &T) {
-    match serde_json::to_string_pretty(v) {
+    match clawauth_core::display::to_json_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
     }
 }
 
-fn when(ms: i64, now_ms: i64) -> String {
-    format!(
-        "{} (in {})",
-        format_moment(ms),
-        format_remaining(ms - now_ms)
-    )
-}
-
 fn restart_line(host: &str, r: &ServiceRestart, unit: &str) -> String {
     match r {
         ServiceRestart::Restarted => format!("{host}: restarted {unit} (it was running)"),
-        ServiceRestart::NotActive(why) => format!("{host}: {why}; not restarted"),
+        ServiceRestart::NotActive(why) => format!("{host}: {}; not restarted", v(why)),
         ServiceRestart::Unavailable(why) => {
-            format!("{host}: could not ask systemd about {unit}: {why}")
+            format!("{host}: could not ask systemd about {unit}: {}", v(why))
         }
-        ServiceRestart::Failed(why) => format!("{host}: warning: {why}"),
+        ServiceRestart::Failed(why) => format!("{host}: warning: {}", v(why)),
     }
 }
 
@@ -360,17 +356,19 @@ fn recheck_line(host: &str, after: &Report, profile: Option<&str>, expires: Opti
     let now = to_ms(chrono::Utc::now());
     let mut line = format!("{host}: re-check: {}", after.verdict.as_str());
     if let (Some(p), Some(e)) = (profile, expires) {
-        line.push_str(&format!(" — {p} expires {}", when(e, now)));
+        line.push_str(&format!(" — {} {}", v(p), expiry(e, now)));
     }
     if after.exit_code != 0 {
+        let status = clawauth_core::monitor::observe::status_fix(after.remote_host());
         line.push_str(&format!(
-            " (exit {}; `clawauth status{}` shows why)",
-            after.exit_code,
-            match after.via.as_ref().map(|v| v.transport.as_str()) {
-                Some("ssh") => format!(" --host {host}"),
-                _ => String::new(),
-            }
+            " (exit {}; `{}` shows why)",
+            after.exit_code, status.line
         ));
+        // The same advice as `clawauth status`: over SSH the command to run here first.
+        let fixes = clawauth_core::report::human::fixes(after, false);
+        if !fixes.is_empty() {
+            line.push_str(&format!("\n{host}: to fix:\n{}", fixes.trim_end()));
+        }
     }
     line
 }
@@ -412,23 +410,22 @@ fn print_sync(r: &SyncResult, unit: &str) {
     let host = &r.host;
     if let Some(c) = &r.claude_code {
         println!(
-            "{host}: Claude Code's login ({}) expires {}",
-            c.path,
-            c.expires_at_ms
-                .map_or_else(|| "at an unknown time".to_owned(), |e| when(e, now))
+            "{host}: Claude Code's login ({}) {}",
+            v(&c.path),
+            c.expires_at_ms.map_or_else(
+                || "expires at an unknown time".to_owned(),
+                |e| expiry(e, now)
+            )
         );
     }
     if r.claude_code.is_some() {
         match r.openclaw_expires_at_ms {
-            Some(e) => println!(
-                "{host}: OpenClaw's Anthropic credential expires {}",
-                when(e, now)
-            ),
+            Some(e) => println!("{host}: OpenClaw's Anthropic credential {}", expiry(e, now)),
             None => println!("{host}: OpenClaw has no Anthropic credential with an expiry"),
         }
     }
     if let Some(e) = &r.error {
-        eprintln!("error: {host}: {e}");
+        crate::print_error(&format!("{host}: {e}"));
         return;
     }
     match r.action {
@@ -439,7 +436,7 @@ fn print_sync(r: &SyncResult, unit: &str) {
         }
         SyncAction::WouldSync => {
             for c in &r.changes {
-                println!("{host}: would write {c}");
+                println!("{host}: would write {}", v(c));
             }
             println!(
                 "{host}: then restart {unit} if it is running, and re-check (dry run: nothing changed)"
@@ -447,7 +444,7 @@ fn print_sync(r: &SyncResult, unit: &str) {
         }
         SyncAction::Synced => {
             for c in &r.changes {
-                println!("{host}: wrote {c}");
+                println!("{host}: wrote {}", v(c));
             }
         }
         SyncAction::NotSynced => {}
@@ -522,7 +519,7 @@ impl Job for PasteJob {
         let pasted = match s.paste(&self.req, &self.secret).await {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
                 return ExitCode::from(1);
             }
         };
@@ -543,7 +540,7 @@ impl Job for PasteJob {
                 println!(
                     "{host}: stored the {} as {} (through `openclaw models auth {}`, on stdin)",
                     self.req.kind.noun(),
-                    profile.as_deref().unwrap_or("OpenClaw's default profile"),
+                    v(profile.as_deref().unwrap_or("OpenClaw's default profile")),
                     match self.req.kind {
                         SecretKind::Token => "paste-token",
                         SecretKind::ApiKey => "paste-api-key",
@@ -592,14 +589,14 @@ fn paste(
     let raw = match read_secret(noun, from_clipboard) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             return ExitCode::from(EXIT_DATAERR);
         }
     };
     let secret = match input::validate_secret(provider, kind, &raw) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!("note: nothing was sent to the gateway");
             return ExitCode::from(EXIT_DATAERR);
         }
@@ -705,7 +702,8 @@ impl ReauthUi for TerminalUi {
             },
             Step::Rechecking => "re-checking…".into(),
         };
-        eprintln!("==> {text}");
+        // Names, URLs and codes in a step come from the gateway.
+        eprintln!("==> {}", v(&text));
     }
 
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
@@ -715,9 +713,10 @@ impl ReauthUi for TerminalUi {
                 let url = url.clone();
                 tokio::task::spawn_blocking(move || termux_api::open_url(&url))
             };
+            let shown = v(&url);
             match opened.await {
-                Ok(Ok(())) => eprintln!("==> opened in the browser:\n\n{url}\n"),
-                _ => eprintln!("==> open this URL in your browser:\n\n{url}\n"),
+                Ok(Ok(())) => eprintln!("==> opened in the browser:\n\n{shown}\n"),
+                _ => eprintln!("==> open this URL in your browser:\n\n{shown}\n"),
             }
         }
     }
@@ -732,7 +731,7 @@ impl ReauthUi for TerminalUi {
         async move {
             tokio::task::spawn_blocking(move || {
                 let raw = if from_clipboard {
-                    clipboard().map_err(|e| eprintln!("error: {e}")).ok()?
+                    clipboard().map_err(|e| crate::print_error(&e)).ok()?
                 } else if std::io::stdin().is_terminal() {
                     Zeroizing::new(
                         rpassword::prompt_password(format!("{prompt} (input hidden): "))
@@ -820,17 +819,21 @@ pub fn reauth(args: ReauthArgs) -> ExitCode {
 fn print_reauth(r: &ReauthResult, unit: &str) {
     let host = &r.host;
     if let Some(f) = &r.failure {
-        eprintln!("error: {host}: re-auth of {} failed: {f}", r.provider);
+        crate::print_error(&format!(
+            "{host}: re-auth of {} failed: {f}",
+            v(&r.provider)
+        ));
         eprintln!("note: nothing was changed on {host}: the old credential is still in place");
         return;
     }
     if let Some(p) = &r.profile_id {
         println!(
-            "{host}: {} is re-authenticated: new credential stored as {p}",
-            r.provider
+            "{host}: {} is re-authenticated: new credential stored as {}",
+            v(&r.provider),
+            v(p)
         );
     } else {
-        println!("{host}: {} login finished", r.provider);
+        println!("{host}: {} login finished", v(&r.provider));
     }
     if let Some(restart) = &r.restart {
         println!("{}", restart_line(host, restart, unit));

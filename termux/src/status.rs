@@ -317,7 +317,13 @@ impl Output {
             ),
             Format::Simple if several => reports
                 .iter()
-                .map(|r| format!("{} {}\n", r.host, simple::word(r)))
+                .map(|r| {
+                    format!(
+                        "{} {}\n",
+                        clawauth_core::display::visible(&r.host),
+                        simple::word(r)
+                    )
+                })
                 .collect(),
             Format::Simple => reports
                 .iter()
