@@ -471,3 +471,114 @@ fn external_section(out: &mut String, st: &Style, name: &str, c: &ExternalCreden
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::is_hidden;
+
+    /// Text a hostile gateway puts in every string: clear screen, bell, CR and LF with a fake
+    /// verdict line, C1 CSI, DEL, a right-to-left override, and shell syntax.
+    const EVIL: &str =
+        "x\u{1b}[2J\u{1b}]0;owned\u{7}\r\n✓ OK — fine\u{9b}31m\u{7f}\u{202e}$(reboot);'";
+
+    /// The colours this renderer writes; any other ESC is foreign.
+    const OURS: [&str; 7] = [
+        "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[35m", "\x1b[1m", "\x1b[2m", "\x1b[0m",
+    ];
+
+    /// `text` holds no hidden character but line feeds and (with `color`) our own SGR codes.
+    pub fn assert_inert(text: &str, color: bool) {
+        let mut rest = text;
+        while let Some(i) = rest.find('\u{1b}') {
+            let at = &rest[i..];
+            let ours = OURS.iter().find(|c| at.starts_with(*c));
+            assert!(
+                color && ours.is_some(),
+                "a foreign ESC at {:?}",
+                &at[..at.len().min(20)]
+            );
+            rest = &at[ours.map_or(1, |c| c.len())..];
+        }
+        for c in text.chars().filter(|c| *c != '\n' && *c != '\u{1b}') {
+            assert!(!is_hidden(c), "{c:?} reached the screen raw in:\n{text}");
+        }
+    }
+
+    fn hostile_report() -> Report {
+        let doc = serde_json::json!({
+            "schema": 1, "host": "gw",
+            "taken_at": "2026-11-21T10:00:00Z", "as_of": "2026-11-21T10:00:00Z",
+            "warn_after_ms": 86_400_000, "verdict": "expired", "exit_code": 1,
+            "state_dir": EVIL, "config_path": EVIL,
+            "agents": [{
+                "agent": "main", "source": "direct", "verdict": "expired",
+                "store_path": EVIL,
+                "models": {"fallbacks": [], "image_fallbacks": []},
+                "routes": [
+                    {"kind": "default", "model": EVIL, "provider": "anthropic", "runtime": EVIL,
+                     "outcome": "expiring", "profile": format!("anthropic:{EVIL}"), "detail": EVIL},
+                    {"kind": "fallback", "model": EVIL, "provider": EVIL,
+                     "outcome": "missing", "detail": EVIL}
+                ],
+                "profiles": [{
+                    "profile_id": format!("anthropic:{EVIL}"), "provider": "anthropic",
+                    "type": "token", "status": "expiring", "label": EVIL, "source": EVIL,
+                    "reason_code": "x\u{1b}[2J", "expires_at_ms": 1_795_266_400_000_i64,
+                    "remaining_ms": 7_200_000
+                }],
+                "providers": [],
+                "unusable_profiles": [{
+                    "profile_id": format!("anthropic:{EVIL}"), "provider": EVIL,
+                    "kind": "cooldown", "reason": EVIL, "recovery_hint": EVIL,
+                    "until_ms": 1_795_266_400_000_i64, "remaining_ms": 60_000
+                }],
+                "openclaw_error": {"code": "X", "message": EVIL, "fix": EVIL},
+                "notes": [EVIL], "needs_cli": [EVIL]
+            }],
+            "claude_code": {"path": EVIL, "status": "expired", "kind": EVIL,
+                            "subscription": EVIL, "rate_limit_tier": EVIL, "email": EVIL},
+            "via": {"transport": "ssh", "destination": "root@gw:22", "source": "clawauth",
+                    "connect_ms": 5, "skipped": [EVIL]},
+            "errors": [EVIL],
+            "hints": [{"about": EVIL, "command": EVIL}]
+        });
+        let mut r: Report = serde_json::from_value(doc).expect("a report");
+        r.finish();
+        r
+    }
+
+    #[test]
+    fn a_hostile_report_reaches_the_screen_inert_with_our_colours() {
+        let r = hostile_report();
+        for color in [false, true] {
+            let text = render(&r, color);
+            assert_inert(&text, color);
+            assert!(
+                !text.lines().any(|l| l.trim_start().starts_with("✓ OK")),
+                "a fake verdict line:\n{text}"
+            );
+            assert!(text.contains("x\\e[2J\\e]0;owned\\a\\r\\n✓ OK"), "{text}");
+            assert_eq!(color, text.contains("\x1b[31m"), "our colours stay");
+        }
+        // The first fix is the phone's, then the gateway's, every word quoted.
+        let plain = render(&r, false);
+        let token = plain.find("(token) expires in 2h").expect(&plain);
+        let reauth = plain[token..]
+            .find("\n    clawauth reauth --host gw\n")
+            .expect(&plain);
+        let gateway = plain[token..]
+            .find("\n    on the gateway: claude setup-token && openclaw models auth paste-token --provider anthropic --profile-id 'anthropic:x\\e[2J")
+            .expect(&plain);
+        assert!(reauth < gateway, "{plain}");
+        assert!(
+            plain.contains("clawauth reauth --host gw --provider 'x\\e[2J"),
+            "quoted: {plain}"
+        );
+        let json = r.to_json();
+        assert!(!json.chars().any(|c| is_hidden(c) && c != '\n'), "{json}");
+        let back: Report = serde_json::from_str(&json).expect("parses back");
+        assert_eq!(back.state_dir, EVIL);
+        assert_eq!(back.agents[0].profiles[0].label, EVIL);
+    }
+}
