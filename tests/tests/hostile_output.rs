@@ -18,8 +18,10 @@ use clawauth_core::display::{is_hidden, percent_decode};
 use clawauth_tests::lab::{ANTHROPIC, Lab, SAMPLE_AT, login_path, openclaw_state, text};
 use clawauth_tests::ntfy::NtfyServer;
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{RepairGateway, install, now_ms, phone_path_with};
-use clawauth_tests::standins::{standin_calls, standin_path};
+use clawauth_tests::repair_lab::{
+    RepairGateway, TERMUX_API, TermuxApi, install, now_ms, phone_path_with,
+};
+use clawauth_tests::standins::{am_string_array, standin_calls, standin_path};
 use clawauth_tests::{clawauth_bin, fixtures};
 use serde_json::{Value, json};
 
@@ -106,15 +108,12 @@ fn arg<'a>(call: &'a [String], flag: &str) -> &'a str {
 }
 
 /// A gateway behind the lab's sshd with the real OpenClaw CLI (and the systemctl stand-in) on
-/// its login PATH, and a phone with the Termux:API stand-ins.
+/// its login PATH, and a phone with the Termux:API stand-ins (and Android's `am`).
 struct Hostile {
     lab: Lab,
     oc: OpenClaw,
     gw: RepairGateway,
-    /// The phone's PATH: the stand-ins first.
-    path: String,
-    log: Utf8PathBuf,
-    answers: Utf8PathBuf,
+    api: TermuxApi,
 }
 
 impl Hostile {
@@ -123,33 +122,12 @@ impl Hostile {
         let lab = Lab::new();
         lab.trust();
         let gw = RepairGateway::new(&lab, "gw-home", &oc);
-        let path = phone_path_with(
-            &lab,
-            &[
-                "termux-toast",
-                "termux-vibrate",
-                "termux-notification",
-                "termux-notification-remove",
-                "termux-open-url",
-                "termux-dialog",
-                "am",
-            ],
-        );
-        let log = lab.scratch.join("termux-api.log");
-        let answers = lab.scratch.join("dialog-answers");
-        std::fs::write(&answers, "").expect("answers");
-        Hostile {
-            lab,
-            oc,
-            gw,
-            path,
-            log,
-            answers,
-        }
+        let api = TermuxApi::new(&lab, &[&TERMUX_API[..], &["am"]].concat());
+        Hostile { lab, oc, gw, api }
     }
 
-    /// clawauth on the gateway: `program` there, as the host's `clawauth = …` (or the built
-    /// binary found on the login PATH when `None`).
+    /// Host `gw` on the phone, with the gateway's `clawauth` and `openclaw` at these paths
+    /// (else found on its login PATH).
     fn add_host(&self, clawauth: Option<&Utf8Path>, openclaw: Option<&Utf8Path>) {
         let mut extra = Vec::new();
         if let Some(c) = clawauth {
@@ -159,18 +137,6 @@ impl Hostile {
             extra.extend(["--openclaw", o.as_str()]);
         }
         self.lab.add_host("gw", &extra);
-    }
-
-    /// The built clawauth (and the real CLI) on the gateway's login PATH.
-    fn clawauth_on_gateway(&self) {
-        let bin = Utf8PathBuf::from_path_buf(clawauth_bin()).expect("utf-8");
-        let oc_dir = Utf8PathBuf::from_path_buf(self.oc.bin.parent().expect("dir").to_path_buf())
-            .expect("utf-8");
-        let node = Utf8PathBuf::from_path_buf(self.oc.node_bin_dir.clone()).expect("utf-8");
-        login_path(
-            &self.gw.home,
-            &[&self.gw.bin, bin.parent().expect("dir"), &oc_dir, &node],
-        );
     }
 
     /// A gateway-side program `name` (a stand-in for a hostile gateway's own program) running
@@ -190,40 +156,20 @@ impl Hostile {
     /// A tap: clawauth with the Termux:API stand-ins and dialog `answers`; (exit code, calls,
     /// output).
     fn tap(&self, args: &[&str], answers: &[&str]) -> (i32, Vec<Vec<String>>, Output) {
-        let _ = std::fs::remove_file(&self.log);
-        let _ = std::fs::remove_file(format!("{}.used", self.answers));
-        let mut a = answers.join("\n");
-        a.push('\n');
-        std::fs::write(&self.answers, a).expect("answers");
-        let out = self
-            .lab
-            .phone_command(clawauth_bin())
-            .args(args)
-            .env("PATH", &self.path)
-            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
-            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str())
-            .output()
-            .expect("run a tap");
-        let calls = standin_calls(&self.log);
-        (out.status.code().unwrap_or(-1), calls, out)
+        let mut cmd = self.lab.phone_command(clawauth_bin());
+        cmd.args(args);
+        self.api.run(cmd, answers)
     }
 
-    /// Runs a notification button's shell line as Termux does (a shell, no terminal) with `am`
-    /// played by its stand-in; the calls it made.
+    /// Runs a notification button's shell line as Termux does (a shell, no terminal, in the
+    /// scratch directory) with `am` played by its stand-in; the calls it made.
     fn press(&self, action: &str) -> Vec<Vec<String>> {
-        let log = self.lab.scratch.join("am.log");
-        let _ = std::fs::remove_file(&log);
-        let out = self
-            .lab
-            .phone_command("sh")
-            .args(["-c", action])
-            .current_dir(self.lab.scratch.as_std_path())
-            .env("PATH", &self.path)
-            .env("CLAWAUTH_STANDIN_LOG", log.as_str())
-            .output()
-            .expect("sh");
-        assert!(out.status.success(), "the button's line: {}", text(&out));
-        standin_calls(&log)
+        let mut cmd = self.lab.phone_command("sh");
+        cmd.args(["-c", action])
+            .current_dir(self.lab.scratch.as_std_path());
+        let (code, calls, out) = self.api.run(cmd, &[]);
+        assert_eq!(code, 0, "the button's line: {}", text(&out));
+        calls
     }
 
     /// The phone's config.toml, with `extra` appended.
@@ -232,6 +178,26 @@ impl Hostile {
         let mut t = std::fs::read_to_string(&path).expect("config.toml");
         t.push_str(extra);
         std::fs::write(&path, t).expect("write config.toml");
+    }
+
+    /// Edits the credential document in the gateway's OpenClaw store (real SQLite).
+    fn edit_store(&self, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+        let db = self.gw.home.join(".openclaw/state/openclaw.sqlite");
+        let c = rusqlite::Connection::open(&db).expect("open the store");
+        let doc: String = c
+            .query_row(
+                "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the credential document");
+        let mut doc: Value = serde_json::from_str(&doc).expect("json");
+        edit(doc["profiles"].as_object_mut().expect("profiles"));
+        c.execute(
+            "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.store'",
+            [doc.to_string()],
+        )
+        .expect("update");
     }
 }
 
@@ -399,12 +365,15 @@ fn status_over_ssh_shows_a_hostile_gateways_report_inert() {
 
     // The Anthropic token's hint: here first, then on the gateway, every word quoted.
     let hints = &doc["hints"];
-    let token = hints
-        .as_array()
-        .expect("hints")
-        .iter()
-        .find(|h| h["about"].as_str().is_some_and(|a| a.contains("(token)")))
-        .expect("the token's hint");
+    let hint = |field: &str, needle: &str| {
+        hints
+            .as_array()
+            .expect("hints")
+            .iter()
+            .find(|h| h[field].as_str().is_some_and(|t| t.contains(needle)))
+            .unwrap_or_else(|| panic!("no hint with {needle:?} in its {field}: {hints}"))
+    };
+    let token = hint("about", "(token)");
     assert_eq!(token["command"], "clawauth reauth --host gw");
     assert_eq!(token["commands"][0]["runs_on"], "here");
     assert_eq!(token["commands"][1]["runs_on"], "gateway");
@@ -418,12 +387,7 @@ fn status_over_ssh_shows_a_hostile_gateways_report_inert() {
             .is_some_and(|l| l.contains("--profile-id 'anthropic:x\\e[2J")),
         "{token}"
     );
-    let splitty = hints
-        .as_array()
-        .expect("hints")
-        .iter()
-        .find(|h| h["command"].as_str().is_some_and(|c| c.contains("evil,")))
-        .expect("the comma provider's hint");
+    let splitty = hint("command", "evil,");
     assert_eq!(
         splitty["command"],
         "clawauth reauth --host gw --provider 'evil,--yes $(touch clawauth-hostile-marker)'\\'''"
@@ -726,19 +690,7 @@ fn monitor_alerts_about_a_hostile_gateway_are_inert_and_its_links_encoded() {
     let am = h.press(&button);
     assert_eq!(am.len(), 1, "{am:?}");
     let list = arg(&am[0], "com.termux.RUN_COMMAND_ARGUMENTS");
-    // am's split: at commas not escaped by a backslash, then `\,` back to a comma.
-    let mut words = vec![String::new()];
-    let mut chars = list.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&',') => {
-                words.last_mut().expect("word").push(',');
-                chars.next();
-            }
-            ',' => words.push(String::new()),
-            c => words.last_mut().expect("word").push(c),
-        }
-    }
+    let words = am_string_array(list);
     assert_eq!(words, ["reauth", "--host", "gw", "--provider", SPLITTY]);
     assert_eq!(
         arg(&am[0], "com.termux.RUN_COMMAND_PATH"),
@@ -776,33 +728,18 @@ fn hostile_state_files_reach_every_front_end_inert() {
         config.to_string(),
     )
     .expect("config");
-    let db = h.gw.home.join(".openclaw/state/openclaw.sqlite");
-    {
-        let c = rusqlite::Connection::open(&db).expect("open the store");
-        let doc: String = c
-            .query_row(
-                "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("the credential document");
-        let mut doc: Value = serde_json::from_str(&doc).expect("json");
+    h.edit_store(|profiles| {
         // Only the hostile profile serves anthropic: it decides the verdict.
-        doc["profiles"]
-            .as_object_mut()
-            .expect("profiles")
-            .remove("anthropic:manual");
-        doc["profiles"][&evil_id] = json!({
-            "type": "token", "provider": "anthropic",
-            "token": clawauth_tests::lab::fake_token("hostile-state"),
-            "expires": now_ms() + 5 * HOUR, "email": EVIL, "displayName": EVIL
-        });
-        c.execute(
-            "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.store'",
-            [doc.to_string()],
-        )
-        .expect("update");
-    }
+        profiles.remove("anthropic:manual");
+        profiles.insert(
+            evil_id.clone(),
+            json!({
+                "type": "token", "provider": "anthropic",
+                "token": clawauth_tests::lab::fake_token("hostile-state"),
+                "expires": now_ms() + 5 * HOUR, "email": EVIL, "displayName": EVIL
+            }),
+        );
+    });
     h.gw.claude_login(
         &clawauth_tests::lab::fake_token("hostile-claude"),
         None,
@@ -848,7 +785,7 @@ fn hostile_state_files_reach_every_front_end_inert() {
     assert_eq!(doc["claude_code"]["subscription"], EVIL);
 
     // From the phone, over SSH, with clawauth on the gateway.
-    h.clawauth_on_gateway();
+    h.gw.clawauth_on_login_path(&h.oc);
     h.add_host(None, None);
     for (args, color) in [
         (vec!["status", "--host", "gw"], false),
@@ -911,20 +848,9 @@ fn hostile_state_files_reach_every_front_end_inert() {
 fn taps_and_sync_say_how_long_ago_a_past_expiry_was() {
     let h = Hostile::new();
     openclaw_state(&h.oc, &h.gw.home, ANTHROPIC, Some("3d"));
-    let db = h.gw.home.join(".openclaw/state/openclaw.sqlite");
-    {
-        let c = rusqlite::Connection::open(&db).expect("open the store");
-        let doc: String = c
-            .query_row(
-                "SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.store'",
-                [],
-                |r| r.get(0),
-            )
-            .expect("the credential document");
-        // An OAuth login (OpenClaw keeps showing its expiry once it has passed, as it does
-        // not for a token), expired two hours and a minute ago.
-        let mut doc: Value = serde_json::from_str(&doc).expect("json");
-        let profiles = doc["profiles"].as_object_mut().expect("profiles");
+    // An OAuth login (OpenClaw keeps showing its expiry once it has passed, as it does not
+    // for a token), expired two hours and a minute ago.
+    h.edit_store(|profiles| {
         profiles.remove("anthropic:manual");
         profiles.insert(
             "anthropic:default".into(),
@@ -935,13 +861,8 @@ fn taps_and_sync_say_how_long_ago_a_past_expiry_was() {
                 "expires": now_ms() - 2 * HOUR - 60_000
             }),
         );
-        c.execute(
-            "UPDATE config_machine_state SET value_json = ?1 WHERE state_key = 'authProfiles.store'",
-            [doc.to_string()],
-        )
-        .expect("update");
-    }
-    h.clawauth_on_gateway();
+    });
+    h.gw.clawauth_on_login_path(&h.oc);
     h.add_host(None, None);
 
     let (code, calls, out) = h.tap(&["termux", "quick", "--host", "gw"], &[]);
@@ -1074,9 +995,10 @@ fn over_ssh_the_fix_names_the_phone_command_first() {
     );
 }
 
-/// `tests/standins/am` is what the button tests above run; install() must find it.
+/// `tests/standins/am` records the words the shell gave it, and [`am_string_array`] splits an
+/// `--esa` value as `am` does: what the button test above relies on.
 #[test]
-fn the_am_standin_records_its_words() {
+fn the_am_standin_records_its_words_and_splits_like_am() {
     let dir = tempfile::tempdir().expect("dir");
     let bin = Utf8PathBuf::from_path_buf(dir.path().to_path_buf()).expect("utf-8");
     install(standin_path("am").as_std_path(), &bin);
@@ -1091,4 +1013,5 @@ fn the_am_standin_records_its_words() {
         standin_calls(&log),
         [vec!["am", "startservice", "a,b\\,c", ""]]
     );
+    assert_eq!(am_string_array("a,b\\,c,,d\\e"), ["a", "b,c", "", "d\\e"]);
 }
