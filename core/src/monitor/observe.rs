@@ -718,6 +718,27 @@ mod tests {
     }
 
     #[test]
+    fn reauth_links_are_percent_encoded() {
+        assert_eq!(
+            reauth_link("gw", "anthropic", None),
+            "clawauth://reauth?host=gw"
+        );
+        let l = reauth_link("gw", "evil&host=x y\u{1b}", Some("work"));
+        assert_eq!(
+            l,
+            "clawauth://reauth?host=gw&provider=evil%26host%3Dx%20y%1B&agent=work"
+        );
+        let provider = l
+            .split("provider=")
+            .nth(1)
+            .and_then(|v| v.split('&').next());
+        assert_eq!(
+            provider.and_then(crate::display::percent_decode).as_deref(),
+            Some("evil&host=x y\u{1b}")
+        );
+    }
+
+    #[test]
     fn long_lived_tokens_are_setup_tokens() {
         let p = Policy::default();
         assert_eq!(
