@@ -1,5 +1,6 @@
 //! Scrubbing of text that comes from other programs (OpenClaw's stderr, SSH output) before it
-//! may appear in an error or a report. Anything shaped like a credential is replaced.
+//! may appear in an error or a report. Anything shaped like a credential is replaced; a line
+//! quoted into a message ([`last_line`]) also has its control characters made visible.
 
 /// Replaces token-like words: known key prefixes (`sk-`, `sk-ant-`, `ghp_`, `xai-`, …) and any
 /// long run (≥ 32) of base64/hex/JWT characters.
@@ -46,7 +47,9 @@ fn looks_secret(word: &str) -> bool {
     (PREFIXES.iter().any(|p| word.starts_with(p)) && word.len() >= 12) || long_run
 }
 
-/// The last non-empty line of `text`, scrubbed and cut to `max` characters.
+/// The last non-empty line of `text`, scrubbed, its control characters made visible
+/// ([`crate::display::visible`]: a carriage return, an escape sequence or a C1 code in another
+/// program's output cannot rewrite the line it is quoted into) and cut to `max` characters.
 pub fn last_line(text: &str, max: usize) -> String {
     let line = text
         .lines()
@@ -54,7 +57,7 @@ pub fn last_line(text: &str, max: usize) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
-    let scrubbed = scrub(line);
+    let scrubbed = crate::display::visible(&scrub(line)).into_owned();
     if scrubbed.chars().count() > max {
         let cut: String = scrubbed.chars().take(max).collect();
         format!("{cut}…")
@@ -85,5 +88,9 @@ mod tests {
             "hash [redacted]!"
         );
         assert_eq!(last_line("a\nsecond line\n\n", 6), "second…");
+        assert_eq!(
+            last_line("x\nfake\r\u{1b}[2K✓ OK\u{7}\u{9b}\n", 80),
+            "fake\\r\\e[2K✓ OK\\a\\x9b"
+        );
     }
 }

@@ -2,13 +2,18 @@
 //! one line for a toast ("Auth OK · 6d 4h left"), which credential decides, and how to fix it.
 //! Every front end that shows a check in a few words (the Termux shortcuts, the widget) renders
 //! a [`Glance`]; none decides on its own. Pure: no I/O, no clock (the report's `as_of` is now).
+//!
+//! The headline and detail are text for a screen: every name and reason in them (from the
+//! gateway) is made [`visible`], so a profile id cannot break a toast's line or drive a
+//! terminal; the subject keeps the raw values.
 
 use serde::Serialize;
 
+use crate::display::visible;
 use crate::monitor::config::Policy;
 use crate::monitor::observe::{self, Class, Level, Memory, Observation, What};
 use crate::reauth::Method;
-use crate::report::{Report, Verdict};
+use crate::report::{FixCommand, Report, RunsOn, Verdict};
 use crate::time::format_remaining;
 
 /// Longest reason shown in a toast.
@@ -28,8 +33,11 @@ pub struct Glance {
     pub subject: Option<Subject>,
     /// The page that fixes it in the browser (the provider's key page).
     pub page: Option<String>,
-    /// The clawauth command that fixes it (`clawauth reauth --host gw`).
+    /// The clawauth command that fixes it (`clawauth reauth --host gw`), as one line.
     pub fix: Option<String>,
+    /// Every command that fixes it, the one to try first first: clawauth's here, then
+    /// OpenClaw's on the gateway.
+    pub fixes: Vec<FixCommand>,
     /// The verdict's exit code (0 ok, 1 expired or missing, 2 expiring, 3 unreachable).
     pub exit_code: i32,
 }
@@ -97,48 +105,63 @@ pub fn glance(report: &Report, remote: bool) -> Glance {
     let subject = decisive.as_ref().and_then(subject_of);
     let name = subject
         .as_ref()
-        .map(|s| s.profile_id.clone().unwrap_or_else(|| s.provider.clone()));
+        .map(|s| visible(s.profile_id.as_deref().unwrap_or(&s.provider)).into_owned());
     let left = decisive.as_ref().and_then(|o| o.remaining_ms);
+    let shown = visible(&host);
     let headline = match (level, left, &name) {
-        (Level::Ok, Some(ms), _) => format!("{host}: Auth OK · {} left", format_remaining(ms)),
-        (Level::Ok, None, _) => format!("{host}: Auth OK · no expiry"),
+        (Level::Ok, Some(ms), _) => format!("{shown}: Auth OK · {} left", format_remaining(ms)),
+        (Level::Ok, None, _) => format!("{shown}: Auth OK · no expiry"),
         (Level::Expiring, Some(ms), Some(n)) => {
-            format!("{host}: Auth expiring · {n} in {}", format_remaining(ms))
+            format!("{shown}: Auth expiring · {n} in {}", format_remaining(ms))
         }
         (Level::Expired, Some(ms), Some(n)) if ms <= 0 => {
-            format!("{host}: Auth expired · {n} {} ago", format_remaining(ms))
+            format!("{shown}: Auth expired · {n} {} ago", format_remaining(ms))
         }
-        (Level::Expired, _, Some(n)) => format!("{host}: Auth expired · {n}"),
-        (Level::Missing, _, Some(n)) => format!("{host}: Auth missing · {n}"),
+        (Level::Expired, _, Some(n)) => format!("{shown}: Auth expired · {n}"),
+        (Level::Missing, _, Some(n)) => format!("{shown}: Auth missing · {n}"),
         (Level::Missing, _, None) if openclaw_failure.is_some() => {
-            format!("{host}: OpenClaw cannot check its credentials")
+            format!("{shown}: OpenClaw cannot check its credentials")
         }
-        (l, _, _) => format!("{host}: Auth {}", l.as_str()),
+        (l, _, _) => format!("{shown}: Auth {}", l.as_str()),
     };
     let mut detail = Vec::new();
     if let Some(o) = decisive.as_ref().or(openclaw_failure) {
         let who = match &o.what {
             What::Credential {
                 profile_id, label, ..
-            } if label != profile_id && !label.is_empty() => format!("{profile_id} ({label})"),
-            What::Credential { profile_id, .. } => profile_id.clone(),
-            What::Provider { provider } => format!("{provider} (no stored profile)"),
+            } if label != profile_id && !label.is_empty() => {
+                format!("{} ({})", visible(profile_id), visible(label))
+            }
+            What::Credential { profile_id, .. } => visible(profile_id).into_owned(),
+            What::Provider { provider } => format!("{} (no stored profile)", visible(provider)),
             What::OpenClaw => "OpenClaw".to_owned(),
-            What::Host => host.clone(),
+            What::Host => visible(&host).into_owned(),
         };
-        detail.push(format!("{who}: {}", o.detail));
+        detail.push(format!("{who}: {}", visible(&o.detail)));
         if !o.serves.is_empty() {
-            detail.push(format!("Serves {}", o.serves.join(", ")));
+            detail.push(format!("Serves {}", visible(&o.serves.join(", "))));
         }
     }
-    let fix = decisive
-        .as_ref()
-        .filter(|_| level.is_bad())
-        .and_then(|o| o.fixes.clawauth.clone())
-        .or_else(|| openclaw_failure.and_then(|o| o.fixes.gateway.clone()));
-    if let Some(f) = &fix {
-        detail.push(format!("Fix: {f}"));
+    let fixes: Vec<FixCommand> = match decisive.as_ref().filter(|_| level.is_bad()) {
+        Some(o) => o
+            .fixes
+            .clawauth
+            .iter()
+            .chain(o.fixes.gateway.iter().filter(|_| remote))
+            .cloned()
+            .collect(),
+        None => openclaw_failure
+            .and_then(|o| o.fixes.gateway.clone())
+            .into_iter()
+            .collect(),
+    };
+    for f in &fixes {
+        match f.runs_on {
+            RunsOn::Gateway if remote => detail.push(format!("On the gateway: {}", f.line)),
+            _ => detail.push(format!("Fix: {}", f.line)),
+        }
     }
+    let fix = fixes.first().map(|f| f.line.clone());
     Glance {
         host,
         level,
@@ -150,6 +173,7 @@ pub fn glance(report: &Report, remote: bool) -> Glance {
             .and_then(|o| o.page.clone()),
         subject,
         fix,
+        fixes,
         exit_code: report.exit_code,
     }
 }
@@ -157,18 +181,17 @@ pub fn glance(report: &Report, remote: bool) -> Glance {
 /// The glance of a gateway that could not be reached or read (`why`).
 pub fn unreachable(host: &str, why: &str, remote: bool) -> Glance {
     let reason = crate::redact::last_line(why, MAX_REASON);
+    let shown = visible(host);
+    let fix = observe::status_fix(remote.then_some(host));
     Glance {
         host: host.to_owned(),
         level: Level::Unreachable,
-        headline: format!("{host} unreachable · {reason}"),
-        detail: format!("{host} could not be checked: {reason}"),
+        headline: format!("{shown} unreachable · {reason}"),
+        detail: format!("{shown} could not be checked: {reason}"),
         subject: None,
         page: None,
-        fix: Some(if remote {
-            format!("clawauth status --host {host}")
-        } else {
-            "clawauth status".to_owned()
-        }),
+        fix: Some(fix.line.clone()),
+        fixes: vec![fix],
         exit_code: 3,
     }
 }

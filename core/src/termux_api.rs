@@ -10,6 +10,12 @@
 //!
 //! Blocking on purpose (the commands are short-lived processes); async callers wrap a call in
 //! `tokio::task::spawn_blocking`.
+//!
+//! Every text that reaches the screen — a toast, a notification's title and lines, a dialog's
+//! title, hint and choices — is made [`visible`] here, the last step before Android, so a
+//! control character from a gateway can never reach it raw (callers escape each field first,
+//! so that a line break inside a field shows as `\n` too). Commands that Termux runs for a
+//! button are shell lines whose every word is quoted ([`run_command_action`]).
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -17,7 +23,41 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
+use crate::display::visible;
 use crate::secrets::Secret;
+
+/// `text` for a screen: each line made [`visible`], the line breaks kept.
+fn visible_lines(text: &str) -> String {
+    text.split('\n')
+        .map(|l| visible(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The shell line a notification button runs (Termux hands it to a shell) to start
+/// `program args…` in a new Termux session, through Termux's RUN_COMMAND service
+/// (`am startservice … com.termux.RUN_COMMAND`). `program` and the argument list are each one
+/// shell-quoted word; inside the list, which `am --esa` splits at commas, every comma is
+/// escaped as `\,` (am's own escape). Refused: a control character anywhere, and an argument
+/// ending in a backslash (am would read it as escaping the next comma).
+pub fn run_command_action(program: &str, args: &[String]) -> Result<String, String> {
+    if let Some(a) = args.iter().find(|a| a.ends_with('\\')) {
+        return Err(format!(
+            "the argument {} ends in a backslash, which `am --esa` cannot carry",
+            visible(a)
+        ));
+    }
+    let list = args
+        .iter()
+        .map(|a| a.replace(',', "\\,"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let bin = crate::gateway::quote(program).map_err(|e| e.to_string())?;
+    let list = crate::gateway::quote(&list).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "am startservice --user 0 -n com.termux/com.termux.app.RunCommandService -a com.termux.RUN_COMMAND --es com.termux.RUN_COMMAND_PATH {bin} --esa com.termux.RUN_COMMAND_ARGUMENTS {list} --ez com.termux.RUN_COMMAND_BACKGROUND false"
+    ))
+}
 
 /// How to get the commands.
 pub const INSTALL_HINT: &str = "install the Termux:API app (from the same place as Termux: F-Droid or GitHub) and run `pkg install termux-api`";
@@ -89,9 +129,9 @@ impl Notification {
         }
         a.extend([
             "--title".into(),
-            self.title.clone(),
+            visible(&self.title).into_owned(),
             "--content".into(),
-            self.content.clone(),
+            visible_lines(&self.content),
         ]);
         if let Some(p) = self.priority {
             a.extend(["--priority".into(), p.into()]);
@@ -106,7 +146,7 @@ impl Notification {
             let n = i + 1;
             a.extend([
                 format!("--button{n}"),
-                b.label.clone(),
+                visible(&b.label).into_owned(),
                 format!("--button{n}-action"),
                 b.action.clone(),
             ]);
@@ -148,7 +188,7 @@ pub fn toast(text: &str, short: bool) -> Result<(), ApiError> {
     if short {
         args.push("-s".into());
     }
-    args.push(text.to_owned());
+    args.push(visible(text).into_owned());
     run("termux-toast", &args, QUICK).map(drop)
 }
 
@@ -179,7 +219,7 @@ pub fn clipboard_get() -> Result<Zeroizing<Vec<u8>>, ApiError> {
 
 /// A yes/no dialog: true for Yes.
 pub fn confirm(title: &str, text: &str) -> Result<bool, ApiError> {
-    let out = dialog(&["confirm", "-t", title, "-i", text])?;
+    let out = dialog(&["confirm", "-t", &visible(title), "-i", &visible(text)])?;
     Ok(out.text.as_str() == "yes")
 }
 
@@ -188,10 +228,10 @@ pub fn confirm(title: &str, text: &str) -> Result<bool, ApiError> {
 pub fn radio(title: &str, options: &[&str]) -> Result<Option<usize>, ApiError> {
     let values = options
         .iter()
-        .map(|o| o.replace(',', "\\,"))
+        .map(|o| visible(o).replace(',', "\\,"))
         .collect::<Vec<_>>()
         .join(",");
-    let out = dialog(&["radio", "-t", title, "-v", &values])?;
+    let out = dialog(&["radio", "-t", &visible(title), "-v", &values])?;
     if out.code != -1 {
         return Ok(None);
     }
@@ -205,7 +245,8 @@ pub fn radio(title: &str, options: &[&str]) -> Result<Option<usize>, ApiError> {
 /// A line of text; `hidden` masks it as a password (the answer comes back on stdout only).
 /// `None` when the dialog was cancelled.
 pub fn text(title: &str, hint: &str, hidden: bool) -> Result<Option<Secret>, ApiError> {
-    let mut args = vec!["text", "-t", title, "-i", hint];
+    let (title, hint) = (visible(title), visible(hint));
+    let mut args = vec!["text", "-t", &title, "-i", &hint];
     if hidden {
         args.push("-p");
     }
@@ -242,9 +283,10 @@ pub fn schedule(job: &Job) -> Result<(), ApiError> {
         program: "termux-job-scheduler",
         detail: format!(
             "Android did not take the job: {}",
-            said.lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("no answer")
+            said.lines().find(|l| !l.trim().is_empty()).map_or_else(
+                || "no answer".to_owned(),
+                |l| crate::redact::last_line(l, 300)
+            )
         ),
     })
 }
@@ -439,5 +481,86 @@ mod tests {
         .expect_err("missing");
         assert!(e.is_missing());
         assert!(e.to_string().contains("pkg install termux-api"), "{e}");
+    }
+
+    /// The button's shell line, run by a real shell with `am` played by a function that prints
+    /// its argv: the list after `--esa`, split as `am` splits it (at commas not escaped by a
+    /// backslash), gives back exactly the arguments — a hostile provider cannot add one.
+    #[test]
+    fn run_command_arguments_cannot_split_or_inject() {
+        let args: Vec<String> = [
+            "reauth",
+            "--host",
+            "gw",
+            "--provider",
+            "x,--yes",
+            "$(touch /tmp/clawauth-am-marker)",
+            "it's; reboot",
+            "",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let line = run_command_action("/data/x y/clawauth", &args).expect("action");
+        let script = format!("am() {{ printf '%s\\000' \"$@\"; }}\n{line}");
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&script)
+            .output()
+            .expect("sh");
+        let argv: Vec<String> = out
+            .stdout
+            .split(|b| *b == 0)
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        let after = |flag: &str| {
+            argv.iter()
+                .position(|a| a == flag)
+                .and_then(|i| argv.get(i + 2))
+                .cloned()
+                .unwrap_or_default()
+        };
+        assert_eq!(after("--es"), "/data/x y/clawauth", "{argv:?}");
+        let list = after("--esa");
+        // am's split (`(?<!\\\\),`), then each `\\,` back to a comma.
+        let mut parts = vec![String::new()];
+        let mut chars = list.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&',') => {
+                    parts.last_mut().expect("part").push(',');
+                    chars.next();
+                }
+                ',' => parts.push(String::new()),
+                c => parts.last_mut().expect("part").push(c),
+            }
+        }
+        assert_eq!(parts, args, "{list:?}");
+        assert!(!std::path::Path::new("/tmp/clawauth-am-marker").exists());
+        assert!(run_command_action("clawauth", &["a\\".to_owned()]).is_err());
+        assert!(run_command_action("clawauth", &["a\nb".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn screen_text_is_visible_line_by_line() {
+        let n = Notification {
+            id: "x".into(),
+            title: "t\u{1b}[2J\r".into(),
+            content: "a\u{7}\nb\u{9b}".into(),
+            buttons: vec![Button {
+                label: "L\u{7f}".into(),
+                action: "true".into(),
+            }],
+            ..Default::default()
+        };
+        let a = n.args();
+        assert!(
+            a.windows(2).any(|w| w == ["--title", "t\\e[2J\\r"]),
+            "{a:?}"
+        );
+        assert!(
+            a.windows(2).any(|w| w == ["--content", "a\\a\nb\\x9b"]),
+            "{a:?}"
+        );
+        assert!(a.windows(2).any(|w| w == ["--button1", "L\\x7f"]), "{a:?}");
     }
 }

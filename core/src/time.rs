@@ -131,6 +131,42 @@ pub fn format_left(remaining_ms: i64) -> String {
     }
 }
 
+/// How far a moment `ms` away is, said the right way round: `in 2h` ahead, `2h ago` past
+/// (`ms` is the moment minus now; a moment that is now or past counts as past).
+pub fn relative(ms: i64) -> String {
+    if ms > 0 {
+        format!("in {}", format_remaining(ms))
+    } else {
+        format!("{} ago", format_remaining(ms))
+    }
+}
+
+/// A moment and how far it is from `now_ms`: `2026-11-21 22:49 UTC (in 7h)`, or
+/// `2026-11-21 08:49 UTC (2h ago)` once it has passed.
+pub fn moment_relative(at_ms: i64, now_ms: i64) -> String {
+    format!(
+        "{} ({})",
+        format_moment(at_ms),
+        relative(at_ms.saturating_sub(now_ms))
+    )
+}
+
+/// When a credential expires, with the verb in the right tense: `expires 2026-11-21 22:49 UTC
+/// (in 7h)`, `expired 2026-11-21 08:49 UTC (2h ago)`.
+pub fn expiry(at_ms: i64, now_ms: i64) -> String {
+    let verb = if at_ms > now_ms { "expires" } else { "expired" };
+    format!("{verb} {}", moment_relative(at_ms, now_ms))
+}
+
+/// A credential's time left, with the verb in the right tense: `expires in 2h`, `expired 2h ago`.
+pub fn expires_in(remaining_ms: i64) -> String {
+    if remaining_ms > 0 {
+        format!("expires {}", relative(remaining_ms))
+    } else {
+        format!("expired {}", relative(remaining_ms))
+    }
+}
+
 /// A duration for humans in one unit, as used for warn windows: `24h`, `30m`, `7d`.
 pub fn format_window(ms: i64) -> String {
     if ms % 86_400_000 == 0 && ms >= 86_400_000 * 2 {
@@ -196,6 +232,20 @@ mod tests {
         assert_eq!(format_remaining(42 * 60_000), "42m");
         assert_eq!(format_remaining(59_999), "<1m");
         assert_eq!(format_remaining(-7_200_000), "2h");
+        assert_eq!(relative(7_200_000), "in 2h");
+        assert_eq!(relative(-7_200_000), "2h ago");
+        assert_eq!(relative(0), "<1m ago");
+        assert_eq!(expires_in(7_200_000), "expires in 2h");
+        assert_eq!(expires_in(-7_200_000), "expired 2h ago");
+        let now = 1_795_256_400_000;
+        assert_eq!(
+            expiry(now + 7 * 3_600_000, now),
+            "expires 2026-11-21 17:20 UTC (in 7h)"
+        );
+        assert_eq!(
+            expiry(now - 2 * 3_600_000, now),
+            "expired 2026-11-21 08:20 UTC (2h ago)"
+        );
         assert_eq!(format_window(86_400_000), "24h");
         assert_eq!(format_window(7 * 86_400_000), "7d");
     }

@@ -212,7 +212,7 @@ fn remove(env: &Environment, name: &str) -> ExitCode {
             "`clawauth hosts list` shows the configured hosts",
         ),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             ExitCode::from(1)
         }
     }
@@ -244,7 +244,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
     let offered = match offered {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: cannot get the host key of {}: {e}", t.name);
+            crate::print_error(&format!("cannot get the host key of {}: {e}", t.name));
             return ExitCode::from(3);
         }
     };
@@ -257,7 +257,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
         HostKeyCheck::Changed { .. } | HostKeyCheck::Revoked { .. } => {
             // The same refusal a connection gets; nothing here overrides it.
             if let Some(e) = &offered.refused {
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
             }
             return ExitCode::from(1);
         }
@@ -299,7 +299,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             ExitCode::from(1)
         }
     }
@@ -348,7 +348,7 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
     let store = match secret_store(&env, &config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             return ExitCode::from(1);
         }
     };
@@ -409,7 +409,7 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::print_error(&e.to_string());
                     ExitCode::from(1)
                 }
             }
@@ -426,7 +426,7 @@ pub fn passphrase(cmd: PassphraseCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::print_error(&e.to_string());
                     ExitCode::from(1)
                 }
             }

@@ -181,9 +181,24 @@ fn init_logging() {
         .try_init();
 }
 
+/// Prints `error: MESSAGE` on stderr. A message may quote a gateway, a server or another
+/// program (an SSH error, OpenClaw's stderr), so each of its lines is made visible: clawauth's
+/// own messages keep their lines (a changed host key shows both fingerprints), but nothing in
+/// them can return the cursor, clear the screen or ring the bell.
+pub fn print_error(message: &str) {
+    let mut lines = message.lines();
+    eprintln!(
+        "error: {}",
+        clawauth_core::display::visible(lines.next().unwrap_or_default())
+    );
+    for l in lines {
+        eprintln!("{}", clawauth_core::display::visible(l));
+    }
+}
+
 /// Prints `error: …` and `hint: …` the way cargo and ripgrep do, returning the usage exit code.
 pub fn usage_error(what: &str, hint: &str) -> ExitCode {
-    eprintln!("error: {what}");
+    print_error(what);
     if !hint.is_empty() {
         eprintln!("hint: {hint}");
     }

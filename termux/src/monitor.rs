@@ -16,6 +16,8 @@ use clawauth_core::secrets::{LazyStore, Secret, SecretStore};
 use clawauth_core::source::{StatusRequest, status};
 use clawauth_core::time::{format_moment, to_ms};
 
+use clawauth_core::display::visible as v;
+
 use crate::monitor_install::Selection;
 use crate::remote::{Checks, check_hosts, load_config};
 
@@ -366,11 +368,11 @@ fn monitor(a: RunArgs) -> ExitCode {
             (code, summary)
         }
         Err(e @ RunError::Busy(_)) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             (i32::from(EXIT_BUSY), e.to_string())
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!(
                 "hint: the monitor needs a writable state file; pass --state-file or set [monitor] state_file"
             );
@@ -408,24 +410,26 @@ fn render(r: &RunReport, notifiers: &[Notifier], opts: &RunOptions) -> String {
     ));
     if let Some((moved, why)) = &r.state_replaced {
         s.push_str(&format!(
-            "  note: the state file was unusable ({why}); kept as {moved}, starting afresh\n"
+            "  note: the state file was unusable ({}); kept as {moved}, starting afresh\n",
+            v(why)
         ));
     }
     for h in &r.hosts {
         if !h.readable {
             s.push_str(&format!(
                 "  {:<12} unreadable ({} run{} in a row): {}\n",
-                h.host,
+                v(&h.host),
                 h.failures,
                 if h.failures == 1 { "" } else { "s" },
-                h.reason.as_deref().unwrap_or("unknown")
+                v(h.reason.as_deref().unwrap_or("unknown"))
             ));
         }
     }
     for o in r.observations.iter().filter(|o| o.what != What::Host) {
+        // Names and details come from the gateways.
         let name = match &o.what {
-            What::Credential { profile_id, .. } => profile_id.clone(),
-            What::Provider { provider } => format!("{provider} (no profile)"),
+            What::Credential { profile_id, .. } => v(profile_id).into_owned(),
+            What::Provider { provider } => format!("{} (no profile)", v(provider)),
             What::OpenClaw => "OpenClaw".to_owned(),
             What::Host => String::new(),
         };
@@ -435,9 +439,9 @@ fn render(r: &RunReport, notifiers: &[Notifier], opts: &RunOptions) -> String {
         };
         s.push_str(&format!(
             "  {:<12} {:<11} {name}: {}{extra}\n",
-            o.host,
+            v(&o.host),
             o.level.as_str(),
-            o.detail
+            v(&o.detail)
         ));
     }
     if notifiers.is_empty() {
@@ -455,10 +459,13 @@ fn render(r: &RunReport, notifiers: &[Notifier], opts: &RunOptions) -> String {
             d.channel,
             m.kind.as_str(),
             priority_name(m.priority),
-            m.title
+            v(&m.title)
         ));
         if let Some(Err(e)) = &d.result {
-            s.push_str(&format!("    {e}; it will be retried on the next run\n"));
+            s.push_str(&format!(
+                "    {}; it will be retried on the next run\n",
+                v(e)
+            ));
         }
     }
     s
@@ -500,7 +507,7 @@ fn test() -> ExitCode {
             Ok(()) => println!("sent a test alert through {}", n.describe()),
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {}: {e}", n.describe());
+                crate::print_error(&format!("{}: {e}", n.describe()));
             }
         }
     }
@@ -517,7 +524,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
     let store = match crate::remote::secret_store(&env, &config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             return ExitCode::from(1);
         }
     };
@@ -526,7 +533,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
             let token = match crate::repair::read_secret("ntfy access token", false) {
                 Ok(bytes) => Secret::new(String::from_utf8_lossy(&bytes).trim().to_owned()),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::print_error(&e.to_string());
                     return ExitCode::from(1);
                 }
             };
@@ -547,7 +554,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::print_error(&e.to_string());
                     ExitCode::from(1)
                 }
             }
@@ -562,7 +569,7 @@ fn ntfy_token(cmd: NtfyTokenCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
                 ExitCode::from(1)
             }
         },

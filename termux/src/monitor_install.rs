@@ -567,7 +567,7 @@ fn existing_all<'a>(
     paths
         .map(|p| {
             existing(p, is_ours).map_err(|e| {
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
                 ExitCode::from(1)
             })
         })
@@ -741,7 +741,7 @@ fn install_systemd(args: &InstallArgs, every: Every, exe: &str, env: &Environmen
             Existing::Absent => "wrote",
         };
         if let Err(e) = write_atomic(path, text.as_bytes(), Some(0o644)) {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             return ExitCode::from(1);
         }
         println!("{verb} {path}");
@@ -789,7 +789,7 @@ fn install_systemd(args: &InstallArgs, every: Every, exe: &str, env: &Environmen
             ExitCode::SUCCESS
         }
         Ctl::Failed(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!("hint: the units are written; fix the cause, then run:\n{later}");
             ExitCode::from(1)
         }
@@ -840,7 +840,7 @@ pub fn uninstall(args: UninstallArgs) -> ExitCode {
     if matches!(states[1], Existing::Ours(_)) {
         outcome = systemctl.user(&["disable", "--now", TIMER]);
         if let Ctl::Failed(e) = &outcome {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!("hint: nothing was removed; fix the cause and run uninstall again");
             return ExitCode::from(1);
         }
@@ -875,7 +875,7 @@ pub fn uninstall(args: UninstallArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ctl::Failed(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!("hint: the units are removed; run `systemctl --user daemon-reload` yourself");
             ExitCode::from(1)
         }

@@ -28,7 +28,7 @@ pub fn load_config(env: &Environment) -> Result<(Utf8PathBuf, Config), ExitCode>
     match Config::load(&path) {
         Ok(c) => Ok((path, c)),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!(
                 "hint: fix the file (or move it aside); `clawauth hosts list` shows what clawauth reads"
             );

@@ -19,8 +19,10 @@ use clawauth_core::report::Report;
 use clawauth_core::secrets::Secret;
 use clawauth_core::source::remote::{Connection, RemoteRequest};
 use clawauth_core::termux_api;
-use clawauth_core::time::{format_moment, format_remaining, parse_duration_ms, to_ms};
+use clawauth_core::time::{expiry, parse_duration_ms, to_ms};
 use zeroize::Zeroizing;
+
+use clawauth_core::display::visible as v;
 
 use crate::remote::{connect_options, host_entry, load_config};
 use crate::status::positive_duration;
@@ -226,7 +228,7 @@ pub trait Job {
     where
         Self: Sized,
     {
-        eprintln!("error: cannot reach {host}: {why}");
+        crate::print_error(&format!("cannot reach {host}: {why}"));
         ExitCode::from(3)
     }
 }
@@ -328,7 +330,7 @@ pub fn run_job_at<J: Job>(
                 match Session::open(&gw, conn, target).await {
                     Ok(s) => job.run(&s).await,
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        crate::print_error(&e.to_string());
                         ExitCode::from(1)
                     }
                 }
@@ -344,90 +346,87 @@ pub fn code(c: i32) -> ExitCode {
     ExitCode::from(u8::try_from(c).unwrap_or(1))
 }
 
+/// Prints `v` as pretty JSON whose strings cannot drive a terminal (C0, C1, DEL and bidi
+/// controls escaped: [`clawauth_core::display::to_json_pretty`]).
 pub fn print_json<T: serde::Serialize>(v: &T) {
-    match serde_json::to_string_pretty(v) {
+    match clawauth_core::display::to_json_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("error: cannot render the result as JSON: {e}"),
-    }
-}
-
-/// `2026-11-21 15:00 UTC (in 5h)`, or `… (2h ago)` for a moment that has passed.
-fn when(ms: i64, now_ms: i64) -> String {
-    let left = ms.saturating_sub(now_ms);
-    if left > 0 {
-        format!("{} (in {})", format_moment(ms), format_remaining(left))
-    } else {
-        format!("{} ({} ago)", format_moment(ms), format_remaining(left))
     }
 }
 
 fn restart_line(host: &str, r: &ServiceRestart, unit: &str) -> String {
     match r {
         ServiceRestart::Restarted => format!("{host}: restarted {unit} (it was running)"),
-        ServiceRestart::NotActive(why) => format!("{host}: {why}; not restarted"),
+        ServiceRestart::NotActive(why) => format!("{host}: {}; not restarted", v(why)),
         ServiceRestart::Unavailable(why) => {
-            format!("{host}: could not ask systemd about {unit}: {why}")
+            format!("{host}: could not ask systemd about {unit}: {}", v(why))
         }
-        ServiceRestart::Failed(why) => format!("{host}: warning: {why}"),
+        ServiceRestart::Failed(why) => format!("{host}: warning: {}", v(why)),
     }
 }
 
 /// What the re-check says, about the routes the repair was for first: what serves them now,
-/// and when they are not fixed, why not.
+/// and when they are not fixed, why not and the fixes `clawauth status` would give.
 fn recheck_lines(host: &str, after: &Report, judgement: Option<&Judgement>) -> Vec<String> {
-    let remote = matches!(
-        after.via.as_ref().map(|v| v.transport.as_str()),
-        Some("ssh")
-    );
-    let status_cmd = if remote {
-        format!("clawauth status --host {host}")
-    } else {
-        "clawauth status".to_owned()
-    };
+    let status = clawauth_core::monitor::observe::status_fix(after.remote_host());
     let verdict = after.verdict.as_str();
-    let Some(j) = judgement.filter(|j| !j.routes.is_empty()) else {
-        let mut line = format!("{host}: re-check: {verdict}");
-        if after.exit_code != 0 {
-            line.push_str(&format!(
-                " (exit {}; `{status_cmd}` shows why)",
-                after.exit_code
-            ));
+    let mut lines = Vec::new();
+    match judgement.filter(|j| !j.routes.is_empty()) {
+        None => {
+            let mut line = format!("{host}: re-check: {verdict}");
+            if after.exit_code != 0 {
+                line.push_str(&format!(
+                    " (exit {}; `{}` shows why)",
+                    after.exit_code, status.line
+                ));
+            }
+            lines.push(line);
         }
-        return vec![line];
-    };
-    let agents = after.agents.len();
-    let mut lines = vec![format!(
-        "{host}: re-check: {verdict} — {}",
-        j.summary(agents)
-    )];
-    if !j.fixed {
-        let not_new: Vec<_> = j.routes.iter().filter(|r| !r.uses_new).collect();
-        let why = if !not_new.is_empty() && not_new.iter().all(|r| r.profile.is_some()) {
-            "OpenClaw selects another profile for them than the one written (see `--profile-id`)"
-                .to_owned()
-        } else if j
-            .routes
-            .iter()
-            .any(|r| r.uses_new && r.outcome == Some(RouteOutcome::Expiring))
-        {
-            format!(
-                "the new credential itself expires within the warn window ({})",
-                clawauth_core::time::format_window(after.warn_after_ms)
-            )
-        } else if j.routes.iter().any(|r| r.uses_new) {
-            "OpenClaw does not accept the new credential for them".to_owned()
-        } else {
-            format!("`{status_cmd}` shows why")
-        };
-        lines.push(format!(
-            "{host}: not fixed: {why}; exit {}",
-            after.exit_code
-        ));
-    } else if after.exit_code != 0 {
-        lines.push(format!(
-            "{host}: those routes are fixed; other problems remain (exit {}): `{status_cmd}` shows them",
-            after.exit_code
-        ));
+        Some(j) => {
+            let agents = after.agents.len();
+            lines.push(format!(
+                "{host}: re-check: {verdict} — {}",
+                v(&j.summary(agents))
+            ));
+            if !j.fixed {
+                let not_new: Vec<_> = j.routes.iter().filter(|r| !r.uses_new).collect();
+                let why = if !not_new.is_empty() && not_new.iter().all(|r| r.profile.is_some()) {
+                    "OpenClaw selects another profile for them than the one written (see \
+                     `--profile-id`)"
+                        .to_owned()
+                } else if j
+                    .routes
+                    .iter()
+                    .any(|r| r.uses_new && r.outcome == Some(RouteOutcome::Expiring))
+                {
+                    format!(
+                        "the new credential itself expires within the warn window ({})",
+                        clawauth_core::time::format_window(after.warn_after_ms)
+                    )
+                } else if j.routes.iter().any(|r| r.uses_new) {
+                    "OpenClaw does not accept the new credential for them".to_owned()
+                } else {
+                    format!("`{}` shows why", status.line)
+                };
+                lines.push(format!(
+                    "{host}: not fixed: {why}; exit {}",
+                    after.exit_code
+                ));
+            } else if after.exit_code != 0 {
+                lines.push(format!(
+                    "{host}: those routes are fixed; other problems remain (exit {}): `{}` shows them",
+                    after.exit_code, status.line
+                ));
+            }
+        }
+    }
+    if after.exit_code != 0 {
+        // The same advice as `clawauth status`: over SSH the command to run here first.
+        let fixes = clawauth_core::report::human::fixes(after, false);
+        if !fixes.is_empty() {
+            lines.push(format!("{host}: to fix:\n{}", fixes.trim_end()));
+        }
     }
     lines
 }
@@ -469,19 +468,23 @@ fn print_sync(r: &SyncResult, unit: &str) {
     let host = &r.host;
     if let Some(c) = &r.claude_code {
         println!(
-            "{host}: Claude Code's login ({}) expires {}",
-            c.path,
-            c.expires_at_ms
-                .map_or_else(|| "at an unknown time".to_owned(), |e| when(e, now))
+            "{host}: Claude Code's login ({}) {}",
+            v(&c.path),
+            c.expires_at_ms.map_or_else(
+                || "expires at an unknown time".to_owned(),
+                |e| expiry(e, now)
+            )
         );
     }
     if r.claude_code.is_some() && r.note.is_none() {
         let serving = match r.placements.as_slice() {
-            [p] if p.held.is_some() => format!("{} (it serves {})", p.profile_id, p.routes_text()),
+            [p] if p.held.is_some() => {
+                format!("{} (it serves {})", v(&p.profile_id), v(&p.routes_text()))
+            }
             _ => "credential for the Anthropic routes".to_owned(),
         };
         match r.openclaw_expires_at_ms {
-            Some(e) => println!("{host}: OpenClaw's {serving} expires {}", when(e, now)),
+            Some(e) => println!("{host}: OpenClaw's {serving} {}", expiry(e, now)),
             None if !r.placements.is_empty() => {
                 println!("{host}: nothing serves the Anthropic routes in OpenClaw now")
             }
@@ -490,21 +493,21 @@ fn print_sync(r: &SyncResult, unit: &str) {
     }
     let wrote_some = !r.changes.is_empty() && r.action == SyncAction::Synced;
     if let Some(e) = &r.error {
-        eprintln!("error: {host}: {e}");
+        crate::print_error(&format!("{host}: {e}"));
         if !wrote_some {
             return;
         }
     }
     match r.action {
         SyncAction::UpToDate => match &r.note {
-            Some(n) => println!("{host}: nothing to sync: {n}"),
+            Some(n) => println!("{host}: nothing to sync: {}", v(n)),
             None => println!(
                 "{host}: nothing to sync: OpenClaw's credential already lasts as long as Claude Code's"
             ),
         },
         SyncAction::WouldSync => {
             for c in &r.changes {
-                println!("{host}: would write {c}");
+                println!("{host}: would write {}", v(c));
             }
             println!(
                 "{host}: then restart {unit} if it is running, and re-check (dry run: nothing changed)"
@@ -512,7 +515,7 @@ fn print_sync(r: &SyncResult, unit: &str) {
         }
         SyncAction::Synced => {
             for c in &r.changes {
-                println!("{host}: wrote {c}");
+                println!("{host}: wrote {}", v(c));
             }
         }
         SyncAction::NotSynced => {}
@@ -523,7 +526,7 @@ fn print_sync(r: &SyncResult, unit: &str) {
     if r.action == SyncAction::WouldSync
         && let Some(n) = &r.note
     {
-        println!("{host}: left alone: {n}");
+        println!("{host}: left alone: {}", v(n));
     }
     if let Some(after) = &r.after {
         for line in recheck_lines(host, after, r.judgement.as_ref()) {
@@ -595,18 +598,18 @@ impl Job for PasteJob {
                 for st in &out.stored {
                     println!(
                         "{host}: stored the {noun} as {}{} (through `openclaw models auth {via}`, on stdin)",
-                        st.placement.profile_id,
+                        v(&st.placement.profile_id),
                         agent_suffix(st.placement.agent.as_deref()),
                     );
                 }
                 if let Some(e) = &out.error {
-                    eprintln!("error: {e}");
+                    crate::print_error(e);
                 }
                 if let Some(r) = &out.restart {
                     println!("{}", restart_line(&host, r, &s.target.service));
                 }
                 for n in &out.notes {
-                    println!("{host}: {n}");
+                    println!("{host}: {}", v(n));
                 }
                 if let Some(after) = &out.after {
                     for line in recheck_lines(&host, after, out.judgement.as_ref()) {
@@ -620,16 +623,19 @@ impl Job for PasteJob {
 }
 
 fn agent_suffix(agent: Option<&str>) -> String {
-    agent.map(|a| format!(" for agent {a}")).unwrap_or_default()
+    agent
+        .map(|a| format!(" for agent {}", v(a)))
+        .unwrap_or_default()
 }
 
-/// `gw: storing the token as anthropic:claude-code — the profile OpenClaw uses for …`
+/// `gw: storing the token as anthropic:claude-code — the profile OpenClaw uses for …` (ids and
+/// models come from the gateway: made visible).
 fn storing_line(host: &str, noun: &str, p: &Placement) -> String {
     format!(
         "{host}: storing the {noun} as {}{} — {}",
-        p.profile_id,
+        v(&p.profile_id),
         agent_suffix(p.agent.as_deref()),
-        p.reason()
+        v(&p.reason())
     )
 }
 
@@ -665,14 +671,14 @@ fn paste(
     let raw = match read_secret(noun, from_clipboard) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             return ExitCode::from(EXIT_DATAERR);
         }
     };
     let secret = match input::validate_secret(provider, kind, &raw) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             eprintln!("note: nothing was sent to the gateway");
             return ExitCode::from(EXIT_DATAERR);
         }
@@ -779,7 +785,8 @@ impl ReauthUi for TerminalUi {
             },
             Step::Rechecking => "re-checking…".into(),
         };
-        eprintln!("==> {text}");
+        // Names, URLs and codes in a step come from the gateway.
+        eprintln!("==> {}", v(&text));
     }
 
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
@@ -789,9 +796,10 @@ impl ReauthUi for TerminalUi {
                 let url = url.clone();
                 tokio::task::spawn_blocking(move || termux_api::open_url(&url))
             };
+            let shown = v(&url);
             match opened.await {
-                Ok(Ok(())) => eprintln!("==> opened in the browser:\n\n{url}\n"),
-                _ => eprintln!("==> open this URL in your browser:\n\n{url}\n"),
+                Ok(Ok(())) => eprintln!("==> opened in the browser:\n\n{shown}\n"),
+                _ => eprintln!("==> open this URL in your browser:\n\n{shown}\n"),
             }
         }
     }
@@ -806,7 +814,7 @@ impl ReauthUi for TerminalUi {
         async move {
             tokio::task::spawn_blocking(move || {
                 let raw = if from_clipboard {
-                    clipboard().map_err(|e| eprintln!("error: {e}")).ok()?
+                    clipboard().map_err(|e| crate::print_error(&e)).ok()?
                 } else if std::io::stdin().is_terminal() {
                     crate::prompt::read_hidden(&format!("{prompt} (input hidden): "))
                         .map_err(|e| eprintln!("error: {e}"))
@@ -892,27 +900,32 @@ pub fn reauth(args: ReauthArgs) -> ExitCode {
 fn print_reauth(r: &ReauthResult, unit: &str) {
     let host = &r.host;
     if let Some(f) = &r.failure {
-        eprintln!("error: {host}: re-auth of {} failed: {f}", r.provider);
+        crate::print_error(&format!(
+            "{host}: re-auth of {} failed: {f}",
+            v(&r.provider)
+        ));
         eprintln!("note: nothing was changed on {host}: the old credential is still in place");
         return;
     }
     let fixed = r.judgement.as_ref().is_none_or(|j| j.fixed);
     match (&r.profile_id, fixed) {
         (Some(p), true) => println!(
-            "{host}: {} is re-authenticated: new credential stored as {p}",
-            r.provider
+            "{host}: {} is re-authenticated: new credential stored as {}",
+            v(&r.provider),
+            v(p)
         ),
         (Some(p), false) => println!(
-            "{host}: new {} credential stored as {p}, but the routes it was for are not fixed (below)",
-            r.provider
+            "{host}: new {} credential stored as {}, but the routes it was for are not fixed (below)",
+            v(&r.provider),
+            v(p)
         ),
-        (None, _) => println!("{host}: {} login finished", r.provider),
+        (None, _) => println!("{host}: {} login finished", v(&r.provider)),
     }
     if let Some(restart) = &r.restart {
         println!("{}", restart_line(host, restart, unit));
     }
     for n in &r.notes {
-        println!("{host}: {n}");
+        println!("{host}: {}", v(n));
     }
     if let Some(after) = &r.after {
         for line in recheck_lines(host, after, r.judgement.as_ref()) {

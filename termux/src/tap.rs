@@ -19,7 +19,9 @@ use clawauth_core::reauth::{self, ReauthRequest, ReauthResult, ReauthUi, Step};
 use clawauth_core::secrets::Secret;
 use clawauth_core::tap::{self, Glance};
 use clawauth_core::termux_api::{self, ApiError, Button, Notification};
-use clawauth_core::time::{format_moment, format_remaining, to_ms};
+use clawauth_core::time::{expires_in, expiry, to_ms};
+
+use clawauth_core::display::visible as v;
 
 use crate::repair::{Format, Job, Where, code, print_json, run_job_at};
 use crate::status::parse_at;
@@ -55,9 +57,10 @@ impl Phone {
         }
     }
 
-    /// A toast; the text also goes to stdout (the terminal, or Termux's log of a task).
+    /// A toast; the text also goes to stdout (the terminal, or Termux's log of a task). Like
+    /// everything the phone shows, made visible (the core's termux_api does so for Android).
     pub fn toast(&self, text: &str, short: bool) {
-        println!("{text}");
+        println!("{}", v(text));
         if let Err(e) = termux_api::toast(text, short) {
             self.failed(&e);
         }
@@ -72,7 +75,10 @@ impl Phone {
     pub fn notify(&self, n: &Notification) {
         if let Err(e) = termux_api::notify(n) {
             self.failed(&e);
-            println!("{}\n{}", n.title, n.content);
+            println!("{}", v(&n.title));
+            for line in n.content.lines() {
+                println!("{}", v(line));
+            }
         }
     }
 
@@ -88,7 +94,7 @@ impl Phone {
     pub fn open_url(&self, url: &str) {
         if let Err(e) = termux_api::open_url(url) {
             self.failed(&e);
-            println!("open this page in your browser:\n\n{url}\n");
+            println!("open this page in your browser:\n\n{}\n", v(url));
         }
     }
 
@@ -98,9 +104,9 @@ impl Phone {
             Ok(choice) => choice,
             Err(e) => {
                 self.failed(&e);
-                let mut prompt = format!("{title}\n");
+                let mut prompt = format!("{}\n", v(title));
                 for (i, o) in options.iter().enumerate() {
-                    prompt.push_str(&format!("  {}) {o}\n", i + 1));
+                    prompt.push_str(&format!("  {}) {}\n", i + 1, v(o)));
                 }
                 prompt.push_str("choose");
                 terminal_line(&prompt)
@@ -117,7 +123,7 @@ impl Phone {
             Err(e) => {
                 self.failed(&e);
                 matches!(
-                    terminal_line(&format!("{title}: {text} [y/N]"))
+                    terminal_line(&format!("{}: {} [y/N]", v(title), v(text)))
                         .as_deref()
                         .map(str::trim),
                     Some("y" | "Y" | "yes")
@@ -135,6 +141,7 @@ impl Phone {
                 if !std::io::stdin().is_terminal() {
                     return None;
                 }
+                let (title, hint) = (v(title), v(hint));
                 if hidden {
                     crate::prompt::read_hidden(&format!("{title}: {hint} (input hidden): "))
                         .ok()
@@ -417,10 +424,20 @@ fn show_reauth(phone: &Phone, r: &ReauthResult) {
         }
         None => {
             let after = r.after.as_ref().map(|a| tap::glance(a, true));
+            let expires = r
+                .new_expires_at_ms
+                .map(|e| {
+                    let now = r
+                        .after
+                        .as_ref()
+                        .map_or_else(|| to_ms(chrono::Utc::now()), |a| to_ms(a.as_of));
+                    format!(" · {}", expires_in(e - now))
+                })
+                .unwrap_or_default();
             phone.vibrate(NUDGE);
             phone.toast(
                 &format!(
-                    "{host}: {} re-authenticated{}",
+                    "{host}: {} re-authenticated{expires}{}",
                     r.provider,
                     after
                         .filter(|g| g.level != Level::Ok)
@@ -465,7 +482,8 @@ impl ReauthUi for PhoneUi {
             Step::Restart { .. } => "restarting the gateway service if it runs…".into(),
             Step::Rechecking => "re-checking…".into(),
         };
-        eprintln!("==> {}: {line}", self.host);
+        // Names, URLs and codes in a step come from the gateway.
+        eprintln!("==> {}: {}", self.host, v(&line));
     }
 
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {
@@ -545,7 +563,6 @@ pub fn sync(args: TapArgs) -> ExitCode {
 fn show_sync(phone: &Phone, r: &SyncResult) {
     let host = &r.host;
     let now = to_ms(chrono::Utc::now());
-    let until = |ms: i64| format!("{} (in {})", format_moment(ms), format_remaining(ms - now));
     if let Some(e) = &r.error {
         phone.vibrate(ALARM);
         phone.toast(&format!("{host}: sync failed · {e}"), false);
@@ -571,7 +588,7 @@ fn show_sync(phone: &Phone, r: &SyncResult) {
                 None => {
                     let expiry = r
                         .new_expires_at_ms
-                        .map(|e| format!(" · expires {}", until(e)))
+                        .map(|e| format!(" · {}", expiry(e, now)))
                         .unwrap_or_default();
                     phone.vibrate(WARN);
                     format!("{host}: synced{expiry}{restarted}")
@@ -594,7 +611,7 @@ fn show_sync(phone: &Phone, r: &SyncResult) {
         SyncAction::UpToDate => {
             let expiry = r
                 .openclaw_expires_at_ms
-                .map(|e| format!(" · expires {}", until(e)))
+                .map(|e| format!(" · {}", expiry(e, now)))
                 .unwrap_or_default();
             phone.toast(&format!("{host}: already in sync{expiry}"), false);
         }

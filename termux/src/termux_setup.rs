@@ -534,7 +534,7 @@ impl Tally {
     fn write(&mut self, f: &Planned, force: bool) -> bool {
         let verb = match existing(&f.path, is_ours) {
             Err(e) => {
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
                 self.failed += 1;
                 return false;
             }
@@ -563,7 +563,7 @@ impl Tally {
             }
             Err(e) => {
                 self.failed += 1;
-                eprintln!("error: {e}");
+                crate::print_error(&e.to_string());
                 false
             }
         }
@@ -618,7 +618,7 @@ fn register(script: &Utf8Path, period: Duration) -> Result<(), ()> {
             Ok(())
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             if e.is_missing() {
                 // The error says how to install it; here is the way without Termux:API.
                 let (cron, note) = match Every::parse(&every) {
@@ -752,7 +752,7 @@ fn allows_external_apps(text: &str) -> bool {
 /// Cancels the job; on success removes the script when it is ours. Prints what it did.
 fn cancel_and_remove(script: &Utf8Path) -> Result<(), ()> {
     if let Err(e) = termux_api::cancel_job(JOB_ID) {
-        eprintln!("error: {e}");
+        crate::print_error(&e.to_string());
         if e.is_missing() {
             eprintln!(
                 "hint: without termux-job-scheduler the job cannot be cancelled; {script} is kept"
@@ -788,7 +788,7 @@ fn remove_ours(path: &Utf8Path) -> Result<bool, ()> {
             }
         },
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::print_error(&e.to_string());
             Err(())
         }
     }
@@ -870,7 +870,7 @@ fn remove(env: &Environment, args: &SetupArgs) -> ExitCode {
                 }
                 Ok(Existing::Absent) => {}
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    crate::print_error(&e.to_string());
                     failed = true;
                 }
             },

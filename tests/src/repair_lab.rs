@@ -1,7 +1,8 @@
 //! A gateway for the repair tests: a HOME reached through the lab's sshd, the real OpenClaw CLI
 //! and the systemctl stand-in (`tests/standins/systemctl`) on its login PATH, and Claude Code's
-//! `.credentials.json` written as Claude Code writes it. Plus [`ArgvWatch`], which samples every
-//! process's command line while a flow runs.
+//! `.credentials.json` written as Claude Code writes it; [`TermuxApi`], the phone's Termux:API
+//! played by the stand-ins. Plus [`ArgvWatch`], which samples every process's command line
+//! while a flow runs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -72,6 +73,21 @@ impl RepairGateway {
             .lines()
             .map(str::to_owned)
             .collect()
+    }
+
+    /// The built clawauth (and the real CLI with node) on the login PATH too, so checks over
+    /// SSH are answered by clawauth there (ms, no Node).
+    pub fn clawauth_on_login_path(&self, oc: &OpenClaw) {
+        let node = Utf8PathBuf::from_path_buf(oc.node_bin_dir.clone()).expect("utf-8");
+        login_path(
+            &self.home,
+            &[
+                &self.bin,
+                &dir_of(&crate::clawauth_bin()),
+                &dir_of(&oc.bin),
+                &node,
+            ],
+        );
     }
 
     /// Writes Claude Code's `~/.claude/.credentials.json` (mode 0600, as Claude Code does).
@@ -159,6 +175,61 @@ pub fn phone_path_with(lab: &Lab, standins: &[&str]) -> String {
         install(crate::standins::standin_path(name).as_std_path(), &bin);
     }
     format!("{bin}:/usr/local/bin:/usr/bin:/bin")
+}
+
+/// Termux:API's commands the taps use, each played by a stand-in of `tests/standins`.
+pub const TERMUX_API: [&str; 6] = [
+    "termux-toast",
+    "termux-vibrate",
+    "termux-notification",
+    "termux-notification-remove",
+    "termux-open-url",
+    "termux-dialog",
+];
+
+/// Termux:API on the phone, played by the stand-ins of `tests/standins` (they need Android):
+/// a PATH that finds them first, the log they record their calls in, and the file
+/// termux-dialog takes its answers from.
+pub struct TermuxApi {
+    pub path: String,
+    pub log: Utf8PathBuf,
+    pub answers: Utf8PathBuf,
+}
+
+impl TermuxApi {
+    /// The stand-ins `standins` installed in the phone's `~/bin`.
+    pub fn new(lab: &Lab, standins: &[&str]) -> Self {
+        let path = phone_path_with(lab, standins);
+        let answers = lab.scratch.join("dialog-answers");
+        std::fs::write(&answers, "").expect("answers");
+        Self {
+            path,
+            log: lab.scratch.join("termux-api.log"),
+            answers,
+        }
+    }
+
+    /// Runs `cmd` (a phone command: [`Lab::phone_command`]) with the stand-ins on its PATH and
+    /// termux-dialog answering `answers` in order; (exit code, the calls recorded, output).
+    pub fn run(
+        &self,
+        mut cmd: std::process::Command,
+        answers: &[&str],
+    ) -> (i32, Vec<Vec<String>>, std::process::Output) {
+        let _ = std::fs::remove_file(&self.log);
+        let _ = std::fs::remove_file(format!("{}.used", self.answers));
+        let mut a = answers.join("\n");
+        a.push('\n');
+        std::fs::write(&self.answers, a).expect("answers");
+        let out = cmd
+            .env("PATH", &self.path)
+            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
+            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str())
+            .output()
+            .expect("run on the phone");
+        let calls = crate::standins::standin_calls(&self.log);
+        (out.status.code().unwrap_or(-1), calls, out)
+    }
 }
 
 /// Now, Unix ms.

@@ -157,3 +157,23 @@ pub fn standin_calls(log: &Utf8Path) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The words `am` makes of an `--esa` value (Android's `Am.java`: split at commas that no
+/// backslash escapes, then `\,` back to a comma): the arguments a RUN_COMMAND button hands the
+/// program it starts.
+pub fn am_string_array(value: &str) -> Vec<String> {
+    let mut words = vec![String::new()];
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        let word = words.last_mut().expect("a word");
+        match c {
+            '\\' if chars.peek() == Some(&',') => {
+                word.push(',');
+                chars.next();
+            }
+            ',' => words.push(String::new()),
+            c => word.push(c),
+        }
+    }
+    words
+}

@@ -8,29 +8,17 @@
 
 use std::process::Command;
 
-use camino::Utf8PathBuf;
-use clawauth_tests::lab::{ANTHROPIC, Lab, login_path, openclaw_state, text};
+use clawauth_tests::lab::{ANTHROPIC, Lab, openclaw_state, text};
 use clawauth_tests::openclaw_cli::{OpenClaw, openclaw};
-use clawauth_tests::repair_lab::{RepairGateway, now_ms, phone_path_with};
-use clawauth_tests::standins::{ClaudeConf, install_claude_standin, standin_calls as recorded};
+use clawauth_tests::repair_lab::{RepairGateway, TERMUX_API, TermuxApi, now_ms};
+use clawauth_tests::standins::{ClaudeConf, install_claude_standin};
 use clawauth_tests::{clawauth_bin, sshd::closed_port};
-
-const TERMUX_API: [&str; 6] = [
-    "termux-toast",
-    "termux-vibrate",
-    "termux-notification",
-    "termux-notification-remove",
-    "termux-open-url",
-    "termux-dialog",
-];
 
 struct Phone {
     lab: Lab,
     oc: OpenClaw,
     gw: RepairGateway,
-    path: String,
-    log: Utf8PathBuf,
-    answers: Utf8PathBuf,
+    api: TermuxApi,
 }
 
 impl Phone {
@@ -56,30 +44,13 @@ impl Phone {
             &[],
         );
         assert!(out.status.success(), "{}", text(&out));
-        let path = phone_path_with(&lab, &TERMUX_API);
-        let log = lab.scratch.join("termux-api.log");
-        let answers = lab.scratch.join("dialog-answers");
-        std::fs::write(&answers, "").expect("answers");
-        Phone {
-            lab,
-            oc,
-            gw,
-            path,
-            log,
-            answers,
-        }
+        let api = TermuxApi::new(&lab, &TERMUX_API);
+        Phone { lab, oc, gw, api }
     }
 
     /// clawauth on the gateway's login PATH, so checks read the state directly (ms, no Node).
     fn clawauth_on_gateway(&self) {
-        let bin = Utf8PathBuf::from_path_buf(clawauth_bin()).expect("utf-8");
-        let oc_dir = Utf8PathBuf::from_path_buf(self.oc.bin.parent().expect("dir").to_path_buf())
-            .expect("utf-8");
-        let node = Utf8PathBuf::from_path_buf(self.oc.node_bin_dir.clone()).expect("utf-8");
-        login_path(
-            &self.gw.home,
-            &[&self.gw.bin, bin.parent().expect("dir"), &oc_dir, &node],
-        );
+        self.gw.clawauth_on_login_path(&self.oc);
     }
 
     /// One tap of the phone's real build: the static aarch64 binary under qemu-aarch64-static,
@@ -106,19 +77,9 @@ impl Phone {
         args: &[&str],
         answers: &[&str],
     ) -> (i32, Vec<Vec<String>>, String) {
-        let _ = std::fs::remove_file(&self.log);
-        let _ = std::fs::remove_file(format!("{}.used", self.answers));
-        let mut a = answers.join("\n");
-        a.push('\n');
-        std::fs::write(&self.answers, a).expect("answers");
         let before = self.lab.sshd.connections();
-        let out = cmd
-            .args(args)
-            .env("PATH", &self.path)
-            .env("CLAWAUTH_STANDIN_LOG", self.log.as_str())
-            .env("CLAWAUTH_STANDIN_DIALOG", self.answers.as_str())
-            .output()
-            .expect("run a tap");
+        cmd.args(args);
+        let (code, calls, out) = self.api.run(cmd, answers);
         let shown = text(&out);
         if args.contains(&"down") {
             assert_eq!(self.lab.sshd.connections(), before, "{shown}");
@@ -127,7 +88,7 @@ impl Phone {
                 .sshd
                 .assert_one_connection_since(before, &format!("one tap: {shown}"));
         }
-        (out.status.code().unwrap_or(-1), recorded(&self.log), shown)
+        (code, calls, shown)
     }
 }
 
@@ -212,18 +173,10 @@ fn quick_check_tap_shows_each_state_with_one_connection() {
 
     // Termux runs the button's action with a shell, without a terminal: it starts the guided
     // flow (answered "Later" here; now the token is fine, so no dialog even comes).
-    let _ = std::fs::remove_file(&p.log);
-    let out = p
-        .lab
-        .phone_command("sh")
-        .args(["-c", &action])
-        .env("PATH", &p.path)
-        .env("CLAWAUTH_STANDIN_LOG", p.log.as_str())
-        .env("CLAWAUTH_STANDIN_DIALOG", p.answers.as_str())
-        .output()
-        .expect("run the button's action");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let calls = recorded(&p.log);
+    let mut button = p.lab.phone_command("sh");
+    button.args(["-c", &action]);
+    let (code, calls, out) = p.api.run(button, &[]);
+    assert_eq!(code, 0, "{}", text(&out));
     assert_eq!(
         programs(&calls),
         ["termux-toast", "termux-vibrate", "termux-toast"],
@@ -249,7 +202,7 @@ fn quick_check_without_termux_api_prints_and_says_how_to_install_it() {
     let before = p.lab.sshd.connections();
     let out = p.lab.clawauth(
         &["termux", "quick", "--host", "gw", "--at", "+4d"],
-        &[("CLAWAUTH_STANDIN_LOG", p.log.as_str())],
+        &[("CLAWAUTH_STANDIN_LOG", p.api.log.as_str())],
     );
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(1), "{shown}");

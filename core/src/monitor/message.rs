@@ -1,6 +1,11 @@
 //! The words of an alert: title, Markdown body, priority, tags, the page a tap opens, actions,
 //! and the sequence id that makes ntfy update one notification in place. Every alert names the
 //! host, agent, provider, profile, the time left and the exact commands that fix it.
+//!
+//! Every name and detail in an observation comes from a gateway or a state file: each is made
+//! [`visible`] where it enters the alert, and in the Markdown body also stripped of the
+//! characters that would format it ([`md`]), so a profile label can neither start a line, move
+//! the cursor on a terminal that shows the alert, nor turn into a link.
 
 use serde::Serialize;
 use sha2::Digest;
@@ -9,7 +14,9 @@ use super::config::Policy;
 use super::decide::Kind;
 use super::observe::{Level, Observation, What};
 use super::state::Sent;
-use crate::time::{format_moment, format_remaining};
+use crate::display::visible;
+use crate::report::FixCommand;
+use crate::time::{expires_in, format_moment, format_remaining};
 
 /// A button on the notification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,7 +46,46 @@ pub struct Message {
     /// Stable per subject: reminders, escalations and the recovery replace one notification.
     pub sequence_id: String,
     /// The clawauth command that fixes it (for a notification button).
-    pub fix: Option<String>,
+    pub fix: Option<FixCommand>,
+}
+
+/// Outside text for the Markdown body: [`visible`], with the characters that would emphasise,
+/// link or quote it escaped with a backslash (CommonMark's backslash escapes).
+pub fn md(s: &str) -> String {
+    let v = visible(s);
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '~' | '|' | '#' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A command as a Markdown code span: fenced by more backticks than it holds in a row (with a
+/// space inside when it starts or ends with one), so a backtick in a quoted word cannot end it.
+pub fn code(line: &str) -> String {
+    let longest = line.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if line.starts_with('`') || line.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{line}{pad}{fence}")
+}
+
+/// A tag for ntfy's comma-separated `Tags` header: kept only when it is a plain word.
+fn tag(s: &str) -> Option<String> {
+    (!s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+    .then(|| s.to_owned())
 }
 
 /// `clawauth-` and 20 hex digits of the subject key's SHA-256: what ntfy accepts as a
@@ -64,7 +110,7 @@ pub fn priority(o: &Observation, kind: Kind, policy: &Policy) -> u8 {
     }
 }
 
-/// `anthropic:manual` / `anthropic` / `OpenClaw` / the host.
+/// `anthropic:manual` / `anthropic` / `OpenClaw` / the host (raw: callers escape).
 fn name(o: &Observation) -> String {
     match &o.what {
         What::Credential { profile_id, .. } => profile_id.clone(),
@@ -83,6 +129,10 @@ fn provider(o: &Observation) -> Option<&str> {
 
 /// The title: `gw: anthropic:manual expired`, `gw: anthropic:manual expires in 6d 23h`, …
 fn title(o: &Observation, kind: Kind) -> String {
+    visible(&raw_title(o, kind)).into_owned()
+}
+
+fn raw_title(o: &Observation, kind: Kind) -> String {
     let host = &o.host;
     let n = name(o);
     if o.what == What::Host {
@@ -96,7 +146,7 @@ fn title(o: &Observation, kind: Kind) -> String {
     }
     match o.level {
         Level::Expiring => match o.remaining_ms {
-            Some(ms) => format!("{host}: {n} expires in {}", format_remaining(ms)),
+            Some(ms) => format!("{host}: {n} {}", expires_in(ms)),
             None => format!("{host}: {n} expires soon"),
         },
         Level::Expired => format!("{host}: {n} expired"),
@@ -106,6 +156,53 @@ fn title(o: &Observation, kind: Kind) -> String {
         Level::Missing => format!("{host}: {n} missing"),
         Level::Unreachable => format!("{host} is unreachable"),
         Level::Ok => format!("{host}: {n} is fine"),
+    }
+}
+
+/// A piece of an alert's line.
+enum Part<'a> {
+    /// clawauth's own words (no control characters, no Markdown).
+    Ours(&'a str),
+    /// A name or detail from a gateway or a state file.
+    Theirs(&'a str),
+    /// Like [`Part::Theirs`], bold in Markdown.
+    Bold(&'a str),
+    /// A command line to copy (already quoted and [`visible`]).
+    Code(&'a str),
+}
+
+/// The body, as Markdown (ntfy) and as plain text (programs, terminal notifications).
+#[derive(Default)]
+struct Body {
+    md: Vec<String>,
+    text: Vec<String>,
+}
+
+impl Body {
+    fn line(&mut self, parts: &[Part<'_>]) {
+        let (mut m, mut t) = (String::new(), String::new());
+        for p in parts {
+            match p {
+                Part::Ours(s) => {
+                    m.push_str(s);
+                    t.push_str(s);
+                }
+                Part::Theirs(s) => {
+                    m.push_str(&md(s));
+                    t.push_str(&visible(s));
+                }
+                Part::Bold(s) => {
+                    m.push_str(&format!("**{}**", md(s)));
+                    t.push_str(&visible(s));
+                }
+                Part::Code(s) => {
+                    m.push_str(&code(s));
+                    t.push_str(s);
+                }
+            }
+        }
+        self.md.push(m);
+        self.text.push(t);
     }
 }
 
@@ -119,109 +216,97 @@ pub fn build(
     now_ms: i64,
     failures: u32,
 ) -> Message {
-    let mut md = Vec::<String>::new();
-    let mut text = Vec::<String>::new();
-    let mut both = |m: String, t: String| {
-        md.push(m);
-        text.push(t);
-    };
+    use Part::{Bold, Code, Ours, Theirs};
+    let mut body = Body::default();
     let agent = o.agent.as_deref().unwrap_or("main");
     let since = last
         .filter(|s| s.level.is_bad())
         .map(|s| s.since_ms)
         .unwrap_or(now_ms);
     match (&o.what, o.level) {
-        (What::Host, Level::Ok) => both(
-            format!("clawauth reads **{}** again.", o.host),
-            format!("clawauth reads {} again.", o.host),
-        ),
-        (What::Host, _) => {
-            both(
-                format!(
-                    "clawauth could not read **{}** in {failures} runs in a row: {}",
-                    o.host, o.detail
-                ),
-                format!(
-                    "clawauth could not read {} in {failures} runs in a row: {}",
-                    o.host, o.detail
-                ),
-            );
-            both(
-                "Its credentials may be fine, but nobody is watching them until it answers."
-                    .to_owned(),
-                "Its credentials may be fine, but nobody is watching them until it answers."
-                    .to_owned(),
-            );
+        (What::Host, Level::Ok) => {
+            body.line(&[Ours("clawauth reads "), Bold(&o.host), Ours(" again.")])
         }
-        (What::OpenClaw, _) if kind != Kind::Recovered => both(
-            format!(
-                "OpenClaw on **{}** (agent {agent}) cannot check its credentials: {}",
-                o.host, o.detail
-            ),
-            format!(
-                "OpenClaw on {} (agent {agent}) cannot check its credentials: {}",
-                o.host, o.detail
-            ),
-        ),
+        (What::Host, _) => {
+            body.line(&[
+                Ours("clawauth could not read "),
+                Bold(&o.host),
+                Ours(&format!(" in {failures} runs in a row: ")),
+                Theirs(&o.detail),
+            ]);
+            body.line(&[Ours(
+                "Its credentials may be fine, but nobody is watching them until it answers.",
+            )]);
+        }
+        (What::OpenClaw, _) if kind != Kind::Recovered => body.line(&[
+            Ours("OpenClaw on "),
+            Bold(&o.host),
+            Ours(" (agent "),
+            Theirs(agent),
+            Ours(") cannot check its credentials: "),
+            Theirs(&o.detail),
+        ]),
         _ => {
-            let what = match &o.what {
+            let n = name(o);
+            let (who, what) = match &o.what {
                 What::Credential { label, class, .. } => {
-                    format!("**{label}** ({})", class.as_str())
+                    (label.as_str(), format!(" ({})", class.as_str()))
                 }
-                What::Provider { provider } => format!("**{provider}** (no stored profile)"),
-                _ => format!("**{}**", name(o)),
+                What::Provider { provider } => {
+                    (provider.as_str(), " (no stored profile)".to_owned())
+                }
+                _ => (n.as_str(), String::new()),
             };
             let state = if kind == Kind::Recovered {
-                format!("is fine again: {}", o.detail)
+                "is fine again: "
             } else {
-                match o.level {
-                    Level::Expiring => format!(
-                        "{}{}",
-                        o.detail,
-                        o.threshold
-                            .as_deref()
-                            .map(|t| format!(" — within the {t} warning"))
-                            .unwrap_or_default()
-                    ),
-                    _ => o.detail.clone(),
-                }
+                ""
             };
-            let provider = provider(o)
-                .map(|p| format!(", provider {p}"))
-                .unwrap_or_default();
-            let line = format!(
-                "{what} on **{}** (agent {agent}{provider}) {state}.",
-                o.host
-            );
-            both(line.clone(), line.replace("**", ""));
+            let warning = match (kind, o.level, o.threshold.as_deref()) {
+                (Kind::Recovered, _, _) => String::new(),
+                (_, Level::Expiring, Some(t)) => format!(" — within the {t} warning"),
+                _ => String::new(),
+            };
+            let provider = provider(o);
+            body.line(&[
+                Bold(who),
+                Ours(&what),
+                Ours(" on "),
+                Bold(&o.host),
+                Ours(" (agent "),
+                Theirs(agent),
+                Ours(if provider.is_some() {
+                    ", provider "
+                } else {
+                    ""
+                }),
+                Theirs(provider.unwrap_or_default()),
+                Ours(") "),
+                Ours(state),
+                Theirs(&o.detail),
+                Ours(&warning),
+                Ours("."),
+            ]);
             if !o.serves.is_empty() && kind != Kind::Recovered {
-                let s = format!("Serves: {}.", o.serves.join(", "));
-                both(s.clone(), s);
+                body.line(&[Ours("Serves: "), Theirs(&o.serves.join(", ")), Ours(".")]);
             }
         }
     }
     if kind == Kind::Reminder {
         let n = last.map_or(1, |s| s.count) + 1;
-        let s = format!(
+        body.line(&[Ours(&format!(
             "Reminder {n}: still {}; first alerted {} ({} ago).",
             o.level.as_str(),
             format_moment(since),
             format_remaining(now_ms - since)
-        );
-        both(s.clone(), s);
+        ))]);
     }
     if kind != Kind::Recovered && o.level.is_bad() {
         if let Some(c) = &o.fixes.clawauth {
-            both(
-                format!("Fix with clawauth: `{c}`"),
-                format!("Fix with clawauth: {c}"),
-            );
+            body.line(&[Ours("Fix with clawauth: "), Code(&c.line)]);
         }
         if let Some(c) = &o.fixes.gateway {
-            both(
-                format!("Or on the gateway: `{c}`"),
-                format!("Or on the gateway: {c}"),
-            );
+            body.line(&[Ours("Or on the gateway: "), Code(&c.line)]);
         }
     }
     let mut tags = vec![
@@ -233,11 +318,9 @@ pub fn build(
             (_, Level::Expiring) => "hourglass_flowing_sand",
         }
         .to_owned(),
-        o.host.clone(),
     ];
-    if let Some(p) = provider(o) {
-        tags.push(p.to_owned());
-    }
+    tags.extend(tag(&o.host));
+    tags.extend(provider(o).and_then(tag));
     let mut actions = Vec::new();
     if kind != Kind::Recovered && o.level.is_bad() {
         if let Some(page) = &o.page {
@@ -276,8 +359,8 @@ pub fn build(
         level: o.level,
         kind,
         title: title(o, kind),
-        body: md.join("\n\n"),
-        text: text.join("\n"),
+        body: body.md.join("\n\n"),
+        text: body.text.join("\n"),
         priority: priority(o, kind, policy),
         tags,
         click,
@@ -293,17 +376,19 @@ pub fn build(
 
 /// The alert `clawauth monitor test` sends: priority default, nothing to fix.
 pub fn test_message(host: &str) -> Message {
+    let shown = visible(host);
     Message {
         key: format!("{host}/test"),
         host: host.to_owned(),
         level: Level::Ok,
         kind: Kind::Recovered,
-        title: format!("clawauth test alert from {host}"),
+        title: format!("clawauth test alert from {shown}"),
         body: format!(
-            "If you read this, clawauth's alerts from **{host}** reach you. Nothing needs fixing."
+            "If you read this, clawauth's alerts from **{}** reach you. Nothing needs fixing.",
+            md(host)
         ),
         text: format!(
-            "If you read this, clawauth's alerts from {host} reach you. Nothing needs fixing."
+            "If you read this, clawauth's alerts from {shown} reach you. Nothing needs fixing."
         ),
         priority: 3,
         tags: vec!["white_check_mark".to_owned(), "test".to_owned()],
@@ -318,6 +403,14 @@ pub fn test_message(host: &str) -> Message {
 mod tests {
     use super::*;
     use crate::monitor::observe::{Class, Fixes};
+    use crate::report::Renewal;
+
+    const RENEWAL: Renewal<'static> = Renewal {
+        auth: "anthropic",
+        kind: None,
+        profile_id: None,
+        agent: None,
+    };
 
     fn credential(level: Level, remaining: Option<i64>) -> Observation {
         Observation {
@@ -339,11 +432,8 @@ mod tests {
             serves: vec!["default anthropic/claude-opus-4-6".into()],
             detail: "expires in 11h 59m (2026-11-21 22:00 UTC)".into(),
             fixes: Fixes {
-                clawauth: Some("clawauth reauth --host gw".into()),
-                gateway: Some(
-                    "claude setup-token && openclaw models auth paste-token --provider anthropic"
-                        .into(),
-                ),
+                clawauth: Some(RENEWAL.clawauth(Some("gw"))),
+                gateway: Some(RENEWAL.openclaw()),
             },
             page: Some("https://console.anthropic.com/settings/keys".into()),
             reauth_link: Some("clawauth://reauth?host=gw".into()),
@@ -362,7 +452,7 @@ mod tests {
             "within the 24h warning",
             "Serves: default anthropic/claude-opus-4-6.",
             "`clawauth reauth --host gw`",
-            "`claude setup-token && openclaw models auth paste-token --provider anthropic`",
+            "`claude setup-token && openclaw models auth paste-token --provider anthropic --expires-in 365d`",
         ] {
             assert!(m.body.contains(needle), "{needle:?} not in {}", m.body);
         }
@@ -393,5 +483,57 @@ mod tests {
             (3, "gw: anthropic:manual is fixed")
         );
         assert!(m.actions.is_empty() && m.click.is_none() && m.fix.is_none());
+    }
+
+    /// A hostile gateway's names and details: visible in the title and plain text, inert in
+    /// Markdown, no extra tag, the fix quoted and a backtick unable to end its code span.
+    #[test]
+    fn hostile_names_cannot_format_or_drive_the_alert() {
+        let mut o = credential(Level::Expired, Some(-60_000));
+        let evil =
+            "x\u{1b}[2J\u{7}\r\n✓ OK **fine** [tap](https://evil) `rm`\u{9b}31m\u{7f}\u{202e}";
+        o.what = What::Credential {
+            profile_id: format!("anthropic:{evil}"),
+            label: evil.into(),
+            provider: "anthr,opic".into(),
+            class: Class::Token,
+        };
+        o.detail = evil.into();
+        o.serves = vec![format!("default {evil}")];
+        let r = Renewal {
+            auth: "anthr,opic`x",
+            kind: None,
+            profile_id: Some(evil),
+            agent: None,
+        };
+        o.fixes = Fixes {
+            clawauth: Some(r.clawauth(Some("gw"))),
+            gateway: Some(r.openclaw()),
+        };
+        let m = build(&o, Kind::Problem, None, &Policy::default(), 0, 0);
+        for (what, s) in [("title", &m.title), ("text", &m.text), ("body", &m.body)] {
+            assert!(
+                !s.chars().any(|c| crate::display::is_hidden(c) && c != '\n'),
+                "{what}: {s:?}"
+            );
+        }
+        assert!(!m.title.contains('\n'), "{:?}", m.title);
+        assert_eq!(m.text.lines().count(), 4, "one line per part: {}", m.text);
+        assert!(m.text.contains("x\\e[2J\\a\\r\\n✓ OK"), "{}", m.text);
+        assert!(
+            !m.body.contains("**fine**") && !m.body.contains("[tap]"),
+            "{}",
+            m.body
+        );
+        assert!(m.body.contains("\\*\\*fine\\*\\* \\[tap\\]"), "{}", m.body);
+        assert_eq!(m.tags, vec!["rotating_light", "gw"], "no tag from a comma");
+        assert!(
+            m.body
+                .contains("``clawauth reauth --host gw --provider 'anthr,opic`x'``"),
+            "{}",
+            m.body
+        );
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`a"), "`` `a ``");
     }
 }

@@ -209,7 +209,11 @@ impl Ntfy {
         let body = resp.text().await.unwrap_or_default();
         let why = serde_json::from_str::<serde_json::Value>(&body)
             .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .and_then(|v| {
+                v.get("error")
+                    .and_then(|e| e.as_str())
+                    .map(|e| crate::redact::last_line(e, 200))
+            })
             .unwrap_or_else(|| crate::redact::last_line(&body, 200));
         let hint = match status.as_u16() {
             401 | 403 => {
@@ -271,7 +275,10 @@ impl CommandNotifier {
             .env("CLAWAUTH_ALERT_HOST", &m.host)
             .env("CLAWAUTH_ALERT_SEQUENCE_ID", &m.sequence_id)
             .env("CLAWAUTH_ALERT_CLICK", m.click.as_deref().unwrap_or(""))
-            .env("CLAWAUTH_ALERT_FIX", m.fix.as_deref().unwrap_or(""))
+            .env(
+                "CLAWAUTH_ALERT_FIX",
+                m.fix.as_ref().map_or("", |f| f.line.as_str()),
+            )
             .env_remove(ENV_NTFY_TOKEN)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -346,20 +353,20 @@ impl Termux {
         if m.level.rank() >= 2 && m.kind != super::decide::Kind::Recovered {
             n.vibrate = Some("300,150,300".into());
         }
-        if let Some(fix) = &m.fix {
-            // The button opens a Termux session running the fix (Termux's RUN_COMMAND
-            // service; `clawauth termux setup` says how to allow it).
-            let words: Vec<&str> = fix.split_whitespace().skip(1).collect();
-            let quoted = crate::gateway::quote(&self.clawauth)
-                .and_then(|bin| Ok((bin, crate::gateway::quote(&words.join(","))?)));
-            if let Ok((bin, args)) = quoted {
-                n.buttons.push(termux_api::Button {
-                    label: "Re-auth".into(),
-                    action: format!(
-                        "am startservice --user 0 -n com.termux/com.termux.app.RunCommandService -a com.termux.RUN_COMMAND --es com.termux.RUN_COMMAND_PATH {bin} --esa com.termux.RUN_COMMAND_ARGUMENTS {args} --ez com.termux.RUN_COMMAND_BACKGROUND false"
-                    ),
-                });
-            }
+        // The button opens a Termux session running the fix (Termux's RUN_COMMAND service;
+        // `clawauth termux setup` says how to allow it). Its arguments are the fix's words
+        // (after `clawauth`), never a line split at spaces.
+        let action = m
+            .fix
+            .as_ref()
+            .and_then(|f| f.argv.first())
+            .filter(|argv| argv.first().is_some_and(|p| p == "clawauth"))
+            .and_then(|argv| termux_api::run_command_action(&self.clawauth, &argv[1..]).ok());
+        if let Some(action) = action {
+            n.buttons.push(termux_api::Button {
+                label: "Re-auth".into(),
+                action,
+            });
         }
         n
     }

@@ -11,7 +11,7 @@ use super::config::{Policy, Threshold};
 use crate::health::RouteOutcome;
 use crate::health::{ProfileHealth, ProfileStatus};
 use crate::openclaw::credentials::CredentialType;
-use crate::report::{Report, Verdict};
+use crate::report::{FixCommand, Renewal, Report, RunsOn, Verdict};
 
 /// How bad a subject is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,13 +92,13 @@ pub enum What {
     Host,
 }
 
-/// The commands that fix a subject.
+/// The commands that fix a subject (built by [`crate::report::Renewal`], as the report's hints).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fixes {
     /// Run where clawauth runs (the phone, or the gateway itself for a local monitor).
-    pub clawauth: Option<String>,
+    pub clawauth: Option<FixCommand>,
     /// Run on the gateway.
-    pub gateway: Option<String>,
+    pub gateway: Option<FixCommand>,
 }
 
 /// One subject's state in this run.
@@ -217,12 +217,31 @@ pub fn host_observation(
     if failures >= policy.unreachable_after {
         o.level = Level::Unreachable;
     }
-    o.fixes.clawauth = Some(if remote {
-        format!("clawauth status --host {host}")
-    } else {
-        "clawauth status".to_owned()
-    });
+    o.fixes.clawauth = Some(status_fix(remote.then_some(host)));
     o
+}
+
+/// `clawauth status [--host NAME]`: what shows why a gateway could not be read.
+pub fn status_fix(host: Option<&str>) -> FixCommand {
+    let mut argv = vec!["clawauth".to_owned(), "status".to_owned()];
+    if let Some(h) = host {
+        argv.extend(["--host".to_owned(), h.to_owned()]);
+    }
+    FixCommand::of(RunsOn::Here, vec![argv])
+}
+
+/// `clawauth://reauth?host=NAME[&provider=P][&agent=A]`, the widget's link that starts a
+/// re-auth; every value percent-encoded.
+pub fn reauth_link(host: &str, provider: &str, agent: Option<&str>) -> String {
+    use crate::display::percent_encode;
+    let mut link = format!("clawauth://reauth?host={}", percent_encode(host));
+    if provider != "anthropic" {
+        link.push_str(&format!("&provider={}", percent_encode(provider)));
+    }
+    if let Some(a) = agent {
+        link.push_str(&format!("&agent={}", percent_encode(a)));
+    }
+    link
 }
 
 /// The class a credential's thresholds come from; `lifetime_ms` is how long it lives, as far as
@@ -292,19 +311,14 @@ pub fn observe(
     let host = report.host.as_str();
     let now = crate::time::to_ms(report.as_of);
     let mut out: Vec<Observation> = Vec::new();
-    let several = report.agents.len() > 1;
     for a in &report.agents {
-        let agent_flag = if several || a.agent != "main" {
-            format!(" --agent {}", a.agent)
-        } else {
-            String::new()
-        };
+        let agent = crate::report::agent_flag(report, &a.agent);
         if let Some(e) = &a.openclaw_error {
             let key = format!("{host}/{}/openclaw", a.agent);
             let mut o = Observation::resolved(&key, host, What::OpenClaw, e.message.clone());
             o.agent = Some(a.agent.clone());
             o.level = Level::Missing;
-            o.fixes.gateway = Some(e.fix.clone());
+            o.fixes.gateway = Some(FixCommand::advice(RunsOn::Gateway, &e.fix));
             out.push(o);
             continue;
         }
@@ -359,7 +373,7 @@ pub fn observe(
                 o.level = Level::Missing;
                 o.detail = r.detail.clone();
             }
-            fixes(&mut o, profile, &auth, &agent_flag, host, remote);
+            fixes(&mut o, profile, &auth, agent, host, remote);
             match out.iter_mut().find(|x| x.key == key) {
                 None => out.push(o),
                 Some(x) => {
@@ -482,44 +496,21 @@ fn fixes(
     o: &mut Observation,
     profile: Option<&ProfileHealth>,
     auth: &str,
-    agent_flag: &str,
+    agent: Option<&str>,
     host: &str,
     remote: bool,
 ) {
-    let kind = profile.map(|p| p.kind);
-    o.fixes.gateway = Some(crate::report::openclaw_fix(
+    let renewal = Renewal {
         auth,
-        kind,
-        profile.map(|p| p.profile_id.as_str()),
-        agent_flag,
-    ));
-    let method = match (auth, kind) {
-        (_, Some(CredentialType::ApiKey)) => " --method api-key",
-        _ => "",
+        kind: profile.map(|p| p.kind),
+        profile_id: profile.map(|p| p.profile_id.as_str()),
+        agent,
     };
-    let provider = if auth == "anthropic" {
-        String::new()
-    } else {
-        format!(" --provider {auth}")
-    };
-    let host_flag = if remote {
-        format!(" --host {host}")
-    } else {
-        String::new()
-    };
-    o.fixes.clawauth = Some(format!(
-        "clawauth reauth{host_flag}{provider}{method}{agent_flag}"
-    ));
+    o.fixes.gateway = Some(renewal.openclaw());
+    o.fixes.clawauth = Some(renewal.clawauth(remote.then_some(host)));
     o.page = crate::reauth::key_page(auth).map(str::to_owned);
     if remote {
-        let mut link = format!("clawauth://reauth?host={host}");
-        if auth != "anthropic" {
-            link.push_str(&format!("&provider={auth}"));
-        }
-        if let Some(agent) = agent_flag.strip_prefix(" --agent ") {
-            link.push_str(&format!("&agent={agent}"));
-        }
-        o.reauth_link = Some(link);
+        o.reauth_link = Some(reauth_link(host, auth, agent));
     }
 }
 
@@ -653,7 +644,7 @@ mod tests {
             matches!(&o.what, What::Credential { profile_id, class: Class::Token, .. } if profile_id == "anthropic:manual")
         );
         assert_eq!(
-            o.fixes.clawauth.as_deref(),
+            o.fixes.clawauth.as_ref().map(|f| f.line.as_str()),
             Some("clawauth reauth --host gw")
         );
         assert_eq!(o.reauth_link.as_deref(), Some("clawauth://reauth?host=gw"));
@@ -676,7 +667,7 @@ mod tests {
         );
         assert_eq!(o.detail, "expired 1h ago");
         assert_eq!(
-            o.fixes.clawauth.as_deref(),
+            o.fixes.clawauth.as_ref().map(|f| f.line.as_str()),
             Some("clawauth reauth"),
             "local: no --host"
         );
@@ -721,8 +712,29 @@ mod tests {
             (Level::Unreachable, "cannot reach gw: connection refused")
         );
         assert_eq!(
-            o.fixes.clawauth.as_deref(),
+            o.fixes.clawauth.as_ref().map(|f| f.line.as_str()),
             Some("clawauth status --host gw")
+        );
+    }
+
+    #[test]
+    fn reauth_links_are_percent_encoded() {
+        assert_eq!(
+            reauth_link("gw", "anthropic", None),
+            "clawauth://reauth?host=gw"
+        );
+        let l = reauth_link("gw", "evil&host=x y\u{1b}", Some("work"));
+        assert_eq!(
+            l,
+            "clawauth://reauth?host=gw&provider=evil%26host%3Dx%20y%1B&agent=work"
+        );
+        let provider = l
+            .split("provider=")
+            .nth(1)
+            .and_then(|v| v.split('&').next());
+        assert_eq!(
+            provider.and_then(crate::display::percent_decode).as_deref(),
+            Some("evil&host=x y\u{1b}")
         );
     }
 

@@ -185,9 +185,10 @@ pub fn load(path: &Utf8Path, now_ms: i64) -> Result<Loaded> {
     }
 }
 
-/// Writes the state atomically (mode 0600).
+/// Writes the state atomically (mode 0600), its strings (names and errors from gateways)
+/// escaped so that `cat`ting the file cannot drive a terminal.
 pub fn save(path: &Utf8Path, state: &State) -> Result<()> {
-    let text = serde_json::to_string_pretty(state)
+    let text = crate::display::to_json_pretty(state)
         .map_err(|e| Error::Invalid(format!("cannot serialise the monitor state: {e}")))?;
     crate::fsutil::write_atomic(path, format!("{text}\n").as_bytes(), Some(0o600))
 }

@@ -1,10 +1,18 @@
 //! The human report: verdict first, then per agent its routes and profiles, Claude Code's own
 //! login, and the commands that fix what is wrong. Color only when the caller says so (a
 //! terminal without `NO_COLOR`).
+//!
+//! Every string in a Report may come from outside — a gateway's clawauth writes the whole
+//! document, OpenClaw's state names the profiles and models — so each field is made visible
+//! ([`v`]) where it is written into a line: a label holding `ESC[2J`, a carriage return or a
+//! line feed with a fake `✓ OK` after it shows as `\e[2J`, `\r`, `\n`, never as a cleared
+//! screen or a second line. clawauth's own colours are added afterwards, so they stay.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
-use super::{AgentReport, ExternalCredential, RemoteSource, Report, Verdict};
+use super::{AgentReport, ExternalCredential, RemoteSource, Report, RunsOn, Verdict};
+use crate::display::visible as v;
 use crate::health::{ProfileStatus, RouteOutcome};
 use crate::time::{format_remaining, format_window};
 
@@ -90,7 +98,7 @@ pub fn render(report: &Report, color: bool) -> String {
     let _ = writeln!(
         out,
         "{}  {}",
-        st.bold(&report.host),
+        st.bold(&v(&report.host)),
         st.dim(&format!(
             "as of {as_of} · warn window {}",
             format_window(report.warn_after_ms)
@@ -100,7 +108,7 @@ pub fn render(report: &Report, color: bool) -> String {
         out,
         "{} — {}",
         st.bold(&st.verdict(report.verdict)),
-        headline(report)
+        v(&headline(report))
     );
     if !report.state_dir.is_empty() {
         let _ = writeln!(
@@ -108,12 +116,13 @@ pub fn render(report: &Report, color: bool) -> String {
             "{}",
             st.dim(&format!(
                 "OpenClaw state {} · config {}",
-                report.state_dir, report.config_path
+                v(&report.state_dir),
+                v(&report.config_path)
             ))
         );
     }
-    if let Some(v) = &report.via {
-        via_line(&mut out, &st, v);
+    if let Some(via) = &report.via {
+        via_line(&mut out, &st, via);
     }
 
     for a in &report.agents {
@@ -133,7 +142,7 @@ pub fn render(report: &Report, color: bool) -> String {
         };
         let _ = writeln!(out, "\n{}", st.bold(title));
         for e in &report.errors {
-            let mut lines = e.lines();
+            let mut lines = error_lines(report, e).into_iter();
             let _ = writeln!(
                 out,
                 "  {} {}",
@@ -147,22 +156,61 @@ pub fn render(report: &Report, color: bool) -> String {
     }
     if !report.hints.is_empty() {
         let _ = writeln!(out, "\n{}", st.bold("To fix"));
-        for h in &report.hints {
-            let _ = writeln!(out, "  {} {}", st.dim("•"), h.about);
-            let _ = writeln!(out, "    {}", st.bold(&h.command));
-        }
+        fix_lines(&mut out, &st, report);
     }
     out
 }
 
-fn via_line(out: &mut String, st: &Style, v: &super::Via) {
-    let source = match v.source {
+/// The report's fixes, as the human report's "To fix" section lists them: each problem, then
+/// its commands, the one to try first first (over SSH the one to run here, then the gateway's,
+/// labelled). For front ends that print a report's advice after something else (sync's
+/// re-check).
+pub fn fixes(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    fix_lines(&mut out, &Style { color }, report);
+    out
+}
+
+fn fix_lines(out: &mut String, st: &Style, report: &Report) {
+    let remote = report.remote_host().is_some();
+    for h in &report.hints {
+        let _ = writeln!(out, "  {} {}", st.dim("•"), v(&h.about));
+        if h.commands.is_empty() {
+            let _ = writeln!(out, "    {}", st.bold(&v(&h.command)));
+        }
+        for c in &h.commands {
+            let label = match c.runs_on {
+                RunsOn::Gateway if remote => "on the gateway: ",
+                _ => "",
+            };
+            let _ = writeln!(out, "    {label}{}", st.bold(&v(&c.line)));
+        }
+    }
+}
+
+/// An error's lines, each made visible. clawauth's own messages may span lines (a changed
+/// host key shows both fingerprints); a gateway's clawauth wrote its errors itself, so there
+/// a line break is data, shown as `\n` on one line.
+fn error_lines<'a>(report: &Report, e: &'a str) -> Vec<Cow<'a, str>> {
+    let theirs = report
+        .via
+        .as_ref()
+        .is_some_and(|via| via.source == RemoteSource::Clawauth);
+    if theirs {
+        vec![v(e)]
+    } else {
+        e.lines().map(v).collect()
+    }
+}
+
+fn via_line(out: &mut String, st: &Style, via: &super::Via) {
+    let source = match via.source {
         RemoteSource::Clawauth => "answered by clawauth on the gateway",
         RemoteSource::OpenclawCli => "answered by `openclaw models status` on the gateway",
         RemoteSource::Files => "evaluated here from the gateway's files",
         RemoteSource::None => "no source answered",
     };
-    let skew = match v.clock_skew_ms {
+    let skew = match via.clock_skew_ms {
         Some(ms) if ms.abs() >= 1000 => format!(
             " · gateway clock {}{}",
             if ms > 0 { "+" } else { "-" },
@@ -171,22 +219,22 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
         Some(_) => " · clocks agree".to_owned(),
         None => String::new(),
     };
-    let line = if v.source == RemoteSource::None && v.connect_ms == 0 {
-        format!("via {} {} · not reached", v.transport, v.destination)
+    let line = if via.source == RemoteSource::None && via.connect_ms == 0 {
+        format!("via {} {} · not reached", via.transport, via.destination)
     } else {
         format!(
             "via {} {} (connected in {} ms) · {source}{skew}",
-            v.transport, v.destination, v.connect_ms
+            via.transport, via.destination, via.connect_ms
         )
     };
-    let _ = writeln!(out, "{}", st.dim(&line));
-    for s in &v.skipped {
-        let _ = writeln!(out, "{}", st.dim(&format!("  skipped {s}")));
+    let _ = writeln!(out, "{}", st.dim(&v(&line)));
+    for s in &via.skipped {
+        let _ = writeln!(out, "{}", st.dim(&format!("  skipped {}", v(s))));
     }
-    for w in &v.warnings {
-        let _ = writeln!(out, "{} {w}", st.yellow("!"));
+    for w in &via.warnings {
+        let _ = writeln!(out, "{} {}", st.yellow("!"), v(w));
     }
-    if let Some(ms) = v.clock_skew_ms
+    if let Some(ms) = via.clock_skew_ms
         && ms.abs() >= 5 * 60 * 1000
     {
         let _ = writeln!(
@@ -200,7 +248,8 @@ fn via_line(out: &mut String, st: &Style, v: &super::Via) {
 
 fn headline(report: &Report) -> String {
     if let Some(e) = report.errors.first() {
-        let first = e.lines().next().unwrap_or_default();
+        let lines = error_lines(report, e);
+        let first = lines.first().map(Cow::as_ref).unwrap_or_default();
         return if report.via.is_some() || first.starts_with(super::NO_OPENCLAW_HERE) {
             first.to_owned()
         } else {
@@ -264,14 +313,14 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
             "via `openclaw models status --json --check` ({} ms)",
             c.duration_ms
         ),
-        (None, Some(p)) => format!("read directly from {p}"),
+        (None, Some(p)) => format!("read directly from {}", v(p)),
         (None, None) => "direct".to_owned(),
     };
     let _ = writeln!(
         out,
         "\n{} {}  {}",
         st.bold("Agent"),
-        st.bold(&a.agent),
+        st.bold(&v(&a.agent)),
         st.dim(&source)
     );
     if let Some(e) = &a.openclaw_error {
@@ -279,23 +328,21 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
             out,
             "  {} OpenClaw refuses to check this state: {}",
             st.red("✗"),
-            e.message
+            v(&e.message)
         );
     }
     if !a.routes.is_empty() {
         let _ = writeln!(out, "  Routes");
-        let model_w = a
+        let models: Vec<String> = a
             .routes
             .iter()
-            .map(|r| r.model.len() + r.runtime.as_ref().map_or(0, |rt| rt.len() + 3))
-            .max()
-            .unwrap_or(0);
-        for r in &a.routes {
-            let runtime = r
-                .runtime
-                .as_deref()
-                .map(|rt| format!(" [{rt}]"))
-                .unwrap_or_default();
+            .map(|r| match &r.runtime {
+                Some(rt) => format!("{} [{}]", v(&r.model), v(rt)),
+                None => v(&r.model).into_owned(),
+            })
+            .collect();
+        let model_w = models.iter().map(|m| m.chars().count()).max().unwrap_or(0);
+        for (r, model) in a.routes.iter().zip(&models) {
             let profile = r
                 .profile
                 .as_ref()
@@ -306,33 +353,32 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                         .remaining_ms
                         .map(|ms| format!(", {}", remaining(ms)))
                         .unwrap_or_default();
-                    format!("{} ({}{left})", p.profile_id, p.status.as_str())
+                    format!("{} ({}{left})", v(&p.profile_id), p.status.as_str())
                 }
-                (None, RouteOutcome::Ok) => r
-                    .via
-                    .clone()
-                    .map_or_else(|| r.detail.clone(), |v| format!("via {v}")),
-                _ => r.detail.clone(),
+                (None, RouteOutcome::Ok) => r.via.as_deref().map_or_else(
+                    || v(&r.detail).into_owned(),
+                    |via| format!("via {}", v(via)),
+                ),
+                _ => v(&r.detail).into_owned(),
             };
             let _ = writeln!(
                 out,
-                "    {} {:<15} {:<model_w$}  {}",
+                "    {} {:<15} {model:<model_w$}  {detail}",
                 st.outcome(r.outcome),
                 r.kind.as_str(),
-                format!("{}{runtime}", r.model),
-                detail
             );
         }
     }
     if !a.profiles.is_empty() {
         let _ = writeln!(out, "  Profiles");
-        let label_w = a.profiles.iter().map(|p| p.label.len()).max().unwrap_or(0);
+        let labels: Vec<Cow<'_, str>> = a.profiles.iter().map(|p| v(&p.label)).collect();
+        let label_w = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         let routed: Vec<&str> = a
             .routes
             .iter()
             .filter_map(|r| r.profile.as_deref())
             .collect();
-        for p in &a.profiles {
+        for (p, label) in a.profiles.iter().zip(&labels) {
             let expiry = match (p.expires_at_ms, p.remaining_ms) {
                 (Some(at), Some(left)) => {
                     format!("{} ({})", remaining(left), crate::time::format_moment(at))
@@ -340,7 +386,7 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 _ if p.status == ProfileStatus::Static => "no expiry".to_owned(),
                 _ => p
                     .reason_code
-                    .map(|r| r.replace('_', " "))
+                    .map(|r| v(r).replace('_', " "))
                     .unwrap_or_else(|| "expiry unknown".to_owned()),
             };
             let unusable = a
@@ -350,10 +396,10 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 .map(|u| {
                     format!(
                         " [{}{} {}]",
-                        u.kind,
+                        v(u.kind),
                         u.reason
                             .as_deref()
-                            .map(|r| format!(":{r}"))
+                            .map(|r| format!(":{}", v(r)))
                             .unwrap_or_default(),
                         format_remaining(u.remaining_ms)
                     )
@@ -370,10 +416,9 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
             }
             let _ = writeln!(
                 out,
-                "    {} {:<8} {:<label_w$}  {expiry}{unusable}{}",
+                "    {} {:<8} {label:<label_w$}  {expiry}{unusable}{}",
                 st.status(p.status),
                 p.kind.as_str(),
-                p.label,
                 st.dim(&extra)
             );
         }
@@ -381,7 +426,7 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
         let _ = writeln!(out, "  {}", st.dim("no stored profiles"));
     }
     for n in &a.notes {
-        let _ = writeln!(out, "  {} {n}", st.dim("note:"));
+        let _ = writeln!(out, "  {} {}", st.dim("note:"), v(n));
     }
 }
 
@@ -390,24 +435,24 @@ fn external_section(out: &mut String, st: &Style, name: &str, c: &ExternalCreden
         out,
         "\n{} {}",
         st.bold(name),
-        st.dim(&format!("({})", c.path))
+        st.dim(&format!("({})", v(&c.path)))
     );
     if let Some(e) = &c.error {
-        let _ = writeln!(out, "  {} {e}", st.red("✗"));
+        let _ = writeln!(out, "  {} {}", st.red("✗"), v(e));
         return;
     }
     let mut facts = Vec::new();
     if let Some(s) = &c.subscription {
-        facts.push(format!("subscription {s}"));
+        facts.push(format!("subscription {}", v(s)));
     }
     if let Some(t) = &c.rate_limit_tier {
-        facts.push(format!("rate tier {t}"));
+        facts.push(format!("rate tier {}", v(t)));
     }
     if let Some(e) = &c.email {
-        facts.push(e.clone());
+        facts.push(v(e).into_owned());
     }
     if let Some(k) = &c.kind {
-        facts.push(format!("{k} login"));
+        facts.push(format!("{} login", v(k)));
     }
     if !facts.is_empty() {
         let _ = writeln!(out, "  {}", facts.join(" · "));
@@ -427,5 +472,116 @@ fn external_section(out: &mut String, st: &Style, name: &str, c: &ExternalCreden
             "  {}",
             st.dim("OpenClaw 2026.9 does not read this file; it matters for `claude setup-token` and the claude-cli runtime")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::display::is_hidden;
+
+    /// Text a hostile gateway puts in every string: clear screen, bell, CR and LF with a fake
+    /// verdict line, C1 CSI, DEL, a right-to-left override, and shell syntax.
+    const EVIL: &str =
+        "x\u{1b}[2J\u{1b}]0;owned\u{7}\r\n✓ OK — fine\u{9b}31m\u{7f}\u{202e}$(reboot);'";
+
+    /// The colours this renderer writes; any other ESC is foreign.
+    const OURS: [&str; 7] = [
+        "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[35m", "\x1b[1m", "\x1b[2m", "\x1b[0m",
+    ];
+
+    /// `text` holds no hidden character but line feeds and (with `color`) our own SGR codes.
+    pub fn assert_inert(text: &str, color: bool) {
+        let mut rest = text;
+        while let Some(i) = rest.find('\u{1b}') {
+            let at = &rest[i..];
+            let ours = OURS.iter().find(|c| at.starts_with(*c));
+            assert!(
+                color && ours.is_some(),
+                "a foreign ESC at {:?}",
+                &at[..at.len().min(20)]
+            );
+            rest = &at[ours.map_or(1, |c| c.len())..];
+        }
+        for c in text.chars().filter(|c| *c != '\n' && *c != '\u{1b}') {
+            assert!(!is_hidden(c), "{c:?} reached the screen raw in:\n{text}");
+        }
+    }
+
+    fn hostile_report() -> Report {
+        let doc = serde_json::json!({
+            "schema": 1, "host": "gw",
+            "taken_at": "2026-11-21T10:00:00Z", "as_of": "2026-11-21T10:00:00Z",
+            "warn_after_ms": 86_400_000, "verdict": "expired", "exit_code": 1,
+            "state_dir": EVIL, "config_path": EVIL,
+            "agents": [{
+                "agent": "main", "source": "direct", "verdict": "expired",
+                "store_path": EVIL,
+                "models": {"fallbacks": [], "image_fallbacks": []},
+                "routes": [
+                    {"kind": "default", "model": EVIL, "provider": "anthropic", "runtime": EVIL,
+                     "outcome": "expiring", "profile": format!("anthropic:{EVIL}"), "detail": EVIL},
+                    {"kind": "fallback", "model": EVIL, "provider": EVIL,
+                     "outcome": "missing", "detail": EVIL}
+                ],
+                "profiles": [{
+                    "profile_id": format!("anthropic:{EVIL}"), "provider": "anthropic",
+                    "type": "token", "status": "expiring", "label": EVIL, "source": EVIL,
+                    "reason_code": "x\u{1b}[2J", "expires_at_ms": 1_795_266_400_000_i64,
+                    "remaining_ms": 7_200_000
+                }],
+                "providers": [],
+                "unusable_profiles": [{
+                    "profile_id": format!("anthropic:{EVIL}"), "provider": EVIL,
+                    "kind": "cooldown", "reason": EVIL, "recovery_hint": EVIL,
+                    "until_ms": 1_795_266_400_000_i64, "remaining_ms": 60_000
+                }],
+                "openclaw_error": {"code": "X", "message": EVIL, "fix": EVIL},
+                "notes": [EVIL], "needs_cli": [EVIL]
+            }],
+            "claude_code": {"path": EVIL, "status": "expired", "kind": EVIL,
+                            "subscription": EVIL, "rate_limit_tier": EVIL, "email": EVIL},
+            "via": {"transport": "ssh", "destination": "root@gw:22", "source": "clawauth",
+                    "connect_ms": 5, "skipped": [EVIL]},
+            "errors": [EVIL],
+            "hints": [{"about": EVIL, "command": EVIL}]
+        });
+        let mut r: Report = serde_json::from_value(doc).expect("a report");
+        r.finish();
+        r
+    }
+
+    #[test]
+    fn a_hostile_report_reaches_the_screen_inert_with_our_colours() {
+        let r = hostile_report();
+        for color in [false, true] {
+            let text = render(&r, color);
+            assert_inert(&text, color);
+            assert!(
+                !text.lines().any(|l| l.trim_start().starts_with("✓ OK")),
+                "a fake verdict line:\n{text}"
+            );
+            assert!(text.contains("x\\e[2J\\e]0;owned\\a\\r\\n✓ OK"), "{text}");
+            assert_eq!(color, text.contains("\x1b[31m"), "our colours stay");
+        }
+        // The first fix is the phone's, then the gateway's, every word quoted.
+        let plain = render(&r, false);
+        let token = plain.find("(token) expires in 2h").expect(&plain);
+        let reauth = plain[token..]
+            .find("\n    clawauth reauth --host gw\n")
+            .expect(&plain);
+        let gateway = plain[token..]
+            .find("\n    on the gateway: claude setup-token && openclaw models auth paste-token --provider anthropic --profile-id 'anthropic:x\\e[2J")
+            .expect(&plain);
+        assert!(reauth < gateway, "{plain}");
+        assert!(
+            plain.contains("clawauth reauth --host gw --provider 'x\\e[2J"),
+            "quoted: {plain}"
+        );
+        let json = r.to_json();
+        assert!(!json.chars().any(|c| is_hidden(c) && c != '\n'), "{json}");
+        let back: Report = serde_json::from_str(&json).expect("parses back");
+        assert_eq!(back.state_dir, EVIL);
+        assert_eq!(back.agents[0].profiles[0].label, EVIL);
     }
 }

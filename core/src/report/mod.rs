@@ -4,6 +4,7 @@
 //! only credential material is OpenClaw's masked form, which the JSON does not even carry.
 
 pub mod de;
+pub mod fix;
 pub mod human;
 pub mod simple;
 
@@ -17,6 +18,7 @@ use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
 /// How the error of a local check on a machine without OpenClaw starts (no state, no config,
 /// no `openclaw` program): the phone, or a host OpenClaw was never installed on.
 pub const NO_OPENCLAW_HERE: &str = "no OpenClaw on this machine";
+pub use fix::{FixCommand, Renewal, RunsOn};
 
 /// The version of the JSON document (`"schema": 1`). Bumped only for breaking changes;
 /// fields may be added within a version.
@@ -192,11 +194,26 @@ pub struct ExternalCredential {
     pub error: Option<String>,
 }
 
-/// A problem and the exact command that fixes it.
+/// A problem and the exact commands that fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Hint {
     pub about: String,
+    /// The first of `commands`, as one line to copy (schema 1's field).
     pub command: String,
+    /// Every command that fixes it, the one to try first first: over SSH the one to run here
+    /// (`clawauth reauth --host gw`), then the one to run on the gateway.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<FixCommand>,
+}
+
+impl Hint {
+    pub fn new(about: String, commands: Vec<FixCommand>) -> Self {
+        Self {
+            about,
+            command: commands.first().map(|c| c.line.clone()).unwrap_or_default(),
+            commands,
+        }
+    }
 }
 
 /// Which source on a remote gateway answered.
@@ -331,9 +348,19 @@ impl Report {
         self.hints = hints(self);
     }
 
-    /// The JSON document (schema 1).
+    /// The name of the gateway for a clawauth command run here (`--host NAME`): the host when
+    /// it was reached over SSH, none when this machine is the gateway.
+    pub fn remote_host(&self) -> Option<&str> {
+        self.via
+            .as_ref()
+            .filter(|v| v.transport == "ssh")
+            .map(|_| self.host.as_str())
+    }
+
+    /// The JSON document (schema 1), with control characters escaped
+    /// ([`crate::display::to_json_pretty`]).
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| {
+        crate::display::to_json_pretty(self).unwrap_or_else(|e| {
             format!("{{\"schema\":{SCHEMA_VERSION},\"verdict\":\"unknown\",\"errors\":[\"cannot serialise the report: {e}\"]}}")
         })
     }
@@ -387,11 +414,8 @@ pub fn verdict_of_routes(routes: &[RouteResult]) -> Verdict {
     }
 }
 
-fn push(hints: &mut Vec<Hint>, about: String, command: impl Into<String>) {
-    let h = Hint {
-        about,
-        command: command.into(),
-    };
+fn push(hints: &mut Vec<Hint>, about: String, commands: Vec<FixCommand>) {
+    let h = Hint::new(about, commands);
     if !hints.contains(&h) {
         hints.push(h);
     }
@@ -406,48 +430,24 @@ pub fn auth_provider_of(r: &RouteResult) -> &str {
     }
 }
 
-/// The OpenClaw command, run on the gateway, that renews a credential of provider `auth`:
-/// a login for OAuth, a new API key for keys, a setup-token for Anthropic tokens.
-/// `agent_flag` is empty or ` --agent ID`.
-pub fn openclaw_fix(
-    auth: &str,
-    kind: Option<crate::openclaw::credentials::CredentialType>,
-    profile_id: Option<&str>,
-    agent_flag: &str,
-) -> String {
-    use crate::openclaw::credentials::CredentialType;
-    let id_flag = profile_id
-        .map(|id| format!(" --profile-id {id}"))
-        .unwrap_or_default();
-    match (auth, kind) {
-        ("anthropic", Some(CredentialType::OAuth)) => {
-            format!("openclaw models auth login --provider anthropic{agent_flag}")
-        }
-        ("anthropic", Some(CredentialType::ApiKey)) => {
-            format!("openclaw models auth paste-api-key --provider anthropic{agent_flag}")
-        }
-        ("anthropic", _) => format!(
-            "claude setup-token && openclaw models auth paste-token --provider anthropic{id_flag} --expires-in 365d{agent_flag}"
-        ),
-        (p, Some(CredentialType::ApiKey)) => {
-            format!("openclaw models auth paste-api-key --provider {p}{agent_flag}")
-        }
-        (p, _) => format!("openclaw models auth login --provider {p}{agent_flag}"),
-    }
+/// Whether commands for agent `agent` must name it: several agents, or not `main`.
+pub fn agent_flag<'a>(report: &Report, agent: &'a str) -> Option<&'a str> {
+    (report.agents.len() > 1 || agent != "main").then_some(agent)
 }
 
-/// The commands that fix what the report shows, most urgent first: one per credential, naming
-/// the routes it serves.
+/// The commands that fix what the report shows, most urgent first: one hint per credential,
+/// naming the routes it serves; over SSH each starts with the command to run here.
 fn hints(report: &Report) -> Vec<Hint> {
     let mut out = Vec::new();
+    let host = report.remote_host();
     for a in &report.agents {
-        let agent_flag = if report.agents.len() > 1 || a.agent != "main" {
-            format!(" --agent {}", a.agent)
-        } else {
-            String::new()
-        };
+        let agent = agent_flag(report, &a.agent);
         if let Some(e) = &a.openclaw_error {
-            push(&mut out, format!("OpenClaw: {}", e.message), e.fix.clone());
+            push(
+                &mut out,
+                format!("OpenClaw: {}", e.message),
+                vec![FixCommand::advice(RunsOn::Gateway, &e.fix)],
+            );
         }
         // Group failing / expiring routes by the credential behind them.
         let mut groups: Vec<(String, Vec<&RouteResult>)> = Vec::new();
@@ -467,7 +467,6 @@ fn hints(report: &Report) -> Vec<Hint> {
         }
         for (_, routes) in groups {
             let r = routes[0];
-            let auth = auth_provider_of(r);
             let profile = r
                 .profile
                 .as_ref()
@@ -480,25 +479,23 @@ fn hints(report: &Report) -> Vec<Hint> {
             let what = match profile {
                 Some(p) => {
                     let when = match p.remaining_ms {
-                        Some(ms) if ms > 0 => {
-                            format!("expires in {}", crate::time::format_remaining(ms))
-                        }
-                        Some(ms) => format!("expired {} ago", crate::time::format_remaining(ms)),
+                        Some(ms) => crate::time::expires_in(ms),
                         None => p.status.as_str().to_owned(),
                     };
                     format!("{} ({}) {when} — serves {serves}", p.label, p.kind.as_str())
                 }
                 None => format!("{serves}: {}", r.detail),
             };
-            let command = openclaw_fix(
-                auth,
-                profile.map(|p| p.kind),
-                profile.map(|p| p.profile_id.as_str()),
-                &agent_flag,
-            );
-            push(&mut out, what, command);
+            let renewal = Renewal {
+                auth: auth_provider_of(r),
+                kind: profile.map(|p| p.kind),
+                profile_id: profile.map(|p| p.profile_id.as_str()),
+                agent,
+            };
+            push(&mut out, what, renewal.fixes(host));
         }
         for u in &a.unusable_profiles {
+            let provider = u.provider.as_deref().unwrap_or(u.profile_id.as_str());
             push(
                 &mut out,
                 format!(
@@ -508,18 +505,28 @@ fn hints(report: &Report) -> Vec<Hint> {
                     u.reason.as_deref().unwrap_or("no reason recorded"),
                     crate::time::format_remaining(u.remaining_ms)
                 ),
-                u.recovery_hint.clone(),
+                vec![fix::unusable_fix(
+                    provider,
+                    &u.profile_id,
+                    u.reason.as_deref(),
+                    &u.recovery_hint,
+                )],
             );
         }
         if a.verdict == Verdict::Unknown && !a.needs_cli.is_empty() {
+            let mut argv: Vec<String> = vec!["clawauth".into(), "status".into()];
+            if let Some(h) = host {
+                argv.extend(["--host".to_owned(), h.to_owned()]);
+            }
+            argv.extend(["--source".to_owned(), "cli".to_owned()]);
             push(
                 &mut out,
                 format!(
-                    "only the OpenClaw CLI can decide agent {}: {}",
+                    "only the OpenClaw CLI can decide agent {}: {} (point --openclaw-bin at it if it is not found)",
                     a.agent,
                     a.needs_cli.join("; ")
                 ),
-                "clawauth status --source cli   # or --openclaw-bin /path/to/openclaw".to_owned(),
+                vec![FixCommand::of(RunsOn::Here, vec![argv])],
             );
         }
     }
@@ -534,7 +541,12 @@ fn hints(report: &Report) -> Vec<Hint> {
             "check a gateway over SSH instead (add it first with `clawauth hosts add NAME --ssh user@gateway`), \
              or point --state-dir at OpenClaw's state if it lives elsewhere"
                 .to_owned(),
-            "clawauth status --host NAME",
+            vec![FixCommand::of(
+                RunsOn::Here,
+                vec![["clawauth", "status", "--host", "NAME"]
+                    .map(str::to_owned)
+                    .to_vec()],
+            )],
         );
     }
     if let Some(c) = &report.claude_code
@@ -550,7 +562,10 @@ fn hints(report: &Report) -> Vec<Hint> {
                 c.path,
                 c.status.map_or("unreadable", ProfileStatus::as_str)
             ),
-            "claude setup-token",
+            vec![FixCommand::of(
+                RunsOn::Gateway,
+                vec![vec!["claude".into(), "setup-token".into()]],
+            )],
         );
     }
     out
