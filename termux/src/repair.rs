@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
+use clawauth_core::actions::placement::Choice;
 use clawauth_core::actions::sync::{SyncAction, SyncOptions, SyncResult};
 use clawauth_core::actions::{
     Judgement, PasteRequest, Placement, SecretKind, ServiceRestart, Session, Target, input, sync,
@@ -71,11 +72,12 @@ pub struct Where {
 #[command(
     long_about = "Hand Claude Code's login on the gateway to OpenClaw.\n\n\
         Reads Claude Code's ~/.claude/.credentials.json on the gateway. When that login is \
-        valid and expires later than every Anthropic credential OpenClaw holds (or OpenClaw has \
-        none), it is handed over:\n  \
+        valid and expires later than the credential that serves the gateway's Anthropic routes \
+        (or nothing serves them), it is handed over:\n  \
         - OpenClaw 2026.7 and later: only the access token,\n    \
-        with its real expiry, as profile\n    \
-        anthropic:claude-code through `openclaw models auth\n    \
+        with its real expiry, into the profile that serves\n    \
+        the Anthropic routes (anthropic:claude-code when\n    \
+        none does), through `openclaw models auth\n    \
         paste-token` (on stdin). The refresh token stays\n    \
         with Claude Code, so the two never invalidate each\n    \
         other's refreshes.\n  \
@@ -83,8 +85,10 @@ pub struct Where {
         expiry of anthropic:claude-cli in\n    \
         auth-profiles.json, under OpenClaw's own lock,\n    \
         everything else in the file kept byte for byte.\n\n\
-        Then the gateway service is restarted if it is running, the gateway re-checked, and the \
-        new expiry printed. One SSH connection for all of it.",
+        An API key, a token without a recorded expiry or an OAuth login that still works \
+        (OpenClaw refreshes it) is left alone. Then the gateway service is restarted if it is \
+        running, the gateway re-checked, and what serves the Anthropic routes now printed. One \
+        SSH connection for all of it.",
     after_long_help = "EXAMPLES:\n  \
         # what would change\n  \
         clawauth sync --host gw --dry-run\n  \
@@ -92,28 +96,49 @@ pub struct Where {
         clawauth sync --host gw\n  \
         # the same on this machine (the gateway host)\n  \
         clawauth sync\n\n\
-        EXIT CODES: the re-check's (0 ok, 1 expired or missing, 2 expiring, 3 unreachable); 1 \
-        when there was nothing to sync (no Claude Code login, or it has expired itself)."
+        EXIT CODES: the re-check's (0 ok, 1 expired or missing, 2 expiring, 3 unreachable); \
+        with nothing to sync, or with --dry-run, the check's own; 1 when the sync cannot \
+        happen (no Claude Code login, one that has expired itself, no `openclaw` to write with), \
+        3 when the gateway's state cannot be read at all. --dry-run exits as the sync would \
+        before writing: it checks everything the sync needs, writes nothing and restarts \
+        nothing."
 )]
 pub struct SyncArgs {
     #[command(flatten)]
     at: Where,
-    /// Show what would change; change nothing
+    /// Show what the sync would write and where, after checking it could; change nothing
     #[arg(long)]
     dry_run: bool,
+}
+
+/// Where a repair stores the new credential, for every repair's `--help`.
+macro_rules! where_it_goes {
+    () => {
+        "\n\nWHERE IT GOES: without --profile-id, into the profile OpenClaw uses for the routes \
+         the check flags (expiring, expired, missing) — not a new <provider>:manual that OpenClaw \
+         would never select. A credential of another kind than that profile's (an API key for \
+         routes on a token) goes to a profile of its own kind, which OpenClaw puts first in its \
+         auth order (clawauth puts it first in a stored order too, when one keeps it second). \
+         When nothing serves the routes, the first profile of the provider's order; with several \
+         agents, each agent's own. The profile is named, with why, before anything is written, \
+         and the re-check says what serves those routes afterwards."
+    };
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Store a token (e.g. from `claude setup-token`) in OpenClaw on the gateway
     #[command(
-        long_about = "Store a token in OpenClaw on the gateway, through `openclaw models auth paste-token` \
+        long_about = concat!("Store a token in OpenClaw on the gateway, through `openclaw models auth paste-token` \
             with the token on its stdin (never on a command line).\n\n\
             The token is read from the terminal without echo, from stdin when it is not a terminal, or \
             from the Android clipboard with --from-clipboard. It is checked before it leaves this \
             machine: one unbroken line (a wrapped or cut paste is refused, naming where it broke); \
-            Anthropic setup-tokens start with sk-ant-oat01- and have at least 80 characters.\n\n\
+            Anthropic setup-tokens start with sk-ant-oat01- and have at least 80 characters. A paste \
+            at the hidden prompt that arrives in more than one line is refused whole, and nothing \
+            of it is left for the shell.\n\n\
             Then the gateway service is restarted if it runs, and the gateway re-checked.",
+            where_it_goes!()),
         after_long_help = "EXAMPLES:\n  \
             clawauth token paste --host gw --expires-in 365d\n  \
             clawauth token paste --host gw --from-clipboard \\\n      \
@@ -138,7 +163,7 @@ pub struct TokenPasteArgs {
     /// When the token expires, from now (365d, 12h, 1h30m); stored by OpenClaw
     #[arg(long, value_name = "DURATION")]
     expires_in: Option<String>,
-    /// Profile to write (default: OpenClaw's <provider>:manual)
+    /// Profile to write (default: the one OpenClaw uses for the flagged routes; see below)
     #[arg(long, value_name = "ID")]
     profile_id: Option<String>,
     /// Take the token from the Android clipboard (termux-clipboard-get)
@@ -150,10 +175,11 @@ pub struct TokenPasteArgs {
 pub enum ApiKeyCommand {
     /// Store an API key in OpenClaw on the gateway
     #[command(
-        long_about = "Store an API key in OpenClaw on the gateway, through `openclaw models auth \
+        long_about = concat!("Store an API key in OpenClaw on the gateway, through `openclaw models auth \
             paste-api-key` with the key on its stdin (never on a command line). The key is read without \
             echo, from stdin, or from the clipboard (--from-clipboard), and checked first: one unbroken \
             line; Anthropic keys start with sk-ant-, OpenAI keys with sk-. Then restart and re-check.",
+            where_it_goes!()),
         after_long_help = "EXAMPLE:\n  \
             clawauth api-key paste --host gw --provider anthropic \\\n      \
             --from-clipboard"
@@ -168,7 +194,7 @@ pub struct ApiKeyPasteArgs {
     /// Provider id (anthropic, openai, openrouter, …)
     #[arg(long, value_name = "P")]
     provider: String,
-    /// Profile to write (default: OpenClaw's choice for the provider)
+    /// Profile to write (default: the one OpenClaw uses for the flagged routes; see below)
     #[arg(long, value_name = "ID")]
     profile_id: Option<String>,
     /// Take the key from the Android clipboard (termux-clipboard-get)
@@ -178,7 +204,7 @@ pub struct ApiKeyPasteArgs {
 
 #[derive(Debug, Args)]
 #[command(
-    long_about = "Re-authenticate a provider on the gateway, guided, from the phone.\n\n\
+    long_about = concat!("Re-authenticate a provider on the gateway, guided, from the phone.\n\n\
         setup-token (Anthropic, the default): runs `claude setup-token` on the gateway in a terminal, \
         opens its sign-in page on this device (termux-open-url on Termux, else prints it), asks for the \
         code the browser shows, reads the new token from the terminal (never shown or logged) and stores \
@@ -189,6 +215,7 @@ pub struct ApiKeyPasteArgs {
         showing device codes.\n\n\
         Then the service is restarted if it runs, and the gateway re-checked. When anything fails — \
         a wrong code, a timeout, the program ending — the old credential stays in place.",
+        where_it_goes!()),
     after_long_help = "EXAMPLES:\n  \
         clawauth reauth --host gw\n  \
         clawauth reauth --host gw --method api-key \\\n      \
@@ -205,7 +232,7 @@ pub struct ReauthArgs {
     /// setup-token (Anthropic), api-key, or login (default: setup-token for anthropic, else login)
     #[arg(long, value_name = "METHOD")]
     method: Option<String>,
-    /// Profile to write (default: OpenClaw's <provider>:manual)
+    /// Profile to write (default: the one OpenClaw uses for the flagged routes; see below)
     #[arg(long, value_name = "ID")]
     profile_id: Option<String>,
     /// api-key: take the key from the Android clipboard (termux-clipboard-get)
@@ -477,24 +504,41 @@ fn print_sync(r: &SyncResult, unit: &str) {
         );
     }
     if r.claude_code.is_some() && r.note.is_none() {
-        let serving = match r.placements.as_slice() {
+        match r.placements.as_slice() {
             [p] if p.held.is_some() => {
-                format!("{} (it serves {})", v(&p.profile_id), v(&p.routes_text()))
+                let role = match p.choice {
+                    Choice::FirstInOrder => "first in its order for",
+                    _ => "it serves",
+                };
+                let name = format!("{} ({role} {})", v(&p.profile_id), v(&p.routes_text()));
+                match p.held.as_ref().and_then(|h| h.expires_at_ms) {
+                    Some(e) => println!("{host}: OpenClaw's {name} {}", expiry(e, now)),
+                    None => println!("{host}: OpenClaw's {name} has no recorded expiry"),
+                }
             }
-            _ => "credential for the Anthropic routes".to_owned(),
-        };
-        match r.openclaw_expires_at_ms {
-            Some(e) => println!("{host}: OpenClaw's {serving} {}", expiry(e, now)),
-            None if !r.placements.is_empty() => {
-                println!("{host}: nothing serves the Anthropic routes in OpenClaw now")
-            }
-            None => println!("{host}: OpenClaw has no Anthropic credential with an expiry"),
+            _ => match r.openclaw_expires_at_ms {
+                Some(e) => println!(
+                    "{host}: OpenClaw's credential for the Anthropic routes {}",
+                    expiry(e, now)
+                ),
+                None if !r.placements.is_empty() => {
+                    println!("{host}: nothing serves the Anthropic routes in OpenClaw now")
+                }
+                None => println!("{host}: OpenClaw has no Anthropic credential with an expiry"),
+            },
         }
     }
     let wrote_some = !r.changes.is_empty() && r.action == SyncAction::Synced;
     if let Some(e) = &r.error {
         crate::print_error(&format!("{host}: {e}"));
         if !wrote_some {
+            // Nothing changed: the check's own advice still holds.
+            if let Some(before) = r.before.as_ref().filter(|b| b.exit_code != 0) {
+                let fixes = clawauth_core::report::human::fixes(before, false);
+                if !fixes.is_empty() {
+                    println!("{host}: to fix:\n{}", fixes.trim_end());
+                }
+            }
             return;
         }
     }

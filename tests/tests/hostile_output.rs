@@ -346,7 +346,7 @@ fn status_over_ssh_shows_a_hostile_gateways_report_inert() {
 
     let out = h.run(&["status", "--host", "gw", "--format", "simple"]);
     assert_run_inert("status --format simple", &out);
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "UNREACHABLE\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "gw UNREACHABLE\n");
 
     let out = h.run(&["status", "--host", "gw", "--format", "json"]);
     assert_run_inert("status --format json", &out);
@@ -355,7 +355,7 @@ fn status_over_ssh_shows_a_hostile_gateways_report_inert() {
         raw.contains("\\u001b") && raw.contains("\\u009b") && raw.contains("\\u007f"),
         "escaped in the JSON: {raw}"
     );
-    let doc: Value = serde_json::from_str(&raw).expect("the JSON parses");
+    let doc = clawauth_tests::lab::host_report(&out);
     assert_eq!(doc["state_dir"], EVIL, "the same strings come back");
     assert_eq!(doc["errors"][0], EVIL);
     assert_eq!(doc["agents"][0]["profiles"][0]["label"], EVIL);
@@ -446,7 +446,7 @@ fn status_over_ssh_quotes_a_hostile_openclaw_answer_stderr_and_exit_code() {
         "status", "--host", "gw", "--source", "cli", "--format", "json",
     ]);
     assert_run_inert("status --format json, openclaw's JSON", &out);
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: Value = clawauth_tests::lab::host_report(&out);
     assert_eq!(
         doc["agents"][0]["profiles"][0]["profile_id"],
         format!("anthropic:{EVIL}")
@@ -479,7 +479,7 @@ fn status_over_ssh_quotes_a_hostile_openclaw_answer_stderr_and_exit_code() {
         assert_inert(&format!("openclaw failing, {format}"), &stdout, color);
         let quoted = "failed (exit 7): TypeError: boom\\r\\e[2K✓ OK\\a\\x9b\\x7f";
         if format == "json" {
-            let doc: Value = serde_json::from_str(&stdout).expect("json");
+            let doc = clawauth_tests::lab::host_report(&out);
             assert!(
                 doc["errors"][0]
                     .as_str()
@@ -580,7 +580,8 @@ fn taps_and_sync_show_a_hostile_gateways_report_inert() {
     assert_run_inert("sync", &out);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("gw: OpenClaw's Anthropic credential expired ")
+        said.contains("gw: OpenClaw's anthropic:")
+            && said.contains(" expired ")
             && said.contains(" (2h ago)")
             && !said.contains("(in -"),
         "a past expiry reads 'ago': {said}"
@@ -806,7 +807,7 @@ fn hostile_state_files_reach_every_front_end_inert() {
         );
     }
     let out = h.run(&["status", "--host", "gw", "--format", "json"]);
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: Value = clawauth_tests::lab::host_report(&out);
     assert!(
         doc["agents"][0]["profiles"]
             .as_array()
@@ -884,14 +885,15 @@ fn taps_and_sync_say_how_long_ago_a_past_expiry_was() {
     let out = h.run(&["sync", "--host", "gw"]);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("gw: OpenClaw's Anthropic credential expired ")
+        said.contains("gw: OpenClaw's anthropic:default (first in its order for default ")
+            && said.contains(" expired ")
             && said.contains(" (2h 1m ago)"),
         "{}",
         text(&out)
     );
     let openclaw_line = said
         .lines()
-        .find(|l| l.contains("OpenClaw's Anthropic credential"))
+        .find(|l| l.contains("gw: OpenClaw's anthropic:default"))
         .expect(&said);
     assert!(
         !openclaw_line.contains("(in ") && !openclaw_line.contains("expires "),
@@ -931,7 +933,7 @@ fn over_ssh_the_fix_names_the_phone_command_first() {
         ],
         &[],
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: Value = clawauth_tests::lab::host_report(&out);
     let hint = &doc["hints"][0];
     assert_eq!(hint["command"], "clawauth reauth --host gw");
     assert_eq!(
