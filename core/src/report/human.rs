@@ -114,11 +114,15 @@ pub fn render(report: &Report, color: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            st.dim(&format!(
-                "OpenClaw state {} · config {}",
-                v(&report.state_dir),
-                v(&report.config_path)
-            ))
+            st.dim(&if report.config_path.is_empty() {
+                format!("OpenClaw state {}", v(&report.state_dir))
+            } else {
+                format!(
+                    "OpenClaw state {} · config {}",
+                    v(&report.state_dir),
+                    v(&report.config_path)
+                )
+            })
         );
     }
     if let Some(via) = &report.via {
