@@ -93,6 +93,16 @@ impl Gw {
         &self.gw.home
     }
 
+    /// `openclaw models auth order set --provider anthropic IDS… [--agent A]`: a stored order.
+    fn order_set(&self, ids: &[&str], agent: Option<&str>) {
+        let mut args = vec!["models", "auth", "order", "set", "--provider", "anthropic"];
+        args.extend_from_slice(ids);
+        if let Some(a) = agent {
+            args.extend(["--agent", a]);
+        }
+        oc_ok(&self.oc, self.home(), &args, None);
+    }
+
     fn paste(&self, args: &[&str], secret: &str) -> std::process::Output {
         clawauth_with_stdin(&self.lab, args, &[], &format!("{secret}\n"))
     }
@@ -199,21 +209,7 @@ fn token_paste_follows_a_stored_auth_order() {
     let g = gateway(ANTHROPIC);
     token(&g.oc, g.home(), "anthropic:work", "3h", None);
     token(&g.oc, g.home(), "anthropic:backup", "30d", None);
-    oc_ok(
-        &g.oc,
-        g.home(),
-        &[
-            "models",
-            "auth",
-            "order",
-            "set",
-            "--provider",
-            "anthropic",
-            "anthropic:work",
-            "anthropic:backup",
-        ],
-        None,
-    );
+    g.order_set(&["anthropic:work", "anthropic:backup"], None);
     assert_eq!(check(&g.oc, g.home(), None), 2);
     let out = g.paste(
         &[
@@ -239,20 +235,7 @@ fn token_paste_follows_a_stored_auth_order() {
 
     // Nothing serves: an order holding only an expired token.
     token(&g.oc, g.home(), "anthropic:solo", "2s", None);
-    oc_ok(
-        &g.oc,
-        g.home(),
-        &[
-            "models",
-            "auth",
-            "order",
-            "set",
-            "--provider",
-            "anthropic",
-            "anthropic:solo",
-        ],
-        None,
-    );
+    g.order_set(&["anthropic:solo"], None);
     std::thread::sleep(std::time::Duration::from_millis(2500));
     assert_eq!(check(&g.oc, g.home(), None), 1, "missing before");
     let out = g.paste(
@@ -325,22 +308,7 @@ fn token_paste_renews_each_agents_serving_profile() {
     );
 
     // The second agent's own profile first in its order.
-    oc_ok(
-        &g.oc,
-        g.home(),
-        &[
-            "models",
-            "auth",
-            "order",
-            "set",
-            "--provider",
-            "anthropic",
-            "anthropic:default",
-            "--agent",
-            "second",
-        ],
-        None,
-    );
+    g.order_set(&["anthropic:default"], Some("second"));
     assert_eq!(check(&g.oc, g.home(), Some("second")), 2);
     token(&g.oc, g.home(), "anthropic:shared", "3h", Some("main"));
     assert_eq!(check(&g.oc, g.home(), Some("main")), 2);
@@ -402,20 +370,7 @@ fn api_key_paste_goes_first_for_token_served_routes() {
     assert_eq!(p["type"], "token", "the token profile is kept: {p}");
 
     // A stored order that names only the token.
-    oc_ok(
-        &g.oc,
-        g.home(),
-        &[
-            "models",
-            "auth",
-            "order",
-            "set",
-            "--provider",
-            "anthropic",
-            "anthropic:claude-code",
-        ],
-        None,
-    );
+    g.order_set(&["anthropic:claude-code"], None);
     assert_eq!(
         check(&g.oc, g.home(), None),
         2,
@@ -483,20 +438,7 @@ fn sync_compares_with_the_credential_that_serves_the_routes() {
     let g = gateway(ANTHROPIC);
     token(&g.oc, g.home(), "anthropic:manual", "2h", None);
     token(&g.oc, g.home(), "anthropic:spare", "300d", None);
-    oc_ok(
-        &g.oc,
-        g.home(),
-        &[
-            "models",
-            "auth",
-            "order",
-            "set",
-            "--provider",
-            "anthropic",
-            "anthropic:manual",
-        ],
-        None,
-    );
+    g.order_set(&["anthropic:manual"], None);
     assert_eq!(check(&g.oc, g.home(), None), 2);
     let claude_exp = now_ms() + 72 * HOUR;
     g.gw.claude_login(
