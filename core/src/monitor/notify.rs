@@ -46,7 +46,11 @@ pub fn validate_ntfy_token(t: &str) -> Result<(), String> {
 /// comments), or the bare token. The file must not be readable by others.
 pub fn read_token_file(path: &Utf8Path) -> Result<Secret, String> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path)
+    let file = crate::openclaw::files::open_regular(path)
+        .map_err(|e| format!("cannot read the ntfy token file: {e}"))?
+        .ok_or_else(|| format!("the ntfy token file {path} does not exist"))?;
+    let meta = file
+        .metadata()
         .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?;
     if meta.mode() & 0o077 != 0 {
         return Err(format!(
@@ -57,10 +61,11 @@ pub fn read_token_file(path: &Utf8Path) -> Result<Secret, String> {
     if meta.len() > 64 * 1024 {
         return Err(format!("the ntfy token file {path} is larger than 64 KiB"));
     }
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?,
-    );
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(
+        usize::try_from(meta.len().min(64 * 1024)).unwrap_or(0) + 1,
+    ));
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, 64 * 1024), &mut text)
+        .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?;
     let mut found: Option<String> = None;
     for line in text
         .lines()

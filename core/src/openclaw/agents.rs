@@ -5,7 +5,7 @@
 use camino::Utf8PathBuf;
 use serde_json::Value;
 
-use super::layout::{Layout, expand_user_path};
+use super::layout::Layout;
 use super::store::OpenClawFailure;
 
 /// One configured agent.
@@ -151,7 +151,7 @@ impl Roster {
         self.get(id)
             .and_then(|e| e.agent_dir.as_deref())
             .filter(|d| !d.trim().is_empty())
-            .map(|d| expand_user_path(d, &layout.home))
+            .map(|d| layout.user_path(d))
             .unwrap_or_else(|| layout.default_agent_dir(id))
     }
 

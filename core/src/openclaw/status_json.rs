@@ -21,6 +21,12 @@ pub enum StatusOutput {
 /// Parses stdout of `models status --json`. Diagnostics OpenClaw prints before the document
 /// (plugin warnings) are skipped: the document is the last top-level JSON object.
 pub fn parse(stdout: &str) -> Result<StatusOutput, String> {
+    if super::json::nests_deeper_than(stdout, super::json::MAX_DEPTH) {
+        return Err(format!(
+            "its output nests deeper than {} levels, more than clawauth reads",
+            super::json::MAX_DEPTH
+        ));
+    }
     let doc = last_json_object(stdout).ok_or_else(|| {
         if stdout.trim().is_empty() {
             "it printed nothing on stdout".to_owned()

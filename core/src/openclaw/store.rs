@@ -137,7 +137,7 @@ fn shared_db_path(
         ),
         fix: "openclaw doctor --fix".to_owned(),
     };
-    let Ok(value) = serde_json::from_str::<Value>(&raw) else {
+    let Some(value) = json_or_none(&state_db_path, &raw)? else {
         return Ok(Err(invalid("unparseable JSON".to_owned())));
     };
     let location = value
@@ -150,6 +150,17 @@ fn shared_db_path(
         Some("legacy-main") => Ok(legacy_main),
         _ => Err(invalid(value.to_string())),
     })
+}
+
+/// A JSON document OpenClaw would parse: `None` where OpenClaw's `JSON.parse` fails too, an
+/// error where only clawauth's own bound refuses it (nesting deeper than it reads), so a
+/// document OpenClaw reads fine is never mistaken for one it cannot.
+fn json_or_none(path: &Utf8Path, text: &str) -> Result<Option<Value>> {
+    match parse_json(path, text) {
+        Ok(v) => Ok(Some(v)),
+        Err(e @ crate::error::Error::TooDeep { .. }) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Reads one SQLite owner (`auth_profile_store` / `config_machine_state` rows). `Ok(Err)` when
@@ -232,7 +243,7 @@ fn read_sqlite_owner(
         return Ok(Ok(docs));
     };
     let store_row = zeroize::Zeroizing::new(store_row);
-    let Ok(doc) = serde_json::from_str::<Value>(&store_row).map(Wiped) else {
+    let Some(doc) = json_or_none(db_path, &store_row)?.map(Wiped) else {
         return Ok(Err(unreadable(layout, db_path)));
     };
     match parse_credential_doc(&doc, &env_var_name) {
@@ -241,10 +252,11 @@ fn read_sqlite_owner(
             return Ok(Err(unreadable(layout, db_path)));
         }
     }
-    let state_doc = state_row
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .map(|v| parse_state_doc(&v))
-        .unwrap_or_default();
+    let state_doc = match state_row {
+        Some(s) => json_or_none(db_path, &s)?.map(|v| parse_state_doc(&v)),
+        None => None,
+    }
+    .unwrap_or_default();
     docs.state = docs.creds.inline_state.merged_with(&state_doc);
     Ok(Ok(docs))
 }
@@ -422,14 +434,16 @@ fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentSt
                     Ok(creds) => docs.creds = creds,
                     Err(_) => docs.problem = Some(format!("{path} has no `profiles` object")),
                 },
+                Err(e @ crate::error::Error::TooDeep { .. }) => return Err(e),
                 Err(e) => docs.problem = Some(e.to_string()),
             }
         }
         let state_path = dir.join("auth-state.json");
-        let state_doc = crate::openclaw::files::read_text(&state_path)?
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .map(|v| parse_state_doc(&v))
-            .unwrap_or_default();
+        let state_doc = match crate::openclaw::files::read_text(&state_path)? {
+            Some(t) => json_or_none(&state_path, &t)?.map(|v| parse_state_doc(&v)),
+            None => None,
+        }
+        .unwrap_or_default();
         docs.state = docs.creds.inline_state.merged_with(&state_doc);
         Ok(docs)
     };

@@ -345,6 +345,12 @@ async fn via_clawauth<G: Gateway>(
     if out.truncated {
         return Err(format!("its report is larger than {REPORT_CAP} bytes"));
     }
+    if crate::openclaw::json::nests_deeper_than(&out.stdout, crate::openclaw::json::MAX_DEPTH) {
+        return Err(format!(
+            "{program}'s report nests deeper than {} levels, more than clawauth reads",
+            crate::openclaw::json::MAX_DEPTH
+        ));
+    }
     let report: Report = serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
             "{program} exited {} without a report ({}){}",
