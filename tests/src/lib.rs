@@ -16,6 +16,7 @@ use sha2::Digest;
 
 pub mod aarch64;
 pub mod delay_proxy;
+pub mod hostile;
 pub mod lab;
 pub mod ntfy;
 pub mod openclaw_cli;
