@@ -36,11 +36,37 @@ pub fn output_within(cmd: &mut Command, guard: Duration) -> Output {
 }
 
 /// Waits for `child`, killing it and failing the test if it runs longer than `guard`.
-pub fn wait_within(mut child: Child, guard: Duration) -> Output {
+pub fn wait_within(child: Child, guard: Duration) -> Output {
+    wait_measured(child, guard).0
+}
+
+/// [`output_within`], and the process's peak resident set in KiB (its `VmHWM`, read every
+/// 20 ms while it runs: a process that grows for longer than that is seen growing).
+pub fn output_measured(cmd: &mut Command, guard: Duration) -> (Output, u64) {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_measured(child, guard)
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn wait_measured(mut child: Child, guard: Duration) -> (Output, u64) {
     let started = Instant::now();
+    let mut peak = 0;
     loop {
+        if let Some(kib) = peak_rss_kib(child.id()) {
+            peak = peak.max(kib);
+        }
         if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("collect output");
+            return (child.wait_with_output().expect("collect output"), peak);
         }
         if started.elapsed() > guard {
             let _ = child.kill();
