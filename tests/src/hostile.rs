@@ -4,6 +4,7 @@
 //! written byte for byte as SQLite's file format defines them
 //! (<https://www.sqlite.org/fileformat2.html>), with valid checksums where the format has them.
 
+use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -59,26 +60,44 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 fn wait_measured(mut child: Child, guard: Duration) -> (Output, u64) {
+    // The pipes are drained while it runs: a large report would fill them and stall it.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let started = Instant::now();
     let mut peak = 0;
-    loop {
+    let status = loop {
         if let Some(kib) = peak_rss_kib(child.id()) {
             peak = peak.max(kib);
         }
-        if child.try_wait().expect("try_wait").is_some() {
-            return (child.wait_with_output().expect("collect output"), peak);
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
         }
         if started.elapsed() > guard {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("collect output");
+            let _ = child.wait();
+            let err = stderr.join().unwrap_or_default();
             panic!(
-                "still running after {guard:?} (hung):\n{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                "still running after {guard:?} (hung):\n{}",
+                String::from_utf8_lossy(&err)
             );
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    };
+    (output, peak)
 }
 
 /// SQLite's WAL checksum (little-endian words, magic 0x377f0682), continuing from `(s0, s1)`.

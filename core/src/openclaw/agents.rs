@@ -25,6 +25,8 @@ pub struct Roster {
     pub entries: Vec<AgentEntry>,
     pub ownership_explicit: bool,
     pub system_agent: Option<String>,
+    /// id → the first entry with it.
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// Which agents to evaluate.
@@ -86,8 +88,13 @@ impl Roster {
                 }
             }
         }
+        let mut index = std::collections::HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            index.entry(e.id.clone()).or_insert(i);
+        }
         Ok(Self {
             entries,
+            index,
             ownership_explicit: agents
                 .and_then(|a| a.get("ownership"))
                 .and_then(Value::as_str)
@@ -102,7 +109,7 @@ impl Roster {
 
     pub fn get(&self, id: &str) -> Option<&AgentEntry> {
         let id = id.trim().to_lowercase();
-        self.entries.iter().find(|e| e.id == id)
+        self.index.get(&id).map(|&i| &self.entries[i])
     }
 
     /// The agents `clawauth status` evaluates when no `--agent` is given.

@@ -684,10 +684,17 @@ impl AuthState {
     /// Per top-level map a shallow merge, `over` winning per key (`mergeAuthProfileState`).
     pub fn merged_with(&self, over: &AuthState) -> AuthState {
         let mut order = self.order.clone();
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, (p, _)) in order.iter().enumerate() {
+            at.entry(p.clone()).or_insert(i);
+        }
         for (p, ids) in &over.order {
-            match order.iter_mut().find(|(q, _)| q == p) {
-                Some(slot) => slot.1 = ids.clone(),
-                None => order.push((p.clone(), ids.clone())),
+            match at.get(p) {
+                Some(&i) => order[i].1 = ids.clone(),
+                None => {
+                    at.insert(p.clone(), order.len());
+                    order.push((p.clone(), ids.clone()));
+                }
             }
         }
         let mut last_good = self.last_good.clone();
@@ -707,6 +714,9 @@ impl AuthState {
 pub fn parse_state_doc(doc: &Value) -> AuthState {
     let mut state = AuthState::default();
     if let Some(order) = doc.get("order").and_then(Value::as_object) {
+        // Keys equal once trimmed and lower-cased: the last one wins, at its own place.
+        let mut entries: Vec<(String, Vec<String>)> = Vec::new();
+        let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (provider, ids) in order {
             let Some(ids) = ids.as_array() else { continue };
             let ids: Vec<String> = ids
@@ -717,11 +727,15 @@ pub fn parse_state_doc(doc: &Value) -> AuthState {
                 .map(str::to_owned)
                 .collect();
             let key = provider.trim().to_lowercase();
-            state.order.retain(|(p, _)| *p != key);
-            if !ids.is_empty() {
-                state.order.push((key, ids));
-            }
+            last.insert(key.clone(), entries.len());
+            entries.push((key, ids));
         }
+        state.order = entries
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (key, ids))| last.get(key) == Some(i) && !ids.is_empty())
+            .map(|(_, e)| e)
+            .collect();
     }
     if let Some(lg) = doc.get("lastGood").and_then(Value::as_object) {
         for (provider, id) in lg {

@@ -189,7 +189,7 @@ pub struct ExternalCredential {
 }
 
 /// A problem and the exact command that fixes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Hint {
     pub about: String,
     pub command: String,
@@ -344,13 +344,20 @@ pub fn verdict_of_routes(routes: &[RouteResult]) -> Verdict {
     }
 }
 
-fn push(hints: &mut Vec<Hint>, about: String, command: impl Into<String>) {
+/// Hints in order, each once.
+#[derive(Default)]
+struct Hints {
+    out: Vec<Hint>,
+    seen: std::collections::HashSet<Hint>,
+}
+
+fn push(hints: &mut Hints, about: String, command: impl Into<String>) {
     let h = Hint {
         about,
         command: command.into(),
     };
-    if !hints.contains(&h) {
-        hints.push(h);
+    if hints.seen.insert(h.clone()) {
+        hints.out.push(h);
     }
 }
 
@@ -396,7 +403,7 @@ pub fn openclaw_fix(
 /// The commands that fix what the report shows, most urgent first: one per credential, naming
 /// the routes it serves.
 fn hints(report: &Report) -> Vec<Hint> {
-    let mut out = Vec::new();
+    let mut out = Hints::default();
     for a in &report.agents {
         let agent_flag = if report.agents.len() > 1 || a.agent != "main" {
             format!(" --agent {}", a.agent)
@@ -406,8 +413,10 @@ fn hints(report: &Report) -> Vec<Hint> {
         if let Some(e) = &a.openclaw_error {
             push(&mut out, format!("OpenClaw: {}", e.message), e.fix.clone());
         }
-        // Group failing / expiring routes by the credential behind them.
-        let mut groups: Vec<(String, Vec<&RouteResult>)> = Vec::new();
+        // Group failing / expiring routes by the credential behind them, in order.
+        let mut groups: Vec<Vec<&RouteResult>> = Vec::new();
+        let mut group_of: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for r in a
             .routes
             .iter()
@@ -417,18 +426,26 @@ fn hints(report: &Report) -> Vec<Hint> {
                 .profile
                 .clone()
                 .unwrap_or_else(|| format!("{}:{}", r.provider, r.outcome.as_str()));
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, rs)) => rs.push(r),
-                None => groups.push((key, vec![r])),
+            match group_of.get(&key) {
+                Some(&i) => groups[i].push(r),
+                None => {
+                    group_of.insert(key, groups.len());
+                    groups.push(vec![r]);
+                }
             }
         }
-        for (_, routes) in groups {
+        let mut profile_of: std::collections::HashMap<&str, &ProfileHealth> =
+            std::collections::HashMap::new();
+        for p in &a.profiles {
+            profile_of.entry(p.profile_id.as_str()).or_insert(p);
+        }
+        for routes in groups {
             let r = routes[0];
             let auth = auth_provider_of(r);
             let profile = r
                 .profile
-                .as_ref()
-                .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id));
+                .as_deref()
+                .and_then(|id| profile_of.get(id).copied());
             let serves = routes
                 .iter()
                 .map(|r| format!("{} {}", r.kind.as_str(), r.model))
@@ -496,5 +513,5 @@ fn hints(report: &Report) -> Vec<Hint> {
             "claude setup-token",
         );
     }
-    out
+    out.out
 }
