@@ -572,6 +572,65 @@ mod tests {
         assert_eq!(missing, vec!["NOPE".to_owned()]);
     }
 
+    fn layout_at(root: &Utf8Path, mirror: bool) -> (Layout, Environment) {
+        let mut env = Environment::empty()
+            .with("HOME", root.join("home").as_str())
+            .with("OPENCLAW_STATE_DIR", root.join("home/.openclaw").as_str());
+        if mirror {
+            env = env.with_mirror(root);
+        }
+        let layout = Layout::locate(&env, None).expect("layout");
+        (layout, env)
+    }
+
+    #[test]
+    fn includes_nest_no_deeper_than_a_file_may() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Utf8Path::from_path(t.path()).expect("utf-8");
+        let (layout, env) = layout_at(root, false);
+        let dir = root.join("home/.openclaw");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        // Each file nests 40 levels: fine alone, 80 where one includes the other.
+        let nest = |inner: &str| format!("{}{inner}{}", "{a: ".repeat(40), "}".repeat(40));
+        std::fs::write(dir.join("inner.json5"), nest("1")).expect("write");
+        std::fs::write(
+            dir.join("openclaw.json"),
+            nest("{$include: './inner.json5'}"),
+        )
+        .expect("write");
+        let e = load(&layout, &env).expect_err("too deep once merged");
+        assert!(matches!(e, Error::TooDeep { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("inner.json5: nesting deeper than 64"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn absolute_includes_of_a_mirrored_host_are_read_in_the_mirror() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Utf8PathBuf::from_path_buf(std::fs::canonicalize(t.path()).expect("canon"))
+            .expect("utf-8");
+        // The host's config names its own absolute path; the mirror keeps it under `root`.
+        let dir = root.join("home/.openclaw");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("openclaw.json"),
+            "{$include: '/home/.openclaw/models.json5'}",
+        )
+        .expect("write");
+        let (layout, env) = layout_at(&root, true);
+        assert_eq!(
+            missing_includes(&layout, &env).expect("read"),
+            vec![dir.join("models.json5")]
+        );
+        std::fs::write(dir.join("models.json5"), "{agents: {x: 1}}").expect("write");
+        assert!(missing_includes(&layout, &env).expect("read").is_empty());
+        let (cfg, _) = load(&layout, &env).expect("load");
+        assert_eq!(cfg.expect("valid").root["agents"]["x"], 1);
+    }
+
     #[test]
     fn merge_rules() {
         let a = serde_json::json!({"x": {"a": 1, "l": [1]}, "s": 1});

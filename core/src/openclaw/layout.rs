@@ -205,6 +205,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_mirrored_hosts_paths_stay_in_the_mirror() {
+        let env = Environment::empty()
+            .with("HOME", "/m/home/pi")
+            .with_mirror("/m");
+        let l = Layout::locate(&env, None).expect("locate");
+        assert_eq!(l.user_path("/srv/agent"), "/m/srv/agent");
+        assert_eq!(l.user_path("~/agent"), "/m/home/pi/agent");
+        assert_eq!(l.user_path("rel/agent"), "/m/home/pi/rel/agent");
+        assert_eq!(l.user_path("/../../etc/passwd"), "/m/etc/passwd");
+        assert_eq!(l.on_host(Utf8Path::new("/a/../../b")), "/m/b");
+        let plain = Layout::locate(&Environment::empty().with("HOME", "/h"), None).expect("l");
+        assert_eq!(plain.user_path("/srv/agent"), "/srv/agent");
+        assert_eq!(plain.user_path("~/a"), "/h/a");
+    }
+
+    #[test]
     fn state_dir_precedence() {
         let env = Environment::empty().with("HOME", "/home/gw");
         let l = Layout::locate(&env, None).expect("locate");
