@@ -27,13 +27,7 @@ pub fn fifo(path: &Path) {
 /// Runs `cmd` to completion, failing the test if it is still running after `guard` (a hang
 /// guard, not a timing assertion: it is killed then).
 pub fn output_within(cmd: &mut Command, guard: Duration) -> Output {
-    let child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_within(child, guard)
+    output_measured(cmd, guard).0
 }
 
 /// Waits for `child`, killing it and failing the test if it runs longer than `guard`.

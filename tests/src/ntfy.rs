@@ -649,6 +649,22 @@ enum Outcome {
     Hostile(Behaviour),
 }
 
+/// Writes `bytes` again and again until the client hangs up (or the server stops); a client
+/// that stops reading only makes the writes wait.
+fn pour(w: &mut TcpStream, bytes: &[u8], stopping: &AtomicBool) {
+    while !stopping.load(Ordering::SeqCst) {
+        match w.write_all(bytes) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
+    }
+}
+
 /// Writes a hostile response until the client hangs up (or the server stops).
 fn write_hostile(w: &mut TcpStream, behaviour: Behaviour, stopping: &AtomicBool) {
     // Starts like ntfy's error JSON, then never closes it: nothing in it parses.
@@ -673,15 +689,7 @@ fn write_hostile(w: &mut TcpStream, behaviour: Behaviour, stopping: &AtomicBool)
             let mut chunk = format!("{:x}\r\n", filler.len()).into_bytes();
             chunk.extend_from_slice(&filler);
             chunk.extend_from_slice(b"\r\n");
-            while !stopping.load(Ordering::SeqCst) {
-                match w.write_all(&chunk) {
-                    Ok(()) => {}
-                    Err(e)
-                        if e.kind() == io::ErrorKind::WouldBlock
-                            || e.kind() == io::ErrorKind::TimedOut => {}
-                    Err(_) => return,
-                }
-            }
+            pour(w, &chunk, stopping);
         }
         Behaviour::HugeBody(status) => {
             let mut out = status_line(status, "Content-Length: 4294967296\r\n").into_bytes();
@@ -689,15 +697,7 @@ fn write_hostile(w: &mut TcpStream, behaviour: Behaviour, stopping: &AtomicBool)
             if w.write_all(&out).is_err() {
                 return;
             }
-            while !stopping.load(Ordering::SeqCst) {
-                match w.write_all(&filler) {
-                    Ok(()) => {}
-                    Err(e)
-                        if e.kind() == io::ErrorKind::WouldBlock
-                            || e.kind() == io::ErrorKind::TimedOut => {}
-                    Err(_) => return,
-                }
-            }
+            pour(w, &filler, stopping);
         }
         Behaviour::SlowBody(status) => {
             if w.write_all(status_line(status, "Content-Length: 1000\r\n").as_bytes())

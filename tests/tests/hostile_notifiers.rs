@@ -10,6 +10,7 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use clawauth_tests::hostile::output_measured;
+use clawauth_tests::lab::text;
 use clawauth_tests::ntfy::{Behaviour, NtfyServer};
 use clawauth_tests::{RestoredHome, clawauth_bin, conformance_cases, set_mode};
 
@@ -63,21 +64,29 @@ impl Gateway {
         output_measured(&mut cmd, HANG_GUARD)
     }
 
-    fn script(&self, name: &str, body: &str) -> PathBuf {
-        let p = self.path().join(name);
-        std::fs::write(&p, format!("#!/bin/sh\n{body}")).expect("script");
-        set_mode(&p, 0o755);
-        p
+    /// Configures `[monitor.command]`: a script running `body` (which writes the pid of a
+    /// child it starts to `$1`) with `timeout`; returns where that pid will be.
+    fn notifier(&self, body: &str, timeout: &str) -> PathBuf {
+        let script = self.path().join("send-alert");
+        std::fs::write(&script, format!("#!/bin/sh\n{body}")).expect("script");
+        set_mode(&script, 0o755);
+        let pid_file = self.path().join("child.pid");
+        self.configure(&format!(
+            "[monitor.command]\nprogram = \"{}\"\nargs = [\"{}\"]\ntimeout = \"{timeout}\"\n",
+            script.display(),
+            pid_file.display()
+        ));
+        pid_file
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+/// The pid a notifier wrote.
+fn pid_in(file: &Path) -> i32 {
+    std::fs::read_to_string(file)
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid")
 }
 
 /// Whether process `pid` is gone (or a zombie nobody reaped yet).
@@ -151,19 +160,11 @@ fn monitor_reports_an_ntfy_server_that_answers_without_end_and_stays_small() {
 #[test]
 fn a_notifier_whose_child_keeps_its_output_open_counts_as_delivered() {
     let gw = Gateway::new();
-    let pid_file = gw.path().join("child.pid");
     // Exits 0 at once, leaving a child that holds its stderr (and stdout) for a minute.
-    let script = gw.script(
-        "send-alert",
-        &format!(
-            "cat > /dev/null\nsleep 60 &\necho $! > {}\nexit 0\n",
-            pid_file.display()
-        ),
+    let pid_file = gw.notifier(
+        "cat > /dev/null\nsleep 60 &\necho $! > \"$1\"\nexit 0\n",
+        "20s",
     );
-    gw.configure(&format!(
-        "[monitor.command]\nprogram = \"{}\"\ntimeout = \"20s\"\n",
-        script.display()
-    ));
     let started = Instant::now();
     let out = gw.monitor();
     let took = started.elapsed();
@@ -176,11 +177,7 @@ fn a_notifier_whose_child_keeps_its_output_open_counts_as_delivered() {
     // Not held up by the child until the notifier's 20 s timeout (a hang guard, not a timing
     // assertion: any honest run is far below it).
     assert!(took < Duration::from_secs(20), "took {took:?}: {all}");
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .expect("pid")
-        .trim()
-        .parse()
-        .expect("a pid");
+    let pid = pid_in(&pid_file);
     assert!(
         !gone(pid),
         "the notifier's child was not killed: it was delivered"
@@ -191,18 +188,7 @@ fn a_notifier_whose_child_keeps_its_output_open_counts_as_delivered() {
 #[test]
 fn a_hung_notifier_is_killed_with_the_processes_it_started() {
     let gw = Gateway::new();
-    let pid_file = gw.path().join("child.pid");
-    let script = gw.script(
-        "send-alert",
-        &format!(
-            "sleep 300 &\necho $! > {}\nexec sleep 300\n",
-            pid_file.display()
-        ),
-    );
-    gw.configure(&format!(
-        "[monitor.command]\nprogram = \"{}\"\ntimeout = \"2s\"\n",
-        script.display()
-    ));
+    let pid_file = gw.notifier("sleep 300 &\necho $! > \"$1\"\nexec sleep 300\n", "2s");
     let out = gw.monitor();
     let all = text(&out);
     assert_eq!(out.status.code(), Some(1), "{all}");
@@ -211,11 +197,7 @@ fn a_hung_notifier_is_killed_with_the_processes_it_started() {
             .contains("did not finish within 2s and was killed with the processes it started"),
         "{all}"
     );
-    let pid: i32 = std::fs::read_to_string(&pid_file)
-        .expect("pid")
-        .trim()
-        .parse()
-        .expect("a pid");
+    let pid = pid_in(&pid_file);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !gone(pid) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

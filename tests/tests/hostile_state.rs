@@ -12,6 +12,7 @@ use std::time::Duration;
 use clawauth_tests::hostile::{
     deep_json, fifo, output_within, row_claiming_length, wal_claiming_pages,
 };
+use clawauth_tests::lab::text;
 use clawauth_tests::{Case, RestoredHome, clawauth_bin, conformance_cases};
 
 /// Long enough for any honest check on a loaded machine; a hang is caught, not timed.
@@ -52,15 +53,6 @@ fn run(home: &Path, args: &[&str]) -> Output {
         .env("HOME", home)
         .env("PATH", "/usr/local/bin:/usr/bin:/bin");
     output_within(&mut cmd, HANG_GUARD)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 /// `status --check` in the three formats: each exits `code` and, but for `simple`, says
@@ -117,6 +109,12 @@ fn monitor_names(home: &Path, now: i64, needle: &str) {
     );
 }
 
+/// The check refuses the state, naming why (`needle`), everywhere it is shown.
+fn refused_everywhere(home: &Path, now: i64, needle: &str) {
+    status_everywhere(home, now, &[], 3, "UNREACHABLE", needle);
+    monitor_names(home, now, needle);
+}
+
 fn nesting(path: &Path) -> String {
     format!("{}: nesting deeper than 64 levels", path.display())
 }
@@ -126,8 +124,7 @@ fn status_names_a_deeply_nested_config_instead_of_crashing() {
     let (home, now) = current();
     let cfg = home.path().join(".openclaw/openclaw.json");
     std::fs::write(&cfg, format!("{{agents: {}}}", deep_json(DEEP))).expect("write");
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &nesting(&cfg));
-    monitor_names(home.path(), now, &nesting(&cfg));
+    refused_everywhere(home.path(), now, &nesting(&cfg));
 }
 
 #[test]
@@ -140,8 +137,7 @@ fn status_names_a_deeply_nested_include_instead_of_crashing() {
     doc["$include"] = "./models.json5".into();
     std::fs::write(&cfg, doc.to_string()).expect("write");
     std::fs::write(&inc, format!("// models\n{{x: {}}}", deep_json(DEEP))).expect("write");
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &nesting(&inc));
-    monitor_names(home.path(), now, &nesting(&inc));
+    refused_everywhere(home.path(), now, &nesting(&inc));
 }
 
 #[test]
@@ -157,8 +153,7 @@ fn status_names_a_deeply_nested_store_row_instead_of_calling_it_openclaws_failur
         .expect("update");
     // OpenClaw's JSON.parse reads such a row; only clawauth's bound refuses it: unknown, not
     // OpenClaw's "unreadable" (exit 1).
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &nesting(&db));
-    monitor_names(home.path(), now, &nesting(&db));
+    refused_everywhere(home.path(), now, &nesting(&db));
 }
 
 #[test]
@@ -168,8 +163,7 @@ fn status_names_a_deeply_nested_legacy_store_instead_of_crashing() {
         .path()
         .join(".openclaw/agents/main/agent/auth-profiles.json");
     std::fs::write(&store, deep_json(DEEP)).expect("write");
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &nesting(&store));
-    monitor_names(home.path(), now, &nesting(&store));
+    refused_everywhere(home.path(), now, &nesting(&store));
 }
 
 #[test]
@@ -196,8 +190,7 @@ fn status_refuses_fifos_and_devices_where_state_files_belong_at_once() {
     let (home, now) = current();
     let cfg = home.path().join(".openclaw/openclaw.json");
     fifo(&cfg);
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &fifo_msg(&cfg));
-    monitor_names(home.path(), now, &fifo_msg(&cfg));
+    refused_everywhere(home.path(), now, &fifo_msg(&cfg));
     std::fs::remove_file(&cfg).expect("rm");
     std::os::unix::fs::symlink("/dev/zero", &cfg).expect("symlink");
     let device = format!(
@@ -209,8 +202,7 @@ fn status_refuses_fifos_and_devices_where_state_files_belong_at_once() {
     let (home, now) = current();
     let db = state_db(home.path());
     fifo(&db);
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &fifo_msg(&db));
-    monitor_names(home.path(), now, &fifo_msg(&db));
+    refused_everywhere(home.path(), now, &fifo_msg(&db));
 
     let (home, now) = current();
     let db = state_db(home.path());
@@ -227,8 +219,7 @@ fn status_refuses_fifos_and_devices_where_state_files_belong_at_once() {
         .path()
         .join(".openclaw/agents/main/agent/auth-profiles.json");
     fifo(&store);
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &fifo_msg(&store));
-    monitor_names(home.path(), now, &fifo_msg(&store));
+    refused_everywhere(home.path(), now, &fifo_msg(&store));
 
     let (home, now) = current();
     let creds = home.path().join(".claude/.credentials.json");
@@ -253,8 +244,7 @@ fn status_refuses_a_write_ahead_log_claiming_terabytes() {
         "{}-wal: its last commit claims a database of 4294967295 pages of 4096 bytes",
         db.display()
     );
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &needle);
-    monitor_names(home.path(), now, &needle);
+    refused_everywhere(home.path(), now, &needle);
 }
 
 #[test]
@@ -297,8 +287,7 @@ fn status_refuses_a_row_claiming_a_hundred_megabytes() {
         "{}: a value or statement in it is larger than the 16777216 bytes clawauth reads",
         db.display()
     );
-    status_everywhere(home.path(), now, &[], 3, "UNREACHABLE", &needle);
-    monitor_names(home.path(), now, &needle);
+    refused_everywhere(home.path(), now, &needle);
 }
 
 #[test]
