@@ -27,9 +27,10 @@ impl Shape {
         providers: 200,
     };
 
-    /// Many agents, each with its routes, over a shared store of thousands of profiles.
+    /// A hundred agents, each with its routes, over one shared store (every agent's report
+    /// lists all its profiles: 50 000 agent-profile pairs, as many as the near-caps store).
     pub const MANY_AGENTS: Shape = Shape {
-        profiles: 2_000,
+        profiles: 500,
         agents: 100,
         fallbacks: 50,
         providers: 50,

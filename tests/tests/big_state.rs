@@ -1,5 +1,5 @@
 //! Evaluation stays linear in the number of profiles, agents and routes: a state near the size
-//! caps — tens of thousands of profiles, thousands of routes, a hundred agents — is evaluated
+//! caps — fifty thousand profiles, thousands of routes, a hundred agents — is evaluated
 //! correctly. How fast is the benchmark's business (`tests/bench.sh`, "evaluation near the size
 //! caps"); here only the answer is checked, under a generous hang guard.
 

@@ -248,6 +248,9 @@ impl<'a> Index<'a> {
 struct Pool {
     ids: Vec<String>,
     explicit: bool,
+    /// Some profile it looked at has an unresolved secret reference: the only thing the
+    /// read-only and the full pool disagree on.
+    saw_unresolved: bool,
 }
 
 /// A [`Pool`] with what does not depend on the model: each candidate's readiness, and which
@@ -263,12 +266,13 @@ struct ReadyPool {
     windows: Vec<usize>,
 }
 
-struct Evaluator<'a> {
+struct Evaluator<'a, 'p> {
     inputs: &'a AgentInputs<'a>,
     configured: ConfiguredProfiles,
     now: f64,
     usage: BTreeMap<String, UsageStats>,
-    health: BTreeMap<String, ProfileHealth>,
+    /// Each profile's health by id (the evaluation's own list, not a copy of it).
+    health: HashMap<&'p str, &'p ProfileHealth>,
     index: Index<'a>,
     /// Some usage entry is scoped to one model: a provider's availability depends on the model.
     model_scoped: bool,
@@ -300,10 +304,11 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         })
         .collect();
     profiles.sort_by_cached_key(|h| (collation_key(&h.provider), collation_key(&h.profile_id)));
-    let health = profiles
-        .iter()
-        .map(|h| (h.profile_id.clone(), h.clone()))
-        .collect();
+    let mut health = HashMap::with_capacity(profiles.len());
+    for h in &profiles {
+        // Ids are unique; as a map built from the list would, the last one wins.
+        health.insert(h.profile_id.as_str(), h);
+    }
     let index = Index::new(inputs, &configured);
     let model_scoped = usage
         .values()
@@ -321,9 +326,12 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
         availability: RefCell::default(),
     };
     let routes = inputs.plan.routes.iter().map(|r| ev.route(r)).collect();
+    let providers = ev.rollups(&profiles);
+    let unusable = ev.unusable();
+    drop(ev);
     AgentEvaluation {
-        providers: ev.rollups(&profiles),
-        unusable: ev.unusable(),
+        providers,
+        unusable,
         routes,
         profiles,
     }
@@ -419,7 +427,7 @@ fn mode_matches(mode: &str, kind: CredentialType) -> bool {
     mode == kind.as_str() || (mode == "oauth" && kind == CredentialType::Token)
 }
 
-impl Evaluator<'_> {
+impl Evaluator<'_, '_> {
     fn cred(&self, id: &str) -> Option<&Credential> {
         self.index.creds.get(id).copied()
     }
@@ -456,11 +464,12 @@ impl Evaluator<'_> {
 
     /// `isProfileInCooldown` with its `until` (`usage-state.ts`); `None` when not cooling.
     fn cooldown_until(&self, id: &str, for_model: Option<&str>) -> Option<f64> {
+        // Most profiles have no usage record: look that up first.
+        let s = self.usage.get(id)?;
         let cred = self.cred(id)?;
         if ignores_cooldowns(&cred.provider) {
             return None;
         }
-        let s = self.usage.get(id)?;
         let now = self.now;
         let active = |t: Option<f64>| t.is_some_and(|t| t > 0.0 && now < t);
         let model_scoped =
@@ -501,6 +510,16 @@ impl Evaluator<'_> {
         if let Some(p) = self.pools.borrow().get(&key) {
             return Rc::clone(p);
         }
+        if !read_only {
+            // Without an unresolved reference both pools are the same.
+            let read_only_pool = self.pool(provider, true);
+            if !read_only_pool.saw_unresolved {
+                self.pools
+                    .borrow_mut()
+                    .insert(key, Rc::clone(&read_only_pool));
+                return read_only_pool;
+            }
+        }
         let pool = Rc::new(self.build_pool(provider, read_only));
         self.pools.borrow_mut().insert(key, Rc::clone(&pool));
         pool
@@ -533,11 +552,16 @@ impl Evaluator<'_> {
             return Pool {
                 ids: Vec::new(),
                 explicit: has_explicit,
+                saw_unresolved: false,
             };
         }
+        let saw_unresolved = std::cell::Cell::new(false);
         let keep = |id: &str| match self.eligibility(id, provider) {
             Ok(()) => true,
-            Err(Ineligible::UnresolvedRef) => read_only,
+            Err(Ineligible::UnresolvedRef) => {
+                saw_unresolved.set(true);
+                read_only
+            }
             Err(_) => false,
         };
         let mut filtered: Vec<&str> = base.iter().copied().filter(|id| keep(id)).collect();
@@ -590,6 +614,7 @@ impl Evaluator<'_> {
         Pool {
             ids,
             explicit: has_explicit,
+            saw_unresolved: saw_unresolved.get(),
         }
     }
 
@@ -1062,7 +1087,7 @@ impl Evaluator<'_> {
                 r.via = Some(via);
                 match profile
                     .as_ref()
-                    .and_then(|p| self.health.get(p))
+                    .and_then(|p| self.health.get(p.as_str()).copied())
                     .filter(|_| !route.kind.is_image())
                 {
                     Some(h) => {
@@ -1129,7 +1154,7 @@ impl Evaluator<'_> {
                     ordered
                 } else if let Some(ex) = &explicit {
                     ex.iter()
-                        .filter(|id| self.health.contains_key(*id))
+                        .filter(|id| self.health.contains_key(id.as_str()))
                         .cloned()
                         .collect()
                 } else {
@@ -1137,7 +1162,7 @@ impl Evaluator<'_> {
                 };
                 let eff: Vec<&ProfileHealth> = effective
                     .iter()
-                    .filter_map(|id| self.health.get(id))
+                    .filter_map(|id| self.health.get(id.as_str()).copied())
                     .collect();
                 let timed: Vec<&&ProfileHealth> = eff
                     .iter()

@@ -179,21 +179,53 @@ impl SecretValue {
 /// OpenClaw's `maskApiKey`: control characters stripped, trimmed; empty → `missing`; ≤ 6 chars →
 /// first and last 1; ≤ 16 → first and last 2; else first and last 8 (counted in UTF-16 units).
 pub fn mask_secret(v: &str) -> String {
-    let cleaned: String = v
-        .chars()
-        .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
-        .collect();
-    let units: Vec<u16> = cleaned.trim().encode_utf16().collect();
-    let n = units.len();
+    // As OpenClaw: control characters dropped, then trimmed, then the first and last UTF-16
+    // units kept. Done in passes over `v`, never copying the whole secret (a copy would
+    // outlive the parse unwiped, and copying every secret of a large store costs time).
+    if v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        // Printable ASCII, as secrets are: a byte is a UTF-16 unit, a space the only blank.
+        let t = v.trim_matches(' ');
+        let n = t.len();
+        let keep = match n {
+            0 => return "missing".to_owned(),
+            1..=6 => 1,
+            7..=16 => 2,
+            _ => 8,
+        };
+        return format!("{}...{}", &t[..keep], &t[n - keep..]);
+    }
+    let kept = || {
+        v.chars()
+            .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
+    };
+    let Some(first) = kept().position(|c| !c.is_whitespace()) else {
+        return "missing".to_owned();
+    };
+    let last = kept()
+        .enumerate()
+        .filter(|(_, c)| !c.is_whitespace())
+        .last()
+        .map_or(first, |(i, _)| i);
+    let units = || {
+        kept().skip(first).take(last + 1 - first).flat_map(|c| {
+            let mut buf = [0u16; 2];
+            let n = c.encode_utf16(&mut buf).len();
+            buf.into_iter().take(n)
+        })
+    };
+    let n = units().count();
     let keep = match n {
-        0 => return "missing".to_owned(),
         1..=6 => 1,
         7..=16 => 2,
         _ => 8,
     };
-    let head = String::from_utf16_lossy(&units[..keep]);
-    let tail = String::from_utf16_lossy(&units[n - keep..]);
-    format!("{head}...{tail}")
+    let head: Vec<u16> = units().take(keep).collect();
+    let tail: Vec<u16> = units().skip(n - keep).collect();
+    format!(
+        "{}...{}",
+        String::from_utf16_lossy(&head),
+        String::from_utf16_lossy(&tail)
+    )
 }
 
 /// The refresh fence OpenClaw leaves while/after refreshing (`oauth-refresh-marker.ts`).
@@ -768,6 +800,39 @@ mod tests {
     #[test]
     fn masks_like_openclaw() {
         assert_eq!(mask_secret(""), "missing");
+        assert_eq!(mask_secret(" \u{7}\t "), "missing");
+        // Against the plain reading of OpenClaw's rule: filter, trim, cut UTF-16 units.
+        let plain = |v: &str| {
+            let cleaned: String = v
+                .chars()
+                .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
+                .collect();
+            let units: Vec<u16> = cleaned.trim().encode_utf16().collect();
+            let n = units.len();
+            let keep = match n {
+                0 => return "missing".to_owned(),
+                1..=6 => 1,
+                7..=16 => 2,
+                _ => 8,
+            };
+            format!(
+                "{}...{}",
+                String::from_utf16_lossy(&units[..keep]),
+                String::from_utf16_lossy(&units[n - keep..])
+            )
+        };
+        for v in [
+            "a",
+            "  ",
+            " sk-ant-oat01-FAKE-0123456789 ",
+            "abcdefg",
+            " \u{85}ab\u{1b}cdefghij \u{a0}",
+            "😀😀😀😀😀😀😀😀😀",
+            "x😀y\u{9f} z😀",
+            "\u{2003}sk-ant-oat01-FAKE-0123456789\n",
+        ] {
+            assert_eq!(mask_secret(v), plain(v), "{v:?}");
+        }
         assert_eq!(mask_secret("abc"), "a...c");
         assert_eq!(mask_secret("abcdefghij"), "ab...ij");
         assert_eq!(

@@ -56,6 +56,12 @@ pub fn nests_deeper_than(text: impl AsRef<[u8]>, limit: usize) -> bool {
                     i += 1;
                 } else if b == delimiter {
                     state = In::Code;
+                } else {
+                    // Skip the rest of a plain run at once: strings are most of a store.
+                    i += text[i..]
+                        .iter()
+                        .position(|&c| c == b'\\' || c == delimiter)
+                        .unwrap_or(text.len() - i);
                 }
             }
             In::LineComment => {

@@ -66,8 +66,9 @@ pub struct RawAgentStore {
     /// The store OpenClaw reports as `auth.storePath`.
     pub store_path: Utf8PathBuf,
     pub local: OwnerDocs,
-    /// The shared store, when it is a different database than the agent's own.
-    pub shared: Option<OwnerDocs>,
+    /// The shared store, when it is a different database than the agent's own (read once for
+    /// every agent: [`SharedOwners`]).
+    pub shared: Option<std::rc::Rc<OwnerDocs>>,
 }
 
 /// The store an agent sees after merging.
@@ -356,7 +357,7 @@ pub fn detect_flavor(
 /// The shared store's documents, read once per check for every agent that merges over them
 /// (parsing a store of thousands of profiles once per agent made a check quadratic).
 #[derive(Default)]
-pub struct SharedOwners(std::cell::RefCell<HashMap<Utf8PathBuf, OwnerDocs>>);
+pub struct SharedOwners(std::cell::RefCell<HashMap<Utf8PathBuf, std::rc::Rc<OwnerDocs>>>);
 
 impl SharedOwners {
     /// The documents at `path`, read by `read` the first time.
@@ -364,15 +365,17 @@ impl SharedOwners {
         &self,
         path: &Utf8Path,
         read: impl FnOnce() -> Result<Result<OwnerDocs, OpenClawFailure>>,
-    ) -> Result<Result<OwnerDocs, OpenClawFailure>> {
+    ) -> Result<Result<std::rc::Rc<OwnerDocs>, OpenClawFailure>> {
         if let Some(docs) = self.0.borrow().get(path) {
-            return Ok(Ok(docs.clone()));
+            return Ok(Ok(std::rc::Rc::clone(docs)));
         }
-        let docs = read()?;
-        if let Ok(d) = &docs {
-            self.0.borrow_mut().insert(path.to_owned(), d.clone());
-        }
-        Ok(docs)
+        Ok(read()?.map(|d| {
+            let d = std::rc::Rc::new(d);
+            self.0
+                .borrow_mut()
+                .insert(path.to_owned(), std::rc::Rc::clone(&d));
+            d
+        }))
     }
 }
 
@@ -505,10 +508,10 @@ impl AgentStore {
         let local = &raw.local;
         let mut dropped = local.creds.dropped.clone();
         let problems: Vec<String> = std::iter::once(&raw.local)
-            .chain(raw.shared.as_ref())
+            .chain(raw.shared.as_deref())
             .filter_map(|d| d.problem.clone())
             .collect();
-        let Some(shared) = raw.shared.as_ref() else {
+        let Some(shared) = raw.shared.as_deref() else {
             return AgentStore {
                 flavor: raw.flavor,
                 store_path: raw.store_path.clone(),
