@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use clawauth_tests::hostile::{deep_json, wait_within};
-use clawauth_tests::lab::{Lab, SAMPLE_AT, text};
+use clawauth_tests::lab::{Lab, SAMPLE_AT, host_report, text};
 use clawauth_tests::repair_lab::phone_path_with;
 use clawauth_tests::set_mode;
 use clawauth_tests::standins::standin_calls;
@@ -96,8 +96,11 @@ fn status_all_checks_every_other_host_when_one_gateway_answers_with_hostile_json
 
     let out = phone(&lab, &[&base[..], &["--format", "json"]].concat(), &[]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
-    let reports: Vec<Value> =
+    let doc: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    let reports = doc["hosts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no hosts listed: {}", text(&out)));
     let by_host = |h: &str| {
         reports
             .iter()
@@ -341,7 +344,7 @@ fn legacy_files_rung_reads_agent_dirs_and_includes_on_the_gateway_never_on_the_p
         );
         assert_eq!(out.status.code(), Some(0), "{all}");
         if format == "json" {
-            let r: Value = serde_json::from_slice(&out.stdout).expect("report");
+            let r = host_report(&out);
             assert_eq!(r["via"]["source"], "files", "{r}");
             let agent = &r["agents"][0];
             assert_eq!(agent["store_path"], store_path.as_str(), "{r}");
