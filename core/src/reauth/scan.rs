@@ -97,7 +97,7 @@ impl Screen {
     }
 
     fn parse(&self) -> Parsed {
-        Parsed::new(&self.raw)
+        Parsed::new(&self.raw, self.cols)
     }
 
     /// The first `https://` URL that starts with one of `prefixes` (any `https://` URL when
@@ -276,8 +276,9 @@ enum St {
 const MAX_OSC: usize = 16 * 1024;
 
 impl Parsed {
-    fn new(raw: &[u8]) -> Self {
+    fn new(raw: &[u8], cols: usize) -> Self {
         let mut p = Parser {
+            cols,
             out: Parsed {
                 text: Zeroizing::new(String::with_capacity(raw.len() + 64)),
                 rows: Vec::new(),
@@ -532,6 +533,8 @@ fn pieces_start_with<'s>(pieces: impl Iterator<Item = &'s str>, prefix: &str) ->
 }
 
 struct Parser {
+    /// The terminal's width: a cursor move to the right stops at its right margin.
+    cols: usize,
     out: Parsed,
     row_start: usize,
     /// Characters in the current row (for tab stops), kept as they are printed.
@@ -683,7 +686,10 @@ impl Parser {
             'A' | 'B' | 'E' | 'F' | 'H' | 'f' | 'd' => self.move_row(),
             'G' | '`' => self.cr = true,
             'C' if !self.params.starts_with('?') => {
-                for _ in 0..n {
+                // The cursor stops at the right margin (one blank still separates words on a
+                // row that is already wider), so `\x1b[256C` cannot make 43 blanks a byte.
+                let room = self.cols.saturating_sub(self.col).max(1);
+                for _ in 0..n.min(room) {
                     self.print(' ');
                 }
             }
@@ -1295,6 +1301,19 @@ mod tests {
         bytes.resize(MAX_BYTES - 2, b')');
         let s = all_queries_finish("a URL followed by parentheses", bytes);
         assert_eq!(s.find_url(&[]).as_deref(), Some("https://example.com/a"));
+    }
+
+    /// Issue 16: a cursor move to the right printed up to 256 blanks for 6 bytes, whatever
+    /// the width, so a stream of them became 43 times its size on every query.
+    #[test]
+    fn cursor_moves_right_stop_at_the_margin() {
+        let mut bytes = Vec::new();
+        while bytes.len() < MAX_BYTES - 8 {
+            bytes.extend_from_slice(b"\x1b[256C");
+        }
+        all_queries_finish("cursor moves to the right", bytes);
+        let s = screen(b"a\x1b[5Cb\x1b[200Cc\r\n");
+        assert_eq!(s.tail(1), [format!("a     b{}c", " ".repeat(80 - 7))]);
     }
 
     /// Issue 16: each tab counted the characters of its row again.
