@@ -592,7 +592,9 @@ impl Parser {
                 // Seen in place of spaces in some captures.
                 '\x1c' | '\x0b' | '\x0c' => self.print(' '),
                 '\t' => {
-                    for _ in 0..(8 - self.col % 8) {
+                    // To the next stop, not past the right margin (see `csi`).
+                    let room = self.cols.saturating_sub(self.col).max(1);
+                    for _ in 0..(8 - self.col % 8).min(room) {
                         self.print(' ');
                     }
                 }
@@ -1323,8 +1325,9 @@ mod tests {
         bytes.resize(MAX_BYTES - 2, b'\t');
         bytes.extend_from_slice(b"y\n");
         let s = all_queries_finish("a row of tabs", bytes);
-        // Tab stops every 8 columns: `x` then 7 blanks, then 8 per tab.
+        // Tab stops every 8 columns up to the right margin, then one blank a tab.
         assert!(s.contains("x y"));
+        assert_eq!(screen(b"x\tab\tc\r\n").tail(1), ["x       ab      c"]);
     }
 
     /// Issue 16: ending an OSC string zeroed the whole buffer it ever grew to, so
