@@ -200,21 +200,15 @@ impl Config {
     /// Reads the config at `path`. A missing file is the default config; a malformed one is an
     /// error naming the file, line and column; an invalid value names its key.
     pub fn load(path: &Utf8Path) -> Result<Config> {
-        let text = match std::fs::File::open(path) {
-            Ok(f) => {
-                let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
-                if size > MAX_CONFIG_BYTES {
-                    return Err(Error::TooLarge {
-                        path: path.to_owned(),
-                        size,
-                        limit: MAX_CONFIG_BYTES,
-                    });
-                }
-                std::io::read_to_string(f).map_err(|e| Error::io(path, e))?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(Error::io(path, e)),
+        let Some(bytes) = crate::openclaw::files::read_capped(path, MAX_CONFIG_BYTES)? else {
+            return Ok(Config::default());
         };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::io(
+                path,
+                std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
+            )
+        })?;
         Self::parse(path, &text)
     }
 

@@ -30,6 +30,18 @@ pub enum Error {
         detail: String,
     },
 
+    #[error(
+        "{path}: nesting deeper than {limit} levels (clawauth reads no deeper; the file is damaged or was not written by OpenClaw)"
+    )]
+    TooDeep { path: Utf8PathBuf, limit: usize },
+
+    #[error("{path} is {kind}, not a regular file; clawauth opens only regular files there")]
+    NotRegular {
+        path: Utf8PathBuf,
+        /// `a FIFO (named pipe)`, `a character device`, …
+        kind: &'static str,
+    },
+
     #[error("{path}: {detail}")]
     Sqlite { path: Utf8PathBuf, detail: String },
 

@@ -383,10 +383,14 @@ impl FileStore {
 
     /// Reads the file; `None` when it does not exist. Refuses a file other users may access.
     fn read(&self) -> Result<Option<SecretsFile>, SecretError> {
-        let mut f = match std::fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io("read", e)),
+        let mut f = match crate::openclaw::files::open_regular(&self.path) {
+            Ok(Some(f)) => f,
+            Ok(None) => return Ok(None),
+            Err(crate::error::Error::NotRegular { .. }) => {
+                return Err(self.malformed("not a regular file"));
+            }
+            Err(crate::error::Error::Io { source, .. }) => return Err(self.io("read", source)),
+            Err(e) => return Err(self.malformed(e.to_string())),
         };
         let meta = f.metadata().map_err(|e| self.io("read", e))?;
         if !meta.is_file() {

@@ -13,7 +13,7 @@ use clawauth_core::monitor::observe::{Level, What};
 use clawauth_core::monitor::{self, RunError, RunOptions, RunReport, Target, heartbeat};
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{LazyStore, Secret, SecretStore};
-use clawauth_core::source::{StatusRequest, status};
+use clawauth_core::source::{StatusRequest, status_within};
 use clawauth_core::time::{format_moment, to_ms};
 
 use clawauth_core::display::visible as v;
@@ -324,7 +324,17 @@ fn monitor(a: RunArgs) -> ExitCode {
             at,
             ..StatusRequest::default()
         };
-        let report = runtime.block_on(status(&env, &req, real_now));
+        // The per-host deadline bounds this machine's check too.
+        let deadline = match a
+            .deadline
+            .as_deref()
+            .map(|v| crate::status::positive_duration("--deadline", v, "2m"))
+            .transpose()
+        {
+            Ok(d) => d.unwrap_or(config.defaults.deadline),
+            Err(code) => return code,
+        };
+        let report = runtime.block_on(status_within(&env, &req, real_now, deadline));
         targets.push(Target {
             report,
             remote: false,

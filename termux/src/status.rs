@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use clawauth_core::display::visible;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::report::{HostsDocument, Report, Verdict, human, simple};
-use clawauth_core::source::{SourceChoice, StatusRequest, status};
+use clawauth_core::source::{SourceChoice, StatusRequest, status_within};
 use clawauth_core::time::{parse_duration_ms, parse_moment};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -105,7 +105,8 @@ pub enum ColorChoice {
         64  the command line is wrong (never a verdict)\n  \
         70  clawauth itself failed\n\
         With --host or --all the worst host's verdict wins. Without --check: 0 whenever a \
-        report was printed.\n\n\
+        report was printed. A check that does not finish within \
+        --deadline (default 60s) is unknown (3), local or remote.\n\n\
         EXAMPLES:\n  \
         clawauth status\n  \
         clawauth status --check --format simple\n  \
@@ -174,10 +175,13 @@ pub struct StatusArgs {
     #[arg(long, value_name = "DURATION")]
     connect_timeout: Option<String>,
 
-    /// Deadline for each host's whole check (default 60s, or [defaults] deadline)
+    /// Deadline for the whole check, local or each host's (default 60s; for hosts [defaults] deadline)
     #[arg(long, value_name = "DURATION")]
     deadline: Option<String>,
 }
+
+/// The deadline of a local check without --deadline (the hosts' default too).
+pub const LOCAL_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Parses a positive duration flag, or explains the mistake.
 pub fn positive_duration(flag: &str, value: &str, example: &str) -> Result<Duration, ExitCode> {
@@ -267,7 +271,6 @@ pub fn run(args: StatusArgs) -> ExitCode {
     for (flag, given) in [
         ("--accept-new", args.accept_new),
         ("--connect-timeout", args.connect_timeout.is_some()),
-        ("--deadline", args.deadline.is_some()),
     ] {
         if given {
             return crate::usage_error(
@@ -292,6 +295,15 @@ pub fn run(args: StatusArgs) -> ExitCode {
             "point it at the openclaw program, e.g. ~/.npm-global/bin/openclaw (`command -v openclaw` shows it)",
         );
     }
+    let deadline = match args
+        .deadline
+        .as_deref()
+        .map(|v| positive_duration("--deadline", v, "2m"))
+        .transpose()
+    {
+        Ok(d) => d.unwrap_or(LOCAL_DEADLINE),
+        Err(code) => return code,
+    };
     let req = StatusRequest {
         state_dir: args.state_dir,
         agent: args.agent,
@@ -305,7 +317,9 @@ pub fn run(args: StatusArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    let report = runtime.block_on(status(&env, &req, now));
+    let report = runtime.block_on(status_within(&env, &req, now, deadline));
+    // A check cut off by the deadline may still be reading on a blocking thread: don't wait.
+    runtime.shutdown_background();
     output.print(&env, &[report])
 }
 

@@ -15,7 +15,9 @@ use serde_json::Value;
 use sha2::Digest;
 
 pub mod aarch64;
+pub mod big_state;
 pub mod delay_proxy;
+pub mod hostile;
 pub mod lab;
 pub mod ntfy;
 pub mod openclaw_cli;

@@ -82,6 +82,14 @@ pub enum Behaviour {
     /// Read the whole request, record it (status `None`), and close the connection without a
     /// response.
     Close,
+    /// Answer this status (a JSON error's head, then hostile bytes) with a body that never
+    /// ends: chunked, 64 KiB chunks as fast as the client takes them, until it hangs up.
+    EndlessBody(u16),
+    /// Answer this status with a `Content-Length` of 4 GiB, sent as fast as the client takes
+    /// it, until it hangs up.
+    HugeBody(u16),
+    /// Answer this status with a 1000-byte body, one byte per second.
+    SlowBody(u16),
 }
 
 /// One request the server read, answered or not. Part of the tests' own ntfy receiver (a real
@@ -637,6 +645,75 @@ enum Outcome {
     Respond(Response),
     Hang,
     Close,
+    /// A response whose body is a weapon ([`Behaviour::EndlessBody`] and its kin).
+    Hostile(Behaviour),
+}
+
+/// Writes `bytes` again and again until the client hangs up (or the server stops); a client
+/// that stops reading only makes the writes wait.
+fn pour(w: &mut TcpStream, bytes: &[u8], stopping: &AtomicBool) {
+    while !stopping.load(Ordering::SeqCst) {
+        match w.write_all(bytes) {
+            Ok(()) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// Writes a hostile response until the client hangs up (or the server stops).
+fn write_hostile(w: &mut TcpStream, behaviour: Behaviour, stopping: &AtomicBool) {
+    // Starts like ntfy's error JSON, then never closes it: nothing in it parses.
+    let head = b"{\"code\":50001,\"http\":500,\"error\":\"";
+    let filler = vec![b'A'; 64 * 1024];
+    let status_line = |status: u16, extra: &str| {
+        format!(
+            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\n{extra}\r\n",
+            reason(status)
+        )
+    };
+    let _ = w.set_write_timeout(Some(Duration::from_secs(1)));
+    match behaviour {
+        Behaviour::EndlessBody(status) => {
+            let mut out = status_line(status, "Transfer-Encoding: chunked\r\n").into_bytes();
+            out.extend_from_slice(format!("{:x}\r\n", head.len()).as_bytes());
+            out.extend_from_slice(head);
+            out.extend_from_slice(b"\r\n");
+            if w.write_all(&out).is_err() {
+                return;
+            }
+            let mut chunk = format!("{:x}\r\n", filler.len()).into_bytes();
+            chunk.extend_from_slice(&filler);
+            chunk.extend_from_slice(b"\r\n");
+            pour(w, &chunk, stopping);
+        }
+        Behaviour::HugeBody(status) => {
+            let mut out = status_line(status, "Content-Length: 4294967296\r\n").into_bytes();
+            out.extend_from_slice(head);
+            if w.write_all(&out).is_err() {
+                return;
+            }
+            pour(w, &filler, stopping);
+        }
+        Behaviour::SlowBody(status) => {
+            if w.write_all(status_line(status, "Content-Length: 1000\r\n").as_bytes())
+                .is_err()
+            {
+                return;
+            }
+            for _ in 0..1000 {
+                if stopping.load(Ordering::SeqCst) || w.write_all(b"A").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        }
+        _ => {}
+    }
 }
 
 fn serve(shared: &Shared, stream: TcpStream) {
@@ -699,6 +776,10 @@ fn serve(shared: &Shared, stream: TcpStream) {
                 return;
             }
             Outcome::Close => return,
+            Outcome::Hostile(b) => {
+                write_hostile(&mut writer, b, &shared.stopping);
+                return;
+            }
         }
     }
 }
@@ -737,6 +818,12 @@ impl Shared {
             Behaviour::Close => {
                 self.record(req, None, None);
                 Outcome::Close
+            }
+            Behaviour::EndlessBody(status)
+            | Behaviour::HugeBody(status)
+            | Behaviour::SlowBody(status) => {
+                self.record(req, Some(status), None);
+                Outcome::Hostile(behaviour)
             }
             Behaviour::Status(status) => {
                 let resp = programmed_failure(status);

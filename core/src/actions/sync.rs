@@ -194,6 +194,13 @@ pub async fn read_claude_login<G: Gateway>(
         }
     }
     let body = &stdout[(nl + 1).min(stdout.len())..];
+    if crate::openclaw::json::nests_deeper_than(body, crate::openclaw::json::MAX_DEPTH) {
+        return Err(ActionError::Invalid(format!(
+            "Claude Code's {path} on {} nests deeper than {} levels, more than clawauth reads; run `claude` there and log in again",
+            s.name(),
+            crate::openclaw::json::MAX_DEPTH
+        )));
+    }
     let doc = crate::openclaw::json::Wiped(serde_json::from_slice::<Value>(body).map_err(|e| {
         ActionError::Invalid(format!(
             "Claude Code's {path} on {} is not valid JSON (line {}); run `claude` there and log in again",

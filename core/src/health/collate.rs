@@ -23,6 +23,29 @@ fn primary(c: char) -> (u8, u32) {
     (3, lower as u32)
 }
 
+/// What [`collate`] compares, computed once and in one buffer whose byte order is `collate`'s
+/// order, so that sorting by it (`sort_by_cached_key`) compares with `memcmp`: each character's
+/// primary weight as four bytes (class + 1, then the code point), a 0 byte, each character's
+/// case (1 lower, 2 upper), a 0 byte, then the text's own bytes. The 0 separators sort a shorter
+/// sequence first, as `collate`'s lexicographic comparison does.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CollationKey(Vec<u8>);
+
+/// The [`CollationKey`] of `s`.
+pub fn collation_key(s: &str) -> CollationKey {
+    let mut key = Vec::with_capacity(s.len() * 6 + 2);
+    for c in s.chars() {
+        let (class, code) = primary(c);
+        key.push(class + 1);
+        key.extend_from_slice(&code.to_be_bytes()[1..]);
+    }
+    key.push(0);
+    key.extend(s.chars().map(|c| 1 + u8::from(c.is_uppercase())));
+    key.push(0);
+    key.extend_from_slice(s.as_bytes());
+    CollationKey(key)
+}
+
 /// `a.localeCompare(b)` for the ids OpenClaw sorts.
 pub fn collate(a: &str, b: &str) -> Ordering {
     let pa = a.chars().map(primary);
@@ -42,6 +65,48 @@ pub fn collate(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_by_the_key_is_sorting_by_collate() {
+        let ids = [
+            "a:B",
+            "Ab",
+            "a10",
+            "a-b",
+            "a_b",
+            "openai:default",
+            "a9",
+            "AB",
+            "ab",
+            "aB",
+            "a b",
+            "é",
+            "z",
+            "a1",
+            "minimax-portal",
+            "_",
+            "a.b",
+            "a",
+            "A",
+        ];
+        let mut by_collate = ids.to_vec();
+        by_collate.sort_by(|a, b| collate(a, b));
+        let mut by_key = ids.to_vec();
+        by_key.sort_by_cached_key(|s| collation_key(s));
+        assert_eq!(by_key, by_collate);
+        for a in ids {
+            for b in ["", "a", "a:", "A:b", "Ω", "a\u{10ffff}", "ab", "aé", "Aé"]
+                .iter()
+                .chain(&ids)
+            {
+                assert_eq!(
+                    collation_key(a).cmp(&collation_key(b)),
+                    collate(a, b),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn matches_node_icu_vectors() {

@@ -8,12 +8,15 @@
 //! OpenAI's route resolution, plugin-supplied credentials, a login shell's environment), the
 //! route says so ([`RouteOutcome::NeedsCli`]) instead of guessing.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::collate;
+use super::collate::collation_key;
 use super::env_auth::{
     auth_provider, env_vars_for, has_synthetic_auth, ignores_cooldowns, is_known_env_var,
 };
@@ -155,12 +158,127 @@ pub struct AgentEvaluation {
     pub unusable: Vec<UnusableProfile>,
 }
 
-struct Evaluator<'a> {
+/// Every lookup the rules make, indexed once per agent, so that evaluating stays linear in the
+/// numbers of profiles, configured entries and routes (no linear search inside a loop).
+struct Index<'a> {
+    /// Stored profiles by id (the first of an id, as a linear search found it).
+    creds: HashMap<&'a str, &'a Credential>,
+    /// Stored profile ids by the provider whose credentials they are (`auth_provider`), in
+    /// store order.
+    store_by_alias: HashMap<&'a str, Vec<&'a str>>,
+    /// `auth.profiles` ids with a provider, by that provider's `auth_provider`, in config order.
+    configured_by_alias: HashMap<String, Vec<String>>,
+    /// `auth.order`: the first key equal to a name once trimmed and lower-cased → its list
+    /// (`None` when that key's value is not a list).
+    config_order: HashMap<String, Option<Vec<String>>>,
+    /// The `auth_provider` of every `auth.order` key.
+    order_aliases: HashSet<String>,
+    /// `models.providers`: the first key equal to a name once trimmed, ASCII case ignored.
+    providers: HashMap<String, &'a Value>,
+    /// The stored order per provider (the first entry of a provider).
+    state_order: HashMap<&'a str, &'a [String]>,
+}
+
+impl<'a> Index<'a> {
+    fn new(inputs: &AgentInputs<'a>, configured: &ConfiguredProfiles) -> Self {
+        let store = inputs.store;
+        let mut creds = HashMap::new();
+        let mut store_by_alias: HashMap<&str, Vec<&str>> = HashMap::new();
+        for c in &store.profiles {
+            creds.entry(c.id.as_str()).or_insert(c);
+            store_by_alias
+                .entry(auth_provider(&c.provider))
+                .or_default()
+                .push(c.id.as_str());
+        }
+        let mut configured_by_alias: HashMap<String, Vec<String>> = HashMap::new();
+        for (id, c) in configured.iter() {
+            if let Some(p) = &c.provider {
+                configured_by_alias
+                    .entry(auth_provider(p).to_owned())
+                    .or_default()
+                    .push(id.clone());
+            }
+        }
+        let mut config_order = HashMap::new();
+        let mut order_aliases = HashSet::new();
+        if let Some(order) = inputs.cfg.pointer("/auth/order").and_then(Value::as_object) {
+            for (k, v) in order {
+                let key = k.trim().to_lowercase();
+                order_aliases.insert(auth_provider(&key).to_owned());
+                config_order.entry(key).or_insert_with(|| {
+                    v.as_array().map(|ids| {
+                        ids.iter()
+                            .filter_map(Value::as_str)
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
+                });
+            }
+        }
+        let mut providers = HashMap::new();
+        if let Some(map) = inputs
+            .cfg
+            .pointer("/models/providers")
+            .and_then(Value::as_object)
+        {
+            for (k, v) in map {
+                providers.entry(k.trim().to_ascii_lowercase()).or_insert(v);
+            }
+        }
+        let mut state_order = HashMap::new();
+        for (p, ids) in &store.state.order {
+            state_order.entry(p.as_str()).or_insert(ids.as_slice());
+        }
+        Self {
+            creds,
+            store_by_alias,
+            configured_by_alias,
+            config_order,
+            order_aliases,
+            providers,
+            state_order,
+        }
+    }
+}
+
+/// A provider's candidate profiles before cooldowns split them (`resolveAuthProfileOrder`
+/// up to the cooldown partition): eligible, without repeats, sorted where OpenClaw sorts.
+struct Pool {
+    ids: Vec<String>,
+    explicit: bool,
+    /// Some profile it looked at has an unresolved secret reference: the only thing the
+    /// read-only and the full pool disagree on.
+    saw_unresolved: bool,
+}
+
+/// A [`Pool`] with what does not depend on the model: each candidate's readiness, and which
+/// candidates may be cooling down at all (those with an active window).
+struct ReadyPool {
+    pool: Rc<Pool>,
+    readiness: Vec<Readiness>,
+    /// Positions whose readiness is not `Unavailable`, in pool order.
+    usable: Vec<usize>,
+    /// Positions whose readiness is `Ready`, in pool order.
+    ready: Vec<usize>,
+    /// Positions with an active cooldown, block or disable window.
+    windows: Vec<usize>,
+}
+
+struct Evaluator<'a, 'p> {
     inputs: &'a AgentInputs<'a>,
     configured: ConfiguredProfiles,
     now: f64,
     usage: BTreeMap<String, UsageStats>,
-    health: BTreeMap<String, ProfileHealth>,
+    /// Each profile's health by id (the evaluation's own list, not a copy of it).
+    health: HashMap<&'p str, &'p ProfileHealth>,
+    index: Index<'a>,
+    /// Some usage entry is scoped to one model: a provider's availability depends on the model.
+    model_scoped: bool,
+    pools: RefCell<HashMap<(String, bool), Rc<Pool>>>,
+    ready_pools: RefCell<HashMap<String, Rc<ReadyPool>>>,
+    availability: RefCell<HashMap<(String, Option<String>), Availability>>,
 }
 
 /// Evaluates one agent at `now_ms` with a warn window of `warn_ms`.
@@ -188,24 +306,35 @@ pub fn evaluate(inputs: &AgentInputs<'_>, now_ms: i64, warn_ms: i64) -> AgentEva
             h
         })
         .collect();
-    profiles.sort_by(|a, b| {
-        collate(&a.provider, &b.provider).then_with(|| collate(&a.profile_id, &b.profile_id))
-    });
-    let health = profiles
-        .iter()
-        .map(|h| (h.profile_id.clone(), h.clone()))
-        .collect();
+    profiles.sort_by_cached_key(|h| (collation_key(&h.provider), collation_key(&h.profile_id)));
+    let mut health = HashMap::with_capacity(profiles.len());
+    for h in &profiles {
+        // Ids are unique; as a map built from the list would, the last one wins.
+        health.insert(h.profile_id.as_str(), h);
+    }
+    let index = Index::new(inputs, &configured);
+    let model_scoped = usage
+        .values()
+        .any(|s| s.cooldown_model.is_some() || s.blocked_model.is_some());
     let ev = Evaluator {
         inputs,
         configured,
         now,
         usage,
         health,
+        index,
+        model_scoped,
+        pools: RefCell::default(),
+        ready_pools: RefCell::default(),
+        availability: RefCell::default(),
     };
     let routes = inputs.plan.routes.iter().map(|r| ev.route(r)).collect();
+    let providers = ev.rollups(&profiles);
+    let unusable = ev.unusable();
+    drop(ev);
     AgentEvaluation {
-        providers: ev.rollups(&profiles),
-        unusable: ev.unusable(),
+        providers,
+        unusable,
         routes,
         profiles,
     }
@@ -243,57 +372,53 @@ fn clear_expired_cooldowns(usage: &mut BTreeMap<String, UsageStats>, now: f64) {
 /// `auth.profiles.<id>` of the config, in the config's order: without a stored or configured
 /// order these ids are the candidates, and ties keep this order.
 #[derive(Debug, Clone, Default)]
-pub struct ConfiguredProfiles(Vec<(String, ConfiguredProfile)>);
+pub struct ConfiguredProfiles {
+    entries: Vec<(String, ConfiguredProfile)>,
+    /// id → position in `entries`.
+    index: HashMap<String, usize>,
+}
 
 impl ConfiguredProfiles {
     pub fn from_config(cfg: &Value) -> Self {
-        Self(
-            cfg.pointer("/auth/profiles")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .map(|(id, v)| {
-                            let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
-                            (
-                                id.clone(),
-                                ConfiguredProfile {
-                                    provider: s("provider").map(|p| p.trim().to_lowercase()),
-                                    mode: s("mode"),
-                                    display_name: s("displayName"),
-                                    email: s("email"),
-                                },
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        )
+        let entries: Vec<(String, ConfiguredProfile)> = cfg
+            .pointer("/auth/profiles")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(id, v)| {
+                        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+                        (
+                            id.clone(),
+                            ConfiguredProfile {
+                                provider: s("provider").map(|p| p.trim().to_lowercase()),
+                                mode: s("mode"),
+                                display_name: s("displayName"),
+                                email: s("email"),
+                            },
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut index = HashMap::new();
+        for (i, (id, _)) in entries.iter().enumerate() {
+            index.entry(id.clone()).or_insert(i);
+        }
+        Self { entries, index }
     }
 
     pub fn get(&self, id: &str) -> Option<&ConfiguredProfile> {
-        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+        self.index.get(id).map(|&i| &self.entries[i].1)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &ConfiguredProfile)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
-fn config_order(cfg: &Value, provider: &str) -> Option<Vec<String>> {
-    let order = cfg.pointer("/auth/order").and_then(Value::as_object)?;
-    let find = |p: &str| {
-        order
-            .iter()
-            .find(|(k, _)| k.trim().to_lowercase() == p)
-            .and_then(|(_, v)| v.as_array())
-            .map(|ids| {
-                ids.iter()
-                    .filter_map(Value::as_str)
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-            })
-    };
+/// `auth.order` for `provider`: its auth provider's entry, else its own.
+fn config_order(index: &Index<'_>, provider: &str) -> Option<Vec<String>> {
+    let find = |p: &str| index.config_order.get(p).cloned().flatten();
     find(auth_provider(provider)).or_else(|| find(provider))
 }
 
@@ -305,14 +430,9 @@ fn mode_matches(mode: &str, kind: CredentialType) -> bool {
     mode == kind.as_str() || (mode == "oauth" && kind == CredentialType::Token)
 }
 
-struct Candidates {
-    ids: Vec<String>,
-    explicit: bool,
-}
-
-impl Evaluator<'_> {
+impl Evaluator<'_, '_> {
     fn cred(&self, id: &str) -> Option<&Credential> {
-        self.inputs.store.profiles.iter().find(|c| c.id == id)
+        self.index.creds.get(id).copied()
     }
 
     fn compatible(&self, cred_provider: &str, provider: &str) -> bool {
@@ -347,11 +467,12 @@ impl Evaluator<'_> {
 
     /// `isProfileInCooldown` with its `until` (`usage-state.ts`); `None` when not cooling.
     fn cooldown_until(&self, id: &str, for_model: Option<&str>) -> Option<f64> {
+        // Most profiles have no usage record: look that up first.
+        let s = self.usage.get(id)?;
         let cred = self.cred(id)?;
         if ignores_cooldowns(&cred.provider) {
             return None;
         }
-        let s = self.usage.get(id)?;
         let now = self.now;
         let active = |t: Option<f64>| t.is_some_and(|t| t > 0.0 && now < t);
         let model_scoped =
@@ -377,52 +498,76 @@ impl Evaluator<'_> {
         latest_window([blocked, s.cooldown_until, s.disabled_until]).filter(|u| now < *u)
     }
 
-    /// `resolveAuthProfileOrderWithMetadata`.
-    fn candidates(&self, provider: &str, for_model: Option<&str>, read_only: bool) -> Candidates {
-        let state = &self.inputs.store.state;
+    /// The stored order for `provider`: its auth provider's, else its own.
+    fn stored_order(&self, provider: &str) -> Option<&[String]> {
+        let order = &self.index.state_order;
+        order
+            .get(auth_provider(provider))
+            .or_else(|| order.get(provider))
+            .copied()
+    }
+
+    /// `resolveAuthProfileOrderWithMetadata` before the cooldown partition, once per provider.
+    fn pool(&self, provider: &str, read_only: bool) -> Rc<Pool> {
+        let key = (provider.to_owned(), read_only);
+        if let Some(p) = self.pools.borrow().get(&key) {
+            return Rc::clone(p);
+        }
+        if !read_only {
+            // Without an unresolved reference both pools are the same.
+            let read_only_pool = self.pool(provider, true);
+            if !read_only_pool.saw_unresolved {
+                self.pools
+                    .borrow_mut()
+                    .insert(key, Rc::clone(&read_only_pool));
+                return read_only_pool;
+            }
+        }
+        let pool = Rc::new(self.build_pool(provider, read_only));
+        self.pools.borrow_mut().insert(key, Rc::clone(&pool));
+        pool
+    }
+
+    fn build_pool(&self, provider: &str, read_only: bool) -> Pool {
         let alias = auth_provider(provider);
-        let stored_order = state
-            .order_for(alias)
-            .or_else(|| state.order_for(provider))
-            .map(<[String]>::to_vec);
+        let stored_order = self.stored_order(provider).map(<[String]>::to_vec);
         let from_state = stored_order.is_some();
-        let explicit_order = stored_order.or_else(|| config_order(self.inputs.cfg, provider));
-        let explicit_profiles: Vec<String> = self
-            .configured
-            .iter()
-            .filter(|(_, c)| {
-                c.provider
-                    .as_deref()
-                    .is_some_and(|p| self.compatible(p, provider))
-            })
-            .map(|(id, _)| id.clone())
-            .collect();
-        let store_profiles: Vec<String> = self
-            .inputs
-            .store
-            .profiles
-            .iter()
-            .filter(|c| self.compatible(&c.provider, provider))
-            .map(|c| c.id.clone())
-            .collect();
+        let explicit_order = stored_order.or_else(|| config_order(&self.index, provider));
+        let explicit_profiles: &[String] = self
+            .index
+            .configured_by_alias
+            .get(alias)
+            .map_or(&[], Vec::as_slice);
+        let store_profiles: &[&str] = self
+            .index
+            .store_by_alias
+            .get(alias)
+            .map_or(&[], Vec::as_slice);
         let has_explicit = explicit_order.is_some();
-        let base: Vec<String> = match &explicit_order {
-            Some(o) => o.clone(),
-            None if !explicit_profiles.is_empty() => explicit_profiles.clone(),
-            None => store_profiles.clone(),
+        let base: Vec<&str> = match &explicit_order {
+            Some(o) => o.iter().map(String::as_str).collect(),
+            None if !explicit_profiles.is_empty() => {
+                explicit_profiles.iter().map(String::as_str).collect()
+            }
+            None => store_profiles.to_vec(),
         };
         if base.is_empty() {
-            return Candidates {
+            return Pool {
                 ids: Vec::new(),
                 explicit: has_explicit,
+                saw_unresolved: false,
             };
         }
-        let keep = |id: &String| match self.eligibility(id, provider) {
+        let saw_unresolved = std::cell::Cell::new(false);
+        let keep = |id: &str| match self.eligibility(id, provider) {
             Ok(()) => true,
-            Err(Ineligible::UnresolvedRef) => read_only,
+            Err(Ineligible::UnresolvedRef) => {
+                saw_unresolved.set(true);
+                read_only
+            }
             Err(_) => false,
         };
-        let mut filtered: Vec<String> = base.iter().filter(|id| keep(id)).cloned().collect();
+        let mut filtered: Vec<&str> = base.iter().copied().filter(|id| keep(id)).collect();
         let mut repaired = false;
         if filtered.is_empty()
             && base.iter().all(|id| self.cred(id).is_none())
@@ -430,37 +575,25 @@ impl Evaluator<'_> {
         {
             filtered = store_profiles
                 .iter()
+                .copied()
                 .filter(|id| keep(id))
-                .cloned()
                 .collect();
             repaired = true;
         }
-        let mut ids: Vec<String> = Vec::new();
-        for id in filtered {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        let cooling_sort = |cooling: &mut Vec<(String, f64)>| {
-            cooling.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
-        };
-        let (mut available, mut cooling): (Vec<String>, Vec<(String, f64)>) =
-            (Vec::new(), Vec::new());
-        for id in ids {
-            match self.cooldown_until(&id, for_model) {
-                Some(u) => cooling.push((id, u)),
-                None => available.push(id),
-            }
-        }
-        cooling_sort(&mut cooling);
-        if explicit_order.as_ref().is_some_and(|o| !o.is_empty()) && !repaired {
-            // Explicit order: available in order, then cooling by earliest recovery.
-        } else {
-            // orderProfilesByMode: type, expired OAuth last, least recently used (stable).
+        let mut seen = HashSet::new();
+        let mut ids: Vec<String> = filtered
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .map(str::to_owned)
+            .collect();
+        // Without an explicit order the candidates are sorted by type, expiry and last use
+        // (cooling ones go last later, by when they cool off). A stable sort of the whole list
+        // orders every subset as sorting that subset would.
+        if explicit_order.as_ref().is_none_or(Vec::is_empty) || repaired {
             let score = |id: &String| {
                 let c = self.cred(id);
                 let type_score = match c.map(|c| c.kind) {
-                    Some(CredentialType::OAuth) => 0,
+                    Some(CredentialType::OAuth) => 0u8,
                     Some(CredentialType::Token) => 1,
                     Some(CredentialType::ApiKey) => 2,
                     None => 3,
@@ -472,22 +605,78 @@ impl Evaluator<'_> {
                 let last_used = self.usage.get(id).and_then(|u| u.last_used).unwrap_or(0.0);
                 (type_score, u8::from(expired_oauth), last_used)
             };
-            available.sort_by(|a, b| {
-                let (ta, ea, la) = score(a);
-                let (tb, eb, lb) = score(b);
-                ta.cmp(&tb)
-                    .then(ea.cmp(&eb))
-                    .then(la.partial_cmp(&lb).unwrap_or(std::cmp::Ordering::Equal))
+            let mut scored: Vec<((u8, u8, f64), String)> =
+                ids.into_iter().map(|id| (score(&id), id)).collect();
+            scored.sort_by(|(a, _), (b, _)| {
+                a.0.cmp(&b.0)
+                    .then(a.1.cmp(&b.1))
+                    .then(a.2.partial_cmp(&b.2).unwrap_or(std::cmp::Ordering::Equal))
             });
+            ids = scored.into_iter().map(|(_, id)| id).collect();
         }
-        available.extend(cooling.into_iter().map(|(id, _)| id));
-        Candidates {
-            ids: available,
+        Pool {
+            ids,
             explicit: has_explicit,
+            saw_unresolved: saw_unresolved.get(),
         }
     }
 
-    /// Whether an env secret reference is allowed by the secrets config.
+    /// `resolveAuthProfileOrderWithMetadata`: the pool, those cooling down for `for_model` last
+    /// (soonest back first).
+    fn candidates(&self, provider: &str, for_model: Option<&str>, read_only: bool) -> Vec<String> {
+        let pool = self.pool(provider, read_only);
+        let mut available = Vec::new();
+        let mut cooling: Vec<(String, f64)> = Vec::new();
+        for id in &pool.ids {
+            match self.cooldown_until(id, for_model) {
+                Some(u) => cooling.push((id.clone(), u)),
+                None => available.push(id.clone()),
+            }
+        }
+        cooling.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+        available.extend(cooling.into_iter().map(|(id, _)| id));
+        available
+    }
+
+    /// The read-only pool of `provider` with what does not depend on the model, once.
+    fn ready_pool(&self, provider: &str) -> Rc<ReadyPool> {
+        if let Some(p) = self.ready_pools.borrow().get(provider) {
+            return Rc::clone(p);
+        }
+        let pool = self.pool(provider, true);
+        let readiness: Vec<Readiness> = pool
+            .ids
+            .iter()
+            .map(|id| self.readiness(id, provider))
+            .collect();
+        let positions = |want: &dyn Fn(Readiness) -> bool| -> Vec<usize> {
+            (0..readiness.len())
+                .filter(|&i| want(readiness[i]))
+                .collect()
+        };
+        let usable = positions(&|r| r != Readiness::Unavailable);
+        let ready = positions(&|r| r == Readiness::Ready);
+        let windows = (0..pool.ids.len())
+            .filter(|&i| {
+                self.usage.get(&pool.ids[i]).is_some_and(|s| {
+                    latest_window([s.blocked_until, s.cooldown_until, s.disabled_until])
+                        .is_some_and(|u| self.now < u)
+                })
+            })
+            .collect();
+        let rp = Rc::new(ReadyPool {
+            pool,
+            readiness,
+            usable,
+            ready,
+            windows,
+        });
+        self.ready_pools
+            .borrow_mut()
+            .insert(provider.to_owned(), Rc::clone(&rp));
+        rp
+    }
+
     fn env_ref_allowed(&self, r: &SecretRef) -> bool {
         let providers = self
             .inputs
@@ -596,15 +785,10 @@ impl Evaluator<'_> {
     /// Credentials that do not come from a profile: `models.providers.<p>.apiKey`, env vars.
     fn direct(&self, provider: &str) -> Direct {
         let pcfg = self
-            .inputs
-            .cfg
-            .pointer("/models/providers")
-            .and_then(Value::as_object)
-            .and_then(|m| {
-                m.iter()
-                    .find(|(k, _)| k.trim().eq_ignore_ascii_case(provider))
-            })
-            .map(|(_, v)| v);
+            .index
+            .providers
+            .get(&provider.to_ascii_lowercase())
+            .copied();
         let auth_mode = pcfg.and_then(|p| p.get("auth")).and_then(Value::as_str);
         let mut d = Direct::default();
         if auth_mode == Some("aws-sdk") {
@@ -728,30 +912,27 @@ impl Evaluator<'_> {
     fn has_auth_evidence(&self, provider: &str, direct: &Direct) -> bool {
         let alias = auth_provider(provider);
         direct.evidence
-            || self
-                .inputs
-                .cfg
-                .pointer("/auth/order")
-                .and_then(Value::as_object)
-                .is_some_and(|o| {
-                    o.keys()
-                        .any(|k| auth_provider(&k.trim().to_lowercase()) == alias)
-                })
-            || self.configured.iter().any(|(_, c)| {
-                c.provider
-                    .as_deref()
-                    .is_some_and(|p| auth_provider(p) == alias)
-            })
-            || self
-                .inputs
-                .store
-                .profiles
-                .iter()
-                .any(|c| auth_provider(&c.provider) == alias)
+            || self.index.order_aliases.contains(alias)
+            || self.index.configured_by_alias.contains_key(alias)
+            || self.index.store_by_alias.contains_key(alias)
     }
 
-    /// `resolveProviderEvaluation` for a provider (and model, for model-scoped cooldowns).
+    /// [`Self::route_availability`] for a provider's routes, once per provider — and per model
+    /// when some cooldown is scoped to one model.
     fn provider_availability(&self, provider: &str, model: Option<&str>) -> Availability {
+        let key = (
+            provider.to_owned(),
+            model.filter(|_| self.model_scoped).map(str::to_owned),
+        );
+        if let Some(a) = self.availability.borrow().get(&key) {
+            return a.clone();
+        }
+        let a = self.route_availability(provider, model);
+        self.availability.borrow_mut().insert(key, a.clone());
+        a
+    }
+
+    fn route_availability(&self, provider: &str, model: Option<&str>) -> Availability {
         let direct = self.direct(provider);
         if let Some(reason) = direct.needs_cli.clone() {
             return Availability::NeedsCli(reason);
@@ -759,80 +940,67 @@ impl Evaluator<'_> {
         if let Some(req) = direct.required.clone() {
             return req;
         }
-        let cands = self.candidates(provider, model, true);
-        let entries: Vec<(String, Readiness, bool)> = cands
-            .ids
+        // The candidates in order are the pool's without those cooling down for this model,
+        // then those, soonest back first. Only candidates with an active window can cool.
+        let rp = self.ready_pool(provider);
+        let ids = &rp.pool.ids;
+        let mut cooling: Vec<(usize, f64)> = rp
+            .windows
             .iter()
-            .map(|id| {
-                (
-                    id.clone(),
-                    self.readiness(id, provider),
-                    self.cooldown_until(id, model).is_some(),
-                )
-            })
+            .filter_map(|&i| self.cooldown_until(&ids[i], model).map(|u| (i, u)))
             .collect();
-        let available: Vec<&(String, Readiness, bool)> = entries
-            .iter()
-            .filter(|e| e.1 != Readiness::Unavailable)
-            .collect();
-        let outside: Vec<&&(String, Readiness, bool)> = available.iter().filter(|e| !e.2).collect();
+        cooling.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+        let is_cooling: HashSet<usize> = cooling.iter().map(|(i, _)| *i).collect();
+        let in_order = || {
+            (0..ids.len())
+                .filter(|i| !is_cooling.contains(i))
+                .chain(cooling.iter().map(|(i, _)| *i))
+        };
+        let outside =
+            |positions: &[usize]| positions.iter().copied().find(|i| !is_cooling.contains(i));
+        let first_outside = outside(&rp.usable);
 
-        if !available.is_empty() && outside.is_empty() {
+        if !rp.usable.is_empty() && first_outside.is_none() {
+            let usable = in_order().filter(|&i| rp.readiness[i] != Readiness::Unavailable);
             return Availability::Unavailable(format!(
                 "every {provider} profile is in cooldown or disabled ({})",
-                available
-                    .iter()
-                    .map(|e| e.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                list_ids(usable.map(|i| ids[i].as_str()))
             ));
         }
-        let empty_or_unavailable = entries.is_empty() || available.is_empty();
-        if cands.explicit && empty_or_unavailable {
+        if rp.pool.explicit && rp.usable.is_empty() {
             return Availability::Unavailable(format!(
                 "the configured auth order for {provider} names no usable profile"
             ));
         }
         // An env key without config key material ("ambient") is ignored as soon as any
         // profile is a candidate, even one that cannot serve.
-        let ambient_ignored = direct.ambient && !entries.is_empty();
+        let ambient_ignored = direct.ambient && !ids.is_empty();
         let fallback_allowed = direct.fallback.is_some() && !ambient_ignored;
-        if !outside.is_empty() {
-            let first = outside[0];
-            let chosen = if first.1 == Readiness::Unknown {
-                outside
-                    .iter()
-                    .find(|e| e.1 == Readiness::Ready)
-                    .copied()
-                    .unwrap_or(first)
+        if let Some(first) = first_outside {
+            let chosen = if rp.readiness[first] == Readiness::Unknown {
+                outside(&rp.ready).unwrap_or(first)
             } else {
                 first
             };
-            return match chosen.1 {
+            let id = &ids[chosen];
+            return match rp.readiness[chosen] {
                 Readiness::Ready => Availability::Ready {
-                    profile: Some(chosen.0.clone()),
+                    profile: Some(id.clone()),
                     via: "profile".to_owned(),
                 },
                 Readiness::Unknown => Availability::Unknown(format!(
-                    "{} cannot be confirmed ready without a refresh",
-                    chosen.0
+                    "{id} cannot be confirmed ready without a refresh"
                 )),
-                Readiness::Unavailable => {
-                    Availability::Unavailable(format!("{} is not usable", chosen.0))
-                }
+                Readiness::Unavailable => Availability::Unavailable(format!("{id} is not usable")),
             };
         }
         if fallback_allowed && let Some(f) = direct.fallback.clone() {
             return f;
         }
-        if !entries.is_empty() {
+        if !ids.is_empty() {
             return Availability::Unavailable(format!(
                 "no usable {provider} profile ({})",
-                entries
-                    .iter()
-                    .map(|e| e.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                list_ids(in_order().map(|i| ids[i].as_str()))
             ));
         }
         // No candidate at all: the "unprofiled" evaluation.
@@ -922,7 +1090,7 @@ impl Evaluator<'_> {
                 r.via = Some(via);
                 match profile
                     .as_ref()
-                    .and_then(|p| self.health.get(p))
+                    .and_then(|p| self.health.get(p.as_str()).copied())
                     .filter(|_| !route.kind.is_image())
                 {
                     Some(h) => {
@@ -964,32 +1132,32 @@ impl Evaluator<'_> {
 
     /// `auth.oauth.providers[]` (`auth-health.ts`).
     fn rollups(&self, profiles: &[ProfileHealth]) -> Vec<ProviderRollup> {
-        let mut providers: Vec<String> = Vec::new();
-        for p in profiles {
-            if !providers.contains(&p.provider) {
-                providers.push(p.provider.clone());
+        let mut providers: Vec<&str> = Vec::new();
+        let mut by_provider: HashMap<&str, Vec<&ProfileHealth>> = HashMap::new();
+        for h in profiles {
+            let of = by_provider.entry(h.provider.as_str()).or_default();
+            if of.is_empty() {
+                providers.push(h.provider.as_str());
             }
+            of.push(h);
         }
         providers.sort_by(|a, b| collate(a, b));
         providers
             .into_iter()
             .map(|p| {
-                let all: Vec<&ProfileHealth> =
-                    profiles.iter().filter(|h| h.provider == p).collect();
-                let state = &self.inputs.store.state;
-                let explicit = state
-                    .order_for(auth_provider(&p))
-                    .or_else(|| state.order_for(&p))
+                let all: &[&ProfileHealth] = by_provider.get(p).map_or(&[], Vec::as_slice);
+                let explicit = self
+                    .stored_order(p)
                     .map(<[String]>::to_vec)
-                    .or_else(|| config_order(self.inputs.cfg, &p));
-                let ordered = self.candidates(&p, None, false).ids;
+                    .or_else(|| config_order(&self.index, p));
+                let ordered = self.candidates(p, None, false);
                 let effective: Vec<String> = if explicit.as_ref().is_some_and(Vec::is_empty) {
                     Vec::new()
                 } else if !ordered.is_empty() {
                     ordered
                 } else if let Some(ex) = &explicit {
                     ex.iter()
-                        .filter(|id| self.health.contains_key(*id))
+                        .filter(|id| self.health.contains_key(id.as_str()))
                         .cloned()
                         .collect()
                 } else {
@@ -997,7 +1165,7 @@ impl Evaluator<'_> {
                 };
                 let eff: Vec<&ProfileHealth> = effective
                     .iter()
-                    .filter_map(|id| self.health.get(id))
+                    .filter_map(|id| self.health.get(id.as_str()).copied())
                     .collect();
                 let timed: Vec<&&ProfileHealth> = eff
                     .iter()
@@ -1028,7 +1196,7 @@ impl Evaluator<'_> {
                 };
                 let expires = timed.iter().filter_map(|h| h.expires_at_ms).min();
                 ProviderRollup {
-                    provider: p.clone(),
+                    provider: p.to_owned(),
                     status,
                     profiles: all.iter().map(|h| h.profile_id.clone()).collect(),
                     effective_profiles: effective,
@@ -1081,6 +1249,24 @@ impl Evaluator<'_> {
         out.sort_by_key(|u| u.remaining_ms);
         out
     }
+}
+
+/// Profile ids for a message: the first ten, then how many in all.
+fn list_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    const SHOWN: usize = 10;
+    let mut shown = Vec::new();
+    let mut total = 0;
+    for id in ids {
+        if total < SHOWN {
+            shown.push(id);
+        }
+        total += 1;
+    }
+    let mut out = shown.join(", ");
+    if total > SHOWN {
+        out.push_str(&format!(", … ({total} in all)"));
+    }
+    out
 }
 
 #[derive(Debug, Clone, Default)]

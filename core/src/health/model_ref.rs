@@ -164,13 +164,13 @@ const DEFAULT_ALIASES: [(&str, &str); 8] = [
 /// explicit agent): `alias (lower-case) → ref`.
 #[derive(Debug, Clone, Default)]
 pub struct AliasIndex {
-    by_alias: Vec<(String, ModelRef)>,
+    by_alias: std::collections::HashMap<String, ModelRef>,
 }
 
 impl AliasIndex {
     pub fn build(defaults_models: Option<&Value>, agent_models: Option<&Value>) -> Self {
         let mut idx = Self::default();
-        let mut taken: Vec<String> = Vec::new();
+        let mut taken = std::collections::HashSet::new();
         for map in [defaults_models, agent_models].into_iter().flatten() {
             let Some(map) = map.as_object() else { continue };
             for (key, entry) in map {
@@ -185,9 +185,9 @@ impl AliasIndex {
                     continue;
                 }
                 if let Some(r) = parse_plain(strip_profile_pin(key)) {
-                    taken.push(alias.clone());
-                    idx.by_alias.retain(|(a, _)| *a != alias);
-                    idx.by_alias.push((alias, r));
+                    // A later definition of an alias replaces an earlier one.
+                    taken.insert(alias.clone());
+                    idx.by_alias.insert(alias, r);
                 }
             }
         }
@@ -197,10 +197,10 @@ impl AliasIndex {
                     parse_plain(k).is_some_and(|r| r.key() == target) && v.get("alias").is_none()
                 });
                 if has_target
-                    && !taken.iter().any(|t| t == alias)
+                    && !taken.contains(alias)
                     && let Some(r) = parse_plain(target)
                 {
-                    idx.by_alias.push((alias.to_owned(), r));
+                    idx.by_alias.entry(alias.to_owned()).or_insert(r);
                 }
             }
         }
@@ -208,8 +208,7 @@ impl AliasIndex {
     }
 
     pub fn get(&self, alias: &str) -> Option<&ModelRef> {
-        let a = alias.trim().to_lowercase();
-        self.by_alias.iter().find(|(k, _)| *k == a).map(|(_, r)| r)
+        self.by_alias.get(&alias.trim().to_lowercase())
     }
 }
 

@@ -125,25 +125,158 @@ pub struct Planner<'a> {
     pub env: &'a dyn EnvLookup,
     /// OpenClaw 2026.6 had no utility model.
     pub with_utility: bool,
+    /// Lookups into the config, built once for every route of every agent.
+    index: std::cell::OnceCell<ConfigIndex<'a>>,
+    cli_runtimes: std::cell::RefCell<std::collections::HashMap<String, Option<String>>>,
 }
 
-impl Planner<'_> {
-    fn defaults(&self) -> Option<&Value> {
+/// A `models` map (`agents.defaults.models`, an agent's own) indexed for
+/// [`Planner::runtime_policy`]: the first entry with a runtime for each way an entry matches.
+#[derive(Default)]
+struct ModelsIndex {
+    /// Parsed key, lower-cased → position (entries that are not `provider/*`).
+    by_ref: std::collections::HashMap<String, usize>,
+    /// The raw key, ASCII lower-cased → position (a bare model name matches it).
+    by_name: std::collections::HashMap<String, usize>,
+    /// A `provider/*` key, trimmed and ASCII lower-cased → position.
+    wildcard: std::collections::HashMap<String, usize>,
+    runtimes: Vec<Option<String>>,
+}
+
+impl ModelsIndex {
+    fn of(map: Option<&Value>) -> Self {
+        let mut idx = Self::default();
+        for (i, (k, v)) in map
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let runtime = runtime_of(v);
+            if runtime.is_some() {
+                if !k.ends_with("/*") {
+                    if let Some(r) = parse_plain(k) {
+                        idx.by_ref.entry(r.key().to_lowercase()).or_insert(i);
+                    }
+                    idx.by_name.entry(k.to_ascii_lowercase()).or_insert(i);
+                }
+                idx.wildcard
+                    .entry(k.trim().to_ascii_lowercase())
+                    .or_insert(i);
+            }
+            idx.runtimes.push(runtime);
+        }
+        idx
+    }
+
+    /// The runtime of the first entry naming `model` exactly.
+    fn exact(&self, model: &ModelRef) -> Option<String> {
+        let a = self.by_ref.get(&model.key().to_lowercase());
+        let b = self.by_name.get(&model.model.to_ascii_lowercase());
+        let at = a.into_iter().chain(b).min()?;
+        self.runtimes[*at].clone()
+    }
+
+    /// The runtime of the first `provider/*` entry of `model`'s provider.
+    fn wildcard(&self, model: &ModelRef) -> Option<String> {
+        let at = self
+            .wildcard
+            .get(&format!("{}/*", model.provider).to_ascii_lowercase())?;
+        self.runtimes[*at].clone()
+    }
+}
+
+/// `models.providers` by name, and each provider's model rows by id (the first of each).
+struct ConfigIndex<'a> {
+    providers: std::collections::HashMap<String, &'a Value>,
+    rows: std::collections::HashMap<(String, String), &'a Value>,
+    /// Rows with a runtime: (provider, id) → the first such row's runtime.
+    row_runtimes: std::collections::HashMap<(String, String), String>,
+    defaults_models: ModelsIndex,
+}
+
+fn runtime_of(v: &Value) -> Option<String> {
+    v.pointer("/agentRuntime/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        cfg: &'a Value,
+        roster: &'a Roster,
+        env: &'a dyn EnvLookup,
+        with_utility: bool,
+    ) -> Self {
+        Self {
+            cfg,
+            roster,
+            env,
+            with_utility,
+            index: std::cell::OnceCell::new(),
+            cli_runtimes: std::cell::RefCell::default(),
+        }
+    }
+
+    fn defaults(&self) -> Option<&'a Value> {
         self.cfg.pointer("/agents/defaults")
     }
 
-    fn providers_config(&self) -> Option<&serde_json::Map<String, Value>> {
+    fn providers_config(&self) -> Option<&'a serde_json::Map<String, Value>> {
         self.cfg
             .pointer("/models/providers")
             .and_then(Value::as_object)
     }
 
+    fn index(&self) -> &ConfigIndex<'a> {
+        self.index.get_or_init(|| {
+            let mut providers = std::collections::HashMap::new();
+            let mut rows = std::collections::HashMap::new();
+            let mut row_runtimes = std::collections::HashMap::new();
+            for (k, v) in self.providers_config().into_iter().flatten() {
+                let name = k.trim().to_ascii_lowercase();
+                if providers.contains_key(&name) {
+                    continue;
+                }
+                providers.insert(name.clone(), v);
+                for row in v
+                    .get("models")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(id) = row.get("id").and_then(Value::as_str) {
+                        let key = (name.clone(), id.to_owned());
+                        if let Some(r) = runtime_of(row) {
+                            row_runtimes.entry(key.clone()).or_insert(r);
+                        }
+                        rows.entry(key).or_insert(row);
+                    }
+                }
+            }
+            ConfigIndex {
+                providers,
+                rows,
+                row_runtimes,
+                defaults_models: ModelsIndex::of(self.defaults().and_then(|d| d.get("models"))),
+            }
+        })
+    }
+
     /// `models.providers.<p>` (keys compared case-insensitively).
-    pub fn provider_config(&self, provider: &str) -> Option<&Value> {
-        self.providers_config()?
-            .iter()
-            .find(|(k, _)| k.trim().eq_ignore_ascii_case(provider))
-            .map(|(_, v)| v)
+    pub fn provider_config(&self, provider: &str) -> Option<&'a Value> {
+        self.index()
+            .providers
+            .get(&provider.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// The first model row of `provider` with this id.
+    fn provider_row(&self, provider: &str, id: &str) -> Option<&'a Value> {
+        self.index()
+            .rows
+            .get(&(provider.to_ascii_lowercase(), id.to_owned()))
+            .copied()
     }
 
     /// `resolveConfiguredModelRef`: the effective primary with bare names given a provider.
@@ -292,10 +425,11 @@ impl Planner<'_> {
         };
 
         let mut routes = Vec::new();
+        let owner_models = ModelsIndex::of(owner.and_then(|a| a.raw.get("models")));
         let text = |kind: RouteKind, raw: &str, runtime_eligible: bool, routes: &mut Vec<Route>| {
             if let Some(model) = parse(raw, &aliases) {
                 let runtime = if runtime_eligible {
-                    self.runtime_for(&model, owner)
+                    self.runtime_for(&model, &owner_models)
                 } else {
                     Runtime::Native
                 };
@@ -338,53 +472,28 @@ impl Planner<'_> {
     }
 
     /// `agentRuntime.id` for a model: per-model settings, then provider model rows, then
-    /// `provider/*` wildcards, then the provider (`resolveModelRuntimePolicy`).
-    fn runtime_policy(&self, model: &ModelRef, owner: Option<&AgentEntry>) -> Option<String> {
-        let maps: Vec<&serde_json::Map<String, Value>> = [
-            owner.and_then(|a| a.raw.get("models")),
-            self.defaults().and_then(|d| d.get("models")),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .collect();
-        let runtime_of = |v: &Value| {
-            v.pointer("/agentRuntime/id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let key = model.key().to_lowercase();
-        for map in &maps {
-            for (k, v) in *map {
-                let exact = !k.ends_with("/*")
-                    && (parse_plain(k).is_some_and(|r| r.key().to_lowercase() == key)
-                        || k.eq_ignore_ascii_case(&model.model));
-                if exact && let Some(r) = runtime_of(v) {
-                    return Some(r);
-                }
-            }
+    /// `provider/*` wildcards, then the provider (`resolveModelRuntimePolicy`). `owner_models`
+    /// is the owner agent's own `models` map, indexed.
+    fn runtime_policy(&self, model: &ModelRef, owner_models: &ModelsIndex) -> Option<String> {
+        let defaults = &self.index().defaults_models;
+        if let Some(r) = owner_models.exact(model).or_else(|| defaults.exact(model)) {
+            return Some(r);
         }
-        let pcfg = self.provider_config(&model.provider);
-        if let Some(rows) = pcfg.and_then(|p| p.get("models")).and_then(Value::as_array) {
-            for row in rows {
-                if row.get("id").and_then(Value::as_str) == Some(model.model.as_str())
-                    && let Some(r) = runtime_of(row)
-                {
-                    return Some(r);
-                }
-            }
+        let provider = model.provider.to_ascii_lowercase();
+        if let Some(r) = self
+            .index()
+            .row_runtimes
+            .get(&(provider, model.model.clone()))
+        {
+            return Some(r.clone());
         }
-        let wildcard = format!("{}/*", model.provider);
-        for map in &maps {
-            for (k, v) in *map {
-                if k.trim().eq_ignore_ascii_case(&wildcard)
-                    && let Some(r) = runtime_of(v)
-                {
-                    return Some(r);
-                }
-            }
+        if let Some(r) = owner_models
+            .wildcard(model)
+            .or_else(|| defaults.wildcard(model))
+        {
+            return Some(r);
         }
-        pcfg.and_then(runtime_of)
+        self.provider_config(&model.provider).and_then(runtime_of)
     }
 
     /// Whether an `openai` route runs against a custom endpoint (then OpenClaw's own runtime
@@ -398,13 +507,7 @@ impl Planner<'_> {
                 || u == "https://chatgpt.com/backend-api"
         };
         let pcfg = self.provider_config("openai");
-        let row = pcfg
-            .and_then(|p| p.get("models"))
-            .and_then(Value::as_array)
-            .and_then(|rows| {
-                rows.iter()
-                    .find(|r| r.get("id").and_then(Value::as_str) == Some(model.model.as_str()))
-            });
+        let row = self.provider_row("openai", &model.model);
         let urls = [
             row.and_then(|r| r.get("baseUrl"))
                 .and_then(Value::as_str)
@@ -426,15 +529,15 @@ impl Planner<'_> {
     }
 
     /// The runtime of a default or fallback route.
-    fn runtime_for(&self, model: &ModelRef, owner: Option<&AgentEntry>) -> Runtime {
-        let policy =
-            self.runtime_policy(model, owner)
-                .map(|id| match id.trim().to_lowercase().as_str() {
-                    "" | "pi" | "openclaw" => "openclaw".to_owned(),
-                    "codex-app-server" => "codex".to_owned(),
-                    "default" => "auto".to_owned(),
-                    other => other.to_owned(),
-                });
+    fn runtime_for(&self, model: &ModelRef, owner_models: &ModelsIndex) -> Runtime {
+        let policy = self.runtime_policy(model, owner_models).map(|id| {
+            match id.trim().to_lowercase().as_str() {
+                "" | "pi" | "openclaw" => "openclaw".to_owned(),
+                "codex-app-server" => "codex".to_owned(),
+                "default" => "auto".to_owned(),
+                other => other.to_owned(),
+            }
+        });
         let runtime = match policy.as_deref() {
             Some(id) if id != "auto" => id.to_owned(),
             _ if model.provider == "openai" => {
@@ -462,6 +565,17 @@ impl Planner<'_> {
     /// Without a runtime policy, a CLI runtime chosen by `auth.order` / `auth.profiles` in the
     /// config (the stored order is not consulted here).
     fn cli_runtime_from_auth_config(&self, provider: &str) -> Option<String> {
+        if let Some(known) = self.cli_runtimes.borrow().get(provider) {
+            return known.clone();
+        }
+        let found = self.scan_cli_runtime(provider);
+        self.cli_runtimes
+            .borrow_mut()
+            .insert(provider.to_owned(), found.clone());
+        found
+    }
+
+    fn scan_cli_runtime(&self, provider: &str) -> Option<String> {
         let runtime = cli_runtime_of(provider)?;
         let profiles = self
             .cfg

@@ -51,6 +51,28 @@ pub fn client(env: &Environment, timeout: Duration) -> Result<reqwest::Client, S
         .map_err(|e| format!("cannot set up the HTTP client: {e}"))
 }
 
+/// The most of a response body clawauth reads: enough for any error message a server sends.
+pub const BODY_CAP: usize = 64 * 1024;
+
+/// At most `cap` bytes of `resp`'s body, and whether there was more: a huge or endless body
+/// costs no more memory than that (the rest is never read; the connection is dropped with the
+/// response), and a slow one no more time than the client's timeout, which covers the body.
+pub async fn body_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
 /// `scheme://host[:port]` of a URL: what may be shown of a URL whose path is a secret (a
 /// healthchecks ping URL is a capability).
 pub fn origin(url: &str) -> String {

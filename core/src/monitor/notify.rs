@@ -21,6 +21,8 @@ pub const NTFY_TOKEN_KEY: &str = "ntfy-token";
 pub const ENV_NTFY_TOKEN: &str = "CLAWAUTH_NTFY_TOKEN";
 /// Attempts per alert within one run (the next run tries again anyway).
 const ATTEMPTS: u32 = 2;
+/// How much of a notifier program's stderr is kept (for the error when it fails).
+const NOTIFIER_STDERR_CAP: usize = 64 * 1024;
 /// The longest `Retry-After` honoured within a run.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
@@ -46,7 +48,11 @@ pub fn validate_ntfy_token(t: &str) -> Result<(), String> {
 /// comments), or the bare token. The file must not be readable by others.
 pub fn read_token_file(path: &Utf8Path) -> Result<Secret, String> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path)
+    let file = crate::openclaw::files::open_regular(path)
+        .map_err(|e| format!("cannot read the ntfy token file: {e}"))?
+        .ok_or_else(|| format!("the ntfy token file {path} does not exist"))?;
+    let meta = file
+        .metadata()
         .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?;
     if meta.mode() & 0o077 != 0 {
         return Err(format!(
@@ -57,10 +63,11 @@ pub fn read_token_file(path: &Utf8Path) -> Result<Secret, String> {
     if meta.len() > 64 * 1024 {
         return Err(format!("the ntfy token file {path} is larger than 64 KiB"));
     }
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?,
-    );
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(
+        usize::try_from(meta.len().min(64 * 1024)).unwrap_or(0) + 1,
+    ));
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, 64 * 1024), &mut text)
+        .map_err(|e| format!("cannot read the ntfy token file {path}: {e}"))?;
     let mut found: Option<String> = None;
     for line in text
         .lines()
@@ -206,15 +213,14 @@ impl Ntfy {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp.text().await.unwrap_or_default();
-        let why = serde_json::from_str::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| {
-                v.get("error")
-                    .and_then(|e| e.as_str())
-                    .map(|e| crate::redact::last_line(e, 200))
-            })
-            .unwrap_or_else(|| crate::redact::last_line(&body, 200));
+        // An error body is read only so far: a hostile server may send gigabytes, or forever.
+        let why = match super::http::body_capped(resp, super::http::BODY_CAP).await {
+            Ok((body, cut)) => ntfy_error_text(&body, cut),
+            Err(e) => format!(
+                "its answer could not be read ({})",
+                super::http::describe(&e)
+            ),
+        };
         let hint = match status.as_u16() {
             401 | 403 => {
                 " (check the access token: `clawauth monitor ntfy-token set`, or token_file in [monitor.ntfy])"
@@ -252,6 +258,29 @@ impl Ntfy {
     }
 }
 
+/// What an ntfy error answer says: its JSON `error`, else its text (one line, at most 200
+/// characters, control characters made visible).
+fn ntfy_error_text(body: &[u8], cut: bool) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = |t: &str| crate::display::visible_cut(&crate::redact::last_line(t, 200), 200);
+    if !cut
+        && let Some(e) = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+    {
+        return line(&e);
+    }
+    if cut {
+        format!(
+            "{} (an answer longer than {} bytes, not read further)",
+            line(text.lines().next().unwrap_or_default()),
+            super::http::BODY_CAP
+        )
+    } else {
+        line(&text)
+    }
+}
+
 /// Runs a program with the alert on stdin.
 pub struct CommandNotifier {
     cfg: CommandConfig,
@@ -283,39 +312,83 @@ impl CommandNotifier {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
+            // Its own process group, so a hung notifier is killed with everything it started.
+            .process_group(0)
             .kill_on_drop(true);
         let mut child = cmd
             .spawn()
             .map_err(|e| format!("cannot run {program}: {e}; check [monitor.command] program"))?;
+        let group = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .and_then(rustix::process::Pid::from_raw);
         let input = format!("{}\n\n{}\n", m.title, m.text);
         let timeout = Duration::from_millis(self.cfg.timeout_ms.unsigned_abs());
+        // Its stderr is collected beside the wait, at most 64 KiB of it, and never waited for:
+        // a child it left running may hold the pipe open long after it exited.
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reader = child.stderr.take().map(|mut pipe| {
+            let sink = std::sync::Arc::clone(&stderr);
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut s) = sink.lock() {
+                        let room = NOTIFIER_STDERR_CAP.saturating_sub(s.len());
+                        s.extend_from_slice(&buf[..n.min(room)]);
+                    }
+                }
+            })
+        });
+        let stdin = child.stdin.take();
         let run = async {
-            if let Some(mut stdin) = child.stdin.take() {
+            if let Some(mut stdin) = stdin {
                 // A program that does not read its stdin is fine.
                 let _ = stdin.write_all(input.as_bytes()).await;
             }
-            child.wait_with_output().await
+            child.wait().await
         };
-        match tokio::time::timeout(timeout, run).await {
+        let outcome = tokio::time::timeout(timeout, run).await;
+        if outcome.is_err() {
+            // The whole group: the program and whatever it started.
+            if let Some(g) = group {
+                let _ = rustix::process::kill_process_group(g, rustix::process::Signal::KILL);
+            }
+            let _ = child.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+        }
+        if let Some(mut reader) = reader {
+            // What it wrote before it exited is there by now, or soon; its children may keep
+            // the pipe open, so stop listening after a moment.
+            if tokio::time::timeout(Duration::from_millis(200), &mut reader)
+                .await
+                .is_err()
+            {
+                reader.abort();
+            }
+        }
+        let last = stderr
+            .lock()
+            .map(|s| crate::redact::last_line(&String::from_utf8_lossy(&s), 300))
+            .unwrap_or_default();
+        match outcome {
             Err(_) => Err(format!(
-                "{program} did not finish within {}s (raise [monitor.command] timeout)",
+                "{program} did not finish within {}s and was killed with the processes it started (raise [monitor.command] timeout)",
                 timeout.as_secs_f32()
             )),
             Ok(Err(e)) => Err(format!("{program} failed: {e}")),
-            Ok(Ok(out)) if out.status.success() => Ok(()),
-            Ok(Ok(out)) => {
-                let err = String::from_utf8_lossy(&out.stderr);
-                let last = crate::redact::last_line(&err, 300);
-                Err(format!(
-                    "{program} exited with {}{}",
-                    out.status,
-                    if last.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {last}")
-                    }
-                ))
-            }
+            Ok(Ok(status)) if status.success() => Ok(()),
+            Ok(Ok(status)) => Err(format!(
+                "{program} exited with {status}{}",
+                if last.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", crate::display::visible(&last))
+                }
+            )),
         }
     }
 }

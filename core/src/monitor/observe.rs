@@ -183,7 +183,15 @@ pub fn unreadable_reason(report: &Report) -> String {
         .filter(|a| a.verdict == Verdict::Unknown)
         .map(|a| {
             if a.needs_cli.is_empty() {
-                format!("agent {} could not be evaluated", a.agent)
+                // The first note says why (a file that cannot be read, and which).
+                match a.notes.first() {
+                    Some(why) => format!(
+                        "agent {} could not be evaluated: {}",
+                        a.agent,
+                        crate::redact::last_line(why, 300)
+                    ),
+                    None => format!("agent {} could not be evaluated", a.agent),
+                }
             } else {
                 format!(
                     "only the OpenClaw CLI can decide agent {} ({})",

@@ -142,12 +142,8 @@ impl Loaded {
 /// Reads the state at `path`. A missing file is a fresh state; an unreadable or malformed one
 /// is moved aside (kept for inspection) and replaced by a fresh state.
 pub fn load(path: &Utf8Path, now_ms: i64) -> Result<Loaded> {
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded::Fresh(State::default()));
-        }
-        Err(e) => return Err(Error::io(path, e)),
+    let Some(mut f) = crate::openclaw::files::open_regular(path)? else {
+        return Ok(Loaded::Fresh(State::default()));
     };
     let size = f.metadata().map_err(|e| Error::io(path, e))?.len();
     let parsed = if size > MAX_STATE_BYTES {
@@ -158,6 +154,17 @@ pub fn load(path: &Utf8Path, now_ms: i64) -> Result<Loaded> {
         let mut text = String::new();
         match f.read_to_string(&mut text) {
             Err(e) => Err(format!("not UTF-8 text ({e})")),
+            Ok(_)
+                if crate::openclaw::json::nests_deeper_than(
+                    &text,
+                    crate::openclaw::json::MAX_DEPTH,
+                ) =>
+            {
+                Err(format!(
+                    "nested deeper than {} levels, more than a state file has",
+                    crate::openclaw::json::MAX_DEPTH
+                ))
+            }
             Ok(_) => match serde_json::from_str::<State>(&text) {
                 Ok(s) if s.version == STATE_VERSION => Ok(s),
                 Ok(s) => Err(format!(

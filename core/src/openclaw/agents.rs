@@ -5,7 +5,7 @@
 use camino::Utf8PathBuf;
 use serde_json::Value;
 
-use super::layout::{Layout, expand_user_path};
+use super::layout::Layout;
 use super::store::OpenClawFailure;
 
 /// One configured agent.
@@ -25,6 +25,8 @@ pub struct Roster {
     pub entries: Vec<AgentEntry>,
     pub ownership_explicit: bool,
     pub system_agent: Option<String>,
+    /// id → the first entry with it.
+    index: std::collections::HashMap<String, usize>,
 }
 
 /// Which agents to evaluate.
@@ -86,8 +88,13 @@ impl Roster {
                 }
             }
         }
+        let mut index = std::collections::HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            index.entry(e.id.clone()).or_insert(i);
+        }
         Ok(Self {
             entries,
+            index,
             ownership_explicit: agents
                 .and_then(|a| a.get("ownership"))
                 .and_then(Value::as_str)
@@ -102,7 +109,7 @@ impl Roster {
 
     pub fn get(&self, id: &str) -> Option<&AgentEntry> {
         let id = id.trim().to_lowercase();
-        self.entries.iter().find(|e| e.id == id)
+        self.index.get(&id).map(|&i| &self.entries[i])
     }
 
     /// The agents `clawauth status` evaluates when no `--agent` is given.
@@ -151,7 +158,7 @@ impl Roster {
         self.get(id)
             .and_then(|e| e.agent_dir.as_deref())
             .filter(|d| !d.trim().is_empty())
-            .map(|d| expand_user_path(d, &layout.home))
+            .map(|d| layout.user_path(d))
             .unwrap_or_else(|| layout.default_agent_dir(id))
     }
 

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::env::Environment;
 use super::files::read_text;
-use super::json::parse_json5;
-use super::layout::{Layout, expand_user_path};
+use super::json::{MAX_DEPTH, parse_json5};
+use super::layout::Layout;
 use super::store::OpenClawFailure;
 use crate::error::{Error, Result};
 
@@ -124,6 +124,24 @@ pub fn load(
     layout: &Layout,
     env: &Environment,
 ) -> Result<(Result<Config, OpenClawFailure>, AuthEnv)> {
+    load_with(layout, env, None)
+}
+
+/// The `$include` files [`load`] would read that do not exist here, in the order it meets
+/// them (each read as empty to find the ones it includes): what the legacy-files rung still
+/// has to fetch from the gateway into its mirror.
+pub fn missing_includes(layout: &Layout, env: &Environment) -> Result<Vec<Utf8PathBuf>> {
+    let mut missing = Vec::new();
+    // Whether OpenClaw would accept the config does not matter here, only what it reads.
+    let (_outcome, _auth_env) = load_with(layout, env, Some(&mut missing))?;
+    Ok(missing)
+}
+
+fn load_with(
+    layout: &Layout,
+    env: &Environment,
+    missing: Option<&mut Vec<Utf8PathBuf>>,
+) -> Result<(Result<Config, OpenClawFailure>, AuthEnv)> {
     let path = layout.config_path.clone();
     let dotenv = dotenv_vars(layout, env)?;
     let mut auth_env = AuthEnv::default();
@@ -165,9 +183,13 @@ pub fn load(
         ));
     }
     let base_dir = path.parent().map(Utf8Path::to_owned).unwrap_or_default();
-    let roots = include_roots(&base_dir, env, &layout.home);
-    let mut chain = vec![path.clone()];
-    let root = match resolve_includes(parsed, &base_dir, &roots, &mut chain) {
+    let mut includes = Includes {
+        layout,
+        roots: include_roots(&base_dir, env, layout),
+        chain: vec![path.clone()],
+        missing,
+    };
+    let root = match includes.resolve(parsed, &base_dir, 1) {
         Ok(v) => v,
         Err(IncludeError::Io(e)) => return Err(e),
         Err(IncludeError::Invalid(msg)) => {
@@ -245,14 +267,14 @@ fn seed_process_env(auth_env: &mut AuthEnv, env: &Environment) {
     }
 }
 
-fn include_roots(config_dir: &Utf8Path, env: &Environment, home: &Utf8Path) -> Vec<Utf8PathBuf> {
+fn include_roots(config_dir: &Utf8Path, env: &Environment, layout: &Layout) -> Vec<Utf8PathBuf> {
     let mut roots = vec![config_dir.to_owned()];
     if let Some(extra) = env.get("OPENCLAW_INCLUDE_ROOTS") {
         roots.extend(
             extra
                 .split(':')
                 .filter(|s| !s.trim().is_empty())
-                .map(|s| expand_user_path(s, home)),
+                .map(|s| layout.user_path(s)),
         );
     }
     roots
@@ -278,113 +300,148 @@ fn normalize(p: &Utf8Path) -> Utf8PathBuf {
     out
 }
 
-fn resolve_includes(
-    value: Value,
-    dir: &Utf8Path,
-    roots: &[Utf8PathBuf],
-    chain: &mut Vec<Utf8PathBuf>,
-) -> Result<Value, IncludeError> {
-    match value {
-        Value::Object(mut map) => {
-            let include = map.remove("$include");
-            let mut siblings = Map::new();
-            for (k, v) in map {
-                siblings.insert(k, resolve_includes(v, dir, roots, chain)?);
-            }
-            let Some(include) = include else {
-                return Ok(Value::Object(siblings));
-            };
-            let paths: Vec<String> = match include {
-                Value::String(s) => vec![s],
-                Value::Array(items) => items
-                    .into_iter()
-                    .map(|v| {
-                        v.as_str().map(str::to_owned).ok_or_else(|| {
-                            IncludeError::Invalid("$include entries must be strings".to_owned())
-                        })
-                    })
-                    .collect::<Result<_, _>>()?,
-                _ => {
-                    return Err(IncludeError::Invalid(
-                        "$include must be a path or a list of paths".to_owned(),
-                    ));
-                }
-            };
-            let mut merged = Value::Object(Map::new());
-            for rel in paths {
-                let included = load_include(&rel, dir, roots, chain)?;
-                merged = deep_merge(merged, included);
-            }
-            Ok(deep_merge(merged, Value::Object(siblings)))
-        }
-        Value::Array(items) => items
-            .into_iter()
-            .map(|v| resolve_includes(v, dir, roots, chain))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        other => Ok(other),
-    }
+/// `$include` resolution (`includes.ts`) for one load.
+struct Includes<'a> {
+    layout: &'a Layout,
+    roots: Vec<Utf8PathBuf>,
+    /// The files being read, outermost first (for cycles and the depth limit).
+    chain: Vec<Utf8PathBuf>,
+    /// When set, a missing include is recorded here and read as `{}` instead of failing.
+    missing: Option<&'a mut Vec<Utf8PathBuf>>,
 }
 
-fn load_include(
-    rel: &str,
-    dir: &Utf8Path,
-    roots: &[Utf8PathBuf],
-    chain: &mut Vec<Utf8PathBuf>,
-) -> Result<Value, IncludeError> {
-    if chain.len() > INCLUDE_DEPTH {
-        return Err(IncludeError::Invalid(format!(
-            "Maximum include depth ({INCLUDE_DEPTH}) exceeded at: {rel}"
-        )));
+impl Includes<'_> {
+    /// Resolves the includes inside `value`, which sits `depth` levels deep in the merged
+    /// document: included files nest where they are included, so the merged whole is held to
+    /// [`MAX_DEPTH`] as each file is.
+    fn resolve(
+        &mut self,
+        value: Value,
+        dir: &Utf8Path,
+        depth: usize,
+    ) -> Result<Value, IncludeError> {
+        if depth > MAX_DEPTH && (value.is_object() || value.is_array()) {
+            let path = self.chain.last().cloned().unwrap_or_default();
+            return Err(IncludeError::Io(Error::TooDeep {
+                path,
+                limit: MAX_DEPTH,
+            }));
+        }
+        match value {
+            Value::Object(mut map) => {
+                let include = map.remove("$include");
+                let mut siblings = Map::new();
+                for (k, v) in map {
+                    siblings.insert(k, self.resolve(v, dir, depth + 1)?);
+                }
+                let Some(include) = include else {
+                    return Ok(Value::Object(siblings));
+                };
+                let paths: Vec<String> = match include {
+                    Value::String(s) => vec![s],
+                    Value::Array(items) => items
+                        .into_iter()
+                        .map(|v| {
+                            v.as_str().map(str::to_owned).ok_or_else(|| {
+                                IncludeError::Invalid("$include entries must be strings".to_owned())
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => {
+                        return Err(IncludeError::Invalid(
+                            "$include must be a path or a list of paths".to_owned(),
+                        ));
+                    }
+                };
+                let mut merged = Value::Object(Map::new());
+                for rel in paths {
+                    let included = self.load(&rel, dir, depth)?;
+                    merged = deep_merge(merged, included);
+                }
+                Ok(deep_merge(merged, Value::Object(siblings)))
+            }
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| self.resolve(v, dir, depth + 1))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            other => Ok(other),
+        }
     }
-    let resolved = normalize(&dir.join(rel));
-    let real = std::fs::canonicalize(&resolved)
-        .ok()
-        .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
-        .unwrap_or_else(|| resolved.clone());
-    let inside = roots.iter().any(|r| {
-        let r_real = std::fs::canonicalize(r)
+
+    /// Reads the file `rel` names, included into an object `depth` levels deep.
+    fn load(&mut self, rel: &str, dir: &Utf8Path, depth: usize) -> Result<Value, IncludeError> {
+        if self.chain.len() > INCLUDE_DEPTH {
+            return Err(IncludeError::Invalid(format!(
+                "Maximum include depth ({INCLUDE_DEPTH}) exceeded at: {rel}"
+            )));
+        }
+        // An absolute path is the host's: under a mirror it is read there, never here.
+        let resolved = if Utf8Path::new(rel).is_absolute() {
+            normalize(&self.layout.on_host(Utf8Path::new(rel)))
+        } else {
+            normalize(&dir.join(rel))
+        };
+        let real = std::fs::canonicalize(&resolved)
             .ok()
             .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
-            .unwrap_or_else(|| r.clone());
-        real.starts_with(&r_real)
-    });
-    if !inside {
-        return Err(IncludeError::Invalid(format!(
-            "Include path escapes config directory: {rel} (root: {dir})"
-        )));
-    }
-    if chain.contains(&real) {
-        let names: Vec<String> = chain.iter().map(ToString::to_string).collect();
-        return Err(IncludeError::Invalid(format!(
-            "Circular include detected: {} -> {real}",
-            names.join(" -> ")
-        )));
-    }
-    let bytes = match super::files::read_capped(&real, INCLUDE_LIMIT) {
-        Ok(Some(b)) => b,
-        Ok(None) => {
+            .unwrap_or_else(|| resolved.clone());
+        let inside = self.roots.iter().any(|r| {
+            let r_real = std::fs::canonicalize(r)
+                .ok()
+                .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+                .unwrap_or_else(|| r.clone());
+            real.starts_with(&r_real)
+        });
+        if !inside {
             return Err(IncludeError::Invalid(format!(
-                "Failed to read include file: {rel} (resolved: {resolved})"
+                "Include path escapes config directory: {rel} (root: {dir})"
             )));
         }
-        Err(Error::TooLarge { .. }) => {
+        if self.chain.contains(&real) {
+            let names: Vec<String> = self.chain.iter().map(ToString::to_string).collect();
             return Err(IncludeError::Invalid(format!(
-                "Include file is larger than 2 MiB: {rel}"
+                "Circular include detected: {} -> {real}",
+                names.join(" -> ")
             )));
         }
-        Err(e) => return Err(IncludeError::Io(e)),
-    };
-    let text = String::from_utf8(bytes).map_err(|_| {
-        IncludeError::Invalid(format!("Failed to parse include file: {rel} (not UTF-8)"))
-    })?;
-    let parsed = parse_json5(&real, &text)
-        .map_err(|e| IncludeError::Invalid(format!("Failed to parse include file: {rel}: {e}")))?;
-    chain.push(real.clone());
-    let sub_dir = real.parent().map(Utf8Path::to_owned).unwrap_or_default();
-    let out = resolve_includes(parsed, &sub_dir, roots, chain);
-    chain.pop();
-    out
+        let bytes = match super::files::read_capped(&real, INCLUDE_LIMIT) {
+            Ok(Some(b)) => b,
+            Ok(None) => {
+                if let Some(missing) = self.missing.as_deref_mut() {
+                    missing.push(real);
+                    return Ok(Value::Object(Map::new()));
+                }
+                return Err(IncludeError::Invalid(format!(
+                    "Failed to read include file: {rel} (resolved: {resolved})"
+                )));
+            }
+            Err(Error::TooLarge { .. }) => {
+                return Err(IncludeError::Invalid(format!(
+                    "Include file is larger than 2 MiB: {rel}"
+                )));
+            }
+            Err(e) => return Err(IncludeError::Io(e)),
+        };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            IncludeError::Invalid(format!("Failed to parse include file: {rel} (not UTF-8)"))
+        })?;
+        let parsed = match parse_json5(&real, &text) {
+            Ok(v) => v,
+            // Our own limit, not OpenClaw's refusal: the state is unreadable to us.
+            Err(e @ Error::TooDeep { .. }) => return Err(IncludeError::Io(e)),
+            Err(e) => {
+                return Err(IncludeError::Invalid(format!(
+                    "Failed to parse include file: {rel}: {e}"
+                )));
+            }
+        };
+        self.chain.push(real.clone());
+        let sub_dir = real.parent().map(Utf8Path::to_owned).unwrap_or_default();
+        let out = self.resolve(parsed, &sub_dir, depth);
+        self.chain.pop();
+        out
+    }
 }
 
 /// Objects merge, arrays concatenate, scalars: `over` wins (`includes.ts`).
@@ -513,6 +570,65 @@ mod tests {
             "a ${NOPE} ${lower}"
         );
         assert_eq!(missing, vec!["NOPE".to_owned()]);
+    }
+
+    fn layout_at(root: &Utf8Path, mirror: bool) -> (Layout, Environment) {
+        let mut env = Environment::empty()
+            .with("HOME", root.join("home").as_str())
+            .with("OPENCLAW_STATE_DIR", root.join("home/.openclaw").as_str());
+        if mirror {
+            env = env.with_mirror(root);
+        }
+        let layout = Layout::locate(&env, None).expect("layout");
+        (layout, env)
+    }
+
+    #[test]
+    fn includes_nest_no_deeper_than_a_file_may() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Utf8Path::from_path(t.path()).expect("utf-8");
+        let (layout, env) = layout_at(root, false);
+        let dir = root.join("home/.openclaw");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        // Each file nests 40 levels: fine alone, 80 where one includes the other.
+        let nest = |inner: &str| format!("{}{inner}{}", "{a: ".repeat(40), "}".repeat(40));
+        std::fs::write(dir.join("inner.json5"), nest("1")).expect("write");
+        std::fs::write(
+            dir.join("openclaw.json"),
+            nest("{$include: './inner.json5'}"),
+        )
+        .expect("write");
+        let e = load(&layout, &env).expect_err("too deep once merged");
+        assert!(matches!(e, Error::TooDeep { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("inner.json5: nesting deeper than 64"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn absolute_includes_of_a_mirrored_host_are_read_in_the_mirror() {
+        let t = tempfile::tempdir().expect("tmp");
+        let root = Utf8PathBuf::from_path_buf(std::fs::canonicalize(t.path()).expect("canon"))
+            .expect("utf-8");
+        // The host's config names its own absolute path; the mirror keeps it under `root`.
+        let dir = root.join("home/.openclaw");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(
+            dir.join("openclaw.json"),
+            "{$include: '/home/.openclaw/models.json5'}",
+        )
+        .expect("write");
+        let (layout, env) = layout_at(&root, true);
+        assert_eq!(
+            missing_includes(&layout, &env).expect("read"),
+            vec![dir.join("models.json5")]
+        );
+        std::fs::write(dir.join("models.json5"), "{agents: {x: 1}}").expect("write");
+        assert!(missing_includes(&layout, &env).expect("read").is_empty());
+        let (cfg, _) = load(&layout, &env).expect("load");
+        assert_eq!(cfg.expect("valid").root["agents"]["x"], 1);
     }
 
     #[test]

@@ -179,21 +179,53 @@ impl SecretValue {
 /// OpenClaw's `maskApiKey`: control characters stripped, trimmed; empty → `missing`; ≤ 6 chars →
 /// first and last 1; ≤ 16 → first and last 2; else first and last 8 (counted in UTF-16 units).
 pub fn mask_secret(v: &str) -> String {
-    let cleaned: String = v
-        .chars()
-        .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
-        .collect();
-    let units: Vec<u16> = cleaned.trim().encode_utf16().collect();
-    let n = units.len();
+    // As OpenClaw: control characters dropped, then trimmed, then the first and last UTF-16
+    // units kept. Done in passes over `v`, never copying the whole secret (a copy would
+    // outlive the parse unwiped, and copying every secret of a large store costs time).
+    if v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        // Printable ASCII, as secrets are: a byte is a UTF-16 unit, a space the only blank.
+        let t = v.trim_matches(' ');
+        let n = t.len();
+        let keep = match n {
+            0 => return "missing".to_owned(),
+            1..=6 => 1,
+            7..=16 => 2,
+            _ => 8,
+        };
+        return format!("{}...{}", &t[..keep], &t[n - keep..]);
+    }
+    let kept = || {
+        v.chars()
+            .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
+    };
+    let Some(first) = kept().position(|c| !c.is_whitespace()) else {
+        return "missing".to_owned();
+    };
+    let last = kept()
+        .enumerate()
+        .filter(|(_, c)| !c.is_whitespace())
+        .last()
+        .map_or(first, |(i, _)| i);
+    let units = || {
+        kept().skip(first).take(last + 1 - first).flat_map(|c| {
+            let mut buf = [0u16; 2];
+            let n = c.encode_utf16(&mut buf).len();
+            buf.into_iter().take(n)
+        })
+    };
+    let n = units().count();
     let keep = match n {
-        0 => return "missing".to_owned(),
         1..=6 => 1,
         7..=16 => 2,
         _ => 8,
     };
-    let head = String::from_utf16_lossy(&units[..keep]);
-    let tail = String::from_utf16_lossy(&units[n - keep..]);
-    format!("{head}...{tail}")
+    let head: Vec<u16> = units().take(keep).collect();
+    let tail: Vec<u16> = units().skip(n - keep).collect();
+    format!(
+        "{}...{}",
+        String::from_utf16_lossy(&head),
+        String::from_utf16_lossy(&tail)
+    )
 }
 
 /// The refresh fence OpenClaw leaves while/after refreshing (`oauth-refresh-marker.ts`).
@@ -684,10 +716,17 @@ impl AuthState {
     /// Per top-level map a shallow merge, `over` winning per key (`mergeAuthProfileState`).
     pub fn merged_with(&self, over: &AuthState) -> AuthState {
         let mut order = self.order.clone();
+        let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (i, (p, _)) in order.iter().enumerate() {
+            at.entry(p.clone()).or_insert(i);
+        }
         for (p, ids) in &over.order {
-            match order.iter_mut().find(|(q, _)| q == p) {
-                Some(slot) => slot.1 = ids.clone(),
-                None => order.push((p.clone(), ids.clone())),
+            match at.get(p) {
+                Some(&i) => order[i].1 = ids.clone(),
+                None => {
+                    at.insert(p.clone(), order.len());
+                    order.push((p.clone(), ids.clone()));
+                }
             }
         }
         let mut last_good = self.last_good.clone();
@@ -707,6 +746,9 @@ impl AuthState {
 pub fn parse_state_doc(doc: &Value) -> AuthState {
     let mut state = AuthState::default();
     if let Some(order) = doc.get("order").and_then(Value::as_object) {
+        // Keys equal once trimmed and lower-cased: the last one wins, at its own place.
+        let mut entries: Vec<(String, Vec<String>)> = Vec::new();
+        let mut last: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for (provider, ids) in order {
             let Some(ids) = ids.as_array() else { continue };
             let ids: Vec<String> = ids
@@ -717,11 +759,15 @@ pub fn parse_state_doc(doc: &Value) -> AuthState {
                 .map(str::to_owned)
                 .collect();
             let key = provider.trim().to_lowercase();
-            state.order.retain(|(p, _)| *p != key);
-            if !ids.is_empty() {
-                state.order.push((key, ids));
-            }
+            last.insert(key.clone(), entries.len());
+            entries.push((key, ids));
         }
+        state.order = entries
+            .into_iter()
+            .enumerate()
+            .filter(|(i, (key, ids))| last.get(key) == Some(i) && !ids.is_empty())
+            .map(|(_, e)| e)
+            .collect();
     }
     if let Some(lg) = doc.get("lastGood").and_then(Value::as_object) {
         for (provider, id) in lg {
@@ -754,6 +800,39 @@ mod tests {
     #[test]
     fn masks_like_openclaw() {
         assert_eq!(mask_secret(""), "missing");
+        assert_eq!(mask_secret(" \u{7}\t "), "missing");
+        // Against the plain reading of OpenClaw's rule: filter, trim, cut UTF-16 units.
+        let plain = |v: &str| {
+            let cleaned: String = v
+                .chars()
+                .filter(|c| !(c.is_control() || ('\u{80}'..='\u{9f}').contains(c)))
+                .collect();
+            let units: Vec<u16> = cleaned.trim().encode_utf16().collect();
+            let n = units.len();
+            let keep = match n {
+                0 => return "missing".to_owned(),
+                1..=6 => 1,
+                7..=16 => 2,
+                _ => 8,
+            };
+            format!(
+                "{}...{}",
+                String::from_utf16_lossy(&units[..keep]),
+                String::from_utf16_lossy(&units[n - keep..])
+            )
+        };
+        for v in [
+            "a",
+            "  ",
+            " sk-ant-oat01-FAKE-0123456789 ",
+            "abcdefg",
+            " \u{85}ab\u{1b}cdefghij \u{a0}",
+            "😀😀😀😀😀😀😀😀😀",
+            "x😀y\u{9f} z😀",
+            "\u{2003}sk-ant-oat01-FAKE-0123456789\n",
+        ] {
+            assert_eq!(mask_secret(v), plain(v), "{v:?}");
+        }
         assert_eq!(mask_secret("abc"), "a...c");
         assert_eq!(mask_secret("abcdefghij"), "ab...ij");
         assert_eq!(

@@ -9,6 +9,9 @@ use camino::Utf8PathBuf;
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
     vars: BTreeMap<String, String>,
+    /// The host's files are a copy under this directory (the legacy-files rung over SSH): an
+    /// absolute path named in them is read under it, never from this machine.
+    mirror: Option<Utf8PathBuf>,
 }
 
 impl Environment {
@@ -18,6 +21,7 @@ impl Environment {
             vars: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
+            mirror: None,
         }
     }
 
@@ -31,6 +35,18 @@ impl Environment {
     pub fn with(mut self, key: &str, value: impl Into<String>) -> Self {
         self.vars.insert(key.to_owned(), value.into());
         self
+    }
+
+    /// Reads the host's files from a copy under `root` (builder style): see [`Self::mirror`].
+    #[must_use]
+    pub fn with_mirror(mut self, root: impl Into<Utf8PathBuf>) -> Self {
+        self.mirror = Some(root.into());
+        self
+    }
+
+    /// Where the host's file system is mirrored, when it is a copy.
+    pub fn mirror(&self) -> Option<&camino::Utf8Path> {
+        self.mirror.as_deref()
     }
 
     /// Removes a variable (builder style).

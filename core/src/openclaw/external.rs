@@ -194,8 +194,10 @@ pub fn read_minimax_login(env: &Environment) -> Result<Option<f64>> {
     let Some(text) = read_secret_text(&path)? else {
         return Ok(None);
     };
-    let Ok(doc) = parse_json(&path, &text).map(Wiped) else {
-        return Ok(None);
+    let doc = match parse_json(&path, &text) {
+        Ok(doc) => Wiped(doc),
+        Err(e @ crate::error::Error::TooDeep { .. }) => return Err(e),
+        Err(_) => return Ok(None),
     };
     let complete =
         str_field(&doc, "access_token").is_some() && str_field(&doc, "refresh_token").is_some();

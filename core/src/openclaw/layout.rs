@@ -22,6 +22,8 @@ pub struct Layout {
     pub env_agent_dir: Option<Utf8PathBuf>,
     /// `$OPENCLAW_OAUTH_DIR`.
     pub env_oauth_dir: Option<Utf8PathBuf>,
+    /// The host's files are a copy under this directory ([`Environment::mirror`]).
+    pub mirror: Option<Utf8PathBuf>,
 }
 
 /// `resolveUserPath`: `~` and `~/…` expand to `home`; relative paths resolve against the
@@ -112,7 +114,51 @@ impl Layout {
             state_dir,
             state_dir_explicit,
             config_path,
+            mirror: env.mirror().map(Utf8Path::to_owned),
         })
+    }
+
+    /// Where this machine reads the host's absolute path `host_path`: the path itself, or,
+    /// when the host's files are a copy, its place under the mirror (`..` cannot leave it), so a
+    /// path named in the host's files never reaches this machine's file of that name.
+    pub fn on_host(&self, host_path: &Utf8Path) -> Utf8PathBuf {
+        let Some(root) = &self.mirror else {
+            return host_path.to_owned();
+        };
+        let mut out = root.clone();
+        for c in host_path.components() {
+            match c {
+                camino::Utf8Component::Normal(part) => out.push(part),
+                camino::Utf8Component::ParentDir if out != *root => {
+                    out.pop();
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A path named in the host's files (`agentDir`, `OPENCLAW_INCLUDE_ROOTS`), resolved as
+    /// OpenClaw resolves it there (`resolveUserPath`: `~` is OpenClaw's home, a relative path
+    /// starts at the working directory — under a mirror, the host's home) and read
+    /// [`Self::on_host`].
+    pub fn user_path(&self, raw: &str) -> Utf8PathBuf {
+        let Some(root) = &self.mirror else {
+            return expand_user_path(raw, &self.home);
+        };
+        let raw = raw.trim();
+        let home = match self.home.strip_prefix(root) {
+            Ok(h) => Utf8Path::new("/").join(h),
+            Err(_) => self.home.clone(),
+        };
+        let host_path = if raw == "~" {
+            home
+        } else if let Some(rest) = raw.strip_prefix("~/") {
+            home.join(rest)
+        } else {
+            home.join(raw)
+        };
+        self.on_host(&host_path)
     }
 
     /// `<state>/state/openclaw.sqlite`.
@@ -157,6 +203,22 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mirrored_hosts_paths_stay_in_the_mirror() {
+        let env = Environment::empty()
+            .with("HOME", "/m/home/pi")
+            .with_mirror("/m");
+        let l = Layout::locate(&env, None).expect("locate");
+        assert_eq!(l.user_path("/srv/agent"), "/m/srv/agent");
+        assert_eq!(l.user_path("~/agent"), "/m/home/pi/agent");
+        assert_eq!(l.user_path("rel/agent"), "/m/home/pi/rel/agent");
+        assert_eq!(l.user_path("/../../etc/passwd"), "/m/etc/passwd");
+        assert_eq!(l.on_host(Utf8Path::new("/a/../../b")), "/m/b");
+        let plain = Layout::locate(&Environment::empty().with("HOME", "/h"), None).expect("l");
+        assert_eq!(plain.user_path("/srv/agent"), "/srv/agent");
+        assert_eq!(plain.user_path("~/a"), "/h/a");
+    }
 
     #[test]
     fn state_dir_precedence() {

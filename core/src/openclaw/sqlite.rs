@@ -26,6 +26,16 @@ const JOURNAL_MAGIC: [u8; 8] = [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7];
 /// A rollback journal or a WAL reset seen while reading: try again this many times.
 const ATTEMPTS: u32 = 20;
 const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+/// The longest string or blob SQLite may hand out (`SQLITE_LIMIT_LENGTH`): a credential
+/// document is JSON, held to the JSON limit. A row that claims more is refused before SQLite
+/// allocates for it, so a small file cannot make it reserve gigabytes.
+const VALUE_LIMIT: u64 = super::files::JSON_LIMIT;
+/// The longest SQL statement, the schema's included (`SQLITE_LIMIT_SQL_LENGTH`).
+const SQL_LIMIT: i32 = 1024 * 1024;
+/// What SQLite may allocate in all, process-wide (`PRAGMA hard_heap_limit`): the images it
+/// holds at once (the state database and one agent database, each at most [`SQLITE_LIMIT`])
+/// plus working memory. A backstop behind the limits above.
+const HEAP_LIMIT: u64 = 2 * SQLITE_LIMIT + 256 * 1024 * 1024;
 
 /// A consistent, private, in-memory snapshot of one database file.
 pub struct Snapshot {
@@ -54,6 +64,21 @@ impl Snapshot {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_in_memory_with_flags(flags)
             .map_err(|e| Error::sqlite(path, e.to_string()))?;
+        let bounded = || -> rusqlite::Result<()> {
+            use rusqlite::limits::Limit;
+            conn.set_limit(
+                Limit::SQLITE_LIMIT_LENGTH,
+                i32::try_from(VALUE_LIMIT).unwrap_or(i32::MAX),
+            )?;
+            conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, SQL_LIMIT)?;
+            // Only ever lowers the limit; the first snapshot sets it for the process.
+            conn.query_row(
+                &format!("PRAGMA hard_heap_limit = {HEAP_LIMIT}"),
+                [],
+                |_| Ok(()),
+            )
+        };
+        bounded().map_err(|e| Error::sqlite(path, e.to_string()))?;
         conn.deserialize_read_exact("main", image, image.len(), true)
             .map_err(|e| Error::sqlite(path, e.to_string()))?;
         // Touch the schema now so a damaged file fails here with a clear error.
@@ -142,6 +167,18 @@ fn describe(e: &rusqlite::Error) -> String {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
             "not an SQLite database".to_owned()
         }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::TooBig => {
+            format!(
+                "a value or statement in it is larger than the {VALUE_LIMIT} bytes clawauth reads \
+                 (SQLite: string or blob too big); the database is damaged or not OpenClaw's"
+            )
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OutOfMemory => {
+            format!(
+                "reading it would take more than the {HEAP_LIMIT} bytes of memory clawauth allows \
+                 SQLite; the database is damaged or not OpenClaw's"
+            )
+        }
         other => other.to_string(),
     }
 }
@@ -198,7 +235,16 @@ fn read_image(path: &Utf8Path) -> Result<Read> {
             if wal_header_of(&wal) != wal_before {
                 return Ok(Read::Unstable);
             }
-            replay_wal(&mut db, &wal, page_size);
+            replay_wal(&mut db, &wal, page_size).map_err(|pages| {
+                Error::sqlite(
+                    &wal_path,
+                    format!(
+                        "its last commit claims a database of {pages} pages of {page_size} bytes, \
+                         more than the {SQLITE_LIMIT} bytes clawauth reads; the file is damaged or \
+                         not SQLite's"
+                    ),
+                )
+            })?;
         }
         if wal_header(&wal_path)? != wal_before {
             return Ok(Read::Unstable);
@@ -217,10 +263,8 @@ fn hot_journal(journal: &Utf8Path) -> Result<bool> {
 
 fn wal_header(wal: &Utf8Path) -> Result<Option<[u8; WAL_HEADER]>> {
     use std::io::Read as _;
-    let mut f = match std::fs::File::open(wal) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(wal, e)),
+    let Some(mut f) = super::files::open_regular(wal)? else {
+        return Ok(None);
     };
     let mut h = [0u8; WAL_HEADER];
     match f.read_exact(&mut h) {
@@ -257,24 +301,26 @@ fn wal_checksum(big_endian: bool, data: &[u8], mut s0: u32, mut s1: u32) -> (u32
 
 /// Applies every committed frame of `wal` to `db`. An invalid WAL (bad magic, page size or
 /// header checksum) holds no committed data, exactly as SQLite's own recovery treats it.
-fn replay_wal(db: &mut Vec<u8>, wal: &[u8], db_page_size: usize) {
+/// `Err(pages)` when the last commit claims a database larger than [`SQLITE_LIMIT`]: nothing is
+/// allocated for it.
+fn replay_wal(db: &mut Vec<u8>, wal: &[u8], db_page_size: usize) -> Result<(), u64> {
     if wal.len() < WAL_HEADER {
-        return;
+        return Ok(());
     }
     let magic = be32(wal, 0);
     let big_endian = match magic {
         WAL_MAGIC_BE => true,
         WAL_MAGIC_LE => false,
-        _ => return,
+        _ => return Ok(()),
     };
     let page_size = be32(wal, 8) as usize;
     if page_size != db_page_size {
-        return;
+        return Ok(());
     }
     let (salt1, salt2) = (be32(wal, 16), be32(wal, 20));
     let (mut s0, mut s1) = wal_checksum(big_endian, &wal[..24], 0, 0);
     if (s0, s1) != (be32(wal, 24), be32(wal, 28)) {
-        return;
+        return Ok(());
     }
 
     let frame_len = FRAME_HEADER + page_size;
@@ -302,7 +348,12 @@ fn replay_wal(db: &mut Vec<u8>, wal: &[u8], db_page_size: usize) {
         }
         at += frame_len;
     }
-    let Some(pages) = db_pages else { return };
+    let Some(pages) = db_pages else {
+        return Ok(());
+    };
+    if (pages as u64).saturating_mul(page_size as u64) > SQLITE_LIMIT {
+        return Err(pages as u64);
+    }
     db.resize(pages * page_size, 0);
     for (pgno, data_at) in committed {
         let pgno = pgno as usize;
@@ -311,6 +362,7 @@ fn replay_wal(db: &mut Vec<u8>, wal: &[u8], db_page_size: usize) {
             db[dst..dst + page_size].copy_from_slice(&wal[data_at..data_at + page_size]);
         }
     }
+    Ok(())
 }
 
 /// Makes the private image a self-consistent rollback-journal database: WAL mode is switched off

@@ -21,6 +21,12 @@ pub enum StatusOutput {
 /// Parses stdout of `models status --json`. Diagnostics OpenClaw prints before the document
 /// (plugin warnings) are skipped: the document is the last top-level JSON object.
 pub fn parse(stdout: &str) -> Result<StatusOutput, String> {
+    if super::json::nests_deeper_than(stdout, super::json::MAX_DEPTH) {
+        return Err(format!(
+            "its output nests deeper than {} levels, more than clawauth reads",
+            super::json::MAX_DEPTH
+        ));
+    }
     let doc = last_json_object(stdout).ok_or_else(|| {
         if stdout.trim().is_empty() {
             "it printed nothing on stdout".to_owned()
@@ -45,12 +51,14 @@ fn last_json_object(text: &str) -> Option<Value> {
     if let Ok(v) = serde_json::from_str::<Value>(text.trim()) {
         return v.is_object().then_some(v);
     }
-    // Walk back over lines that start an object at column 0 and try from there.
+    // Walk back over lines that start an object at column 0 and try from there — the last
+    // few only: each try may read to the end, and hostile output could have thousands.
+    const TRIES: usize = 32;
     let starts: Vec<usize> = std::iter::once(0)
         .chain(text.match_indices("\n{").map(|(i, _)| i + 1))
         .filter(|&i| text[i..].starts_with('{'))
         .collect();
-    starts.into_iter().rev().find_map(|i| {
+    starts.into_iter().rev().take(TRIES).find_map(|i| {
         let mut de = serde_json::Deserializer::from_str(&text[i..]).into_iter::<Value>();
         match de.next() {
             Some(Ok(v)) if v.is_object() => Some(v),

@@ -9,6 +9,8 @@
 //! Reading is split from deciding: [`read_agent_store`] does the I/O and returns the documents;
 //! [`AgentStore::resolve`] merges them at a given `now` (the drift rule depends on it).
 
+use std::collections::{HashMap, HashSet};
+
 use camino::{Utf8Path, Utf8PathBuf};
 use serde_json::Value;
 
@@ -64,8 +66,9 @@ pub struct RawAgentStore {
     /// The store OpenClaw reports as `auth.storePath`.
     pub store_path: Utf8PathBuf,
     pub local: OwnerDocs,
-    /// The shared store, when it is a different database than the agent's own.
-    pub shared: Option<OwnerDocs>,
+    /// The shared store, when it is a different database than the agent's own (read once for
+    /// every agent: [`SharedOwners`]).
+    pub shared: Option<std::rc::Rc<OwnerDocs>>,
     /// The agent's dir is the shared main dir, so OpenClaw writes this agent's profiles to
     /// the shared store (`path-resolve.ts`): nothing it reads there belongs to another agent.
     pub owns_shared: bool,
@@ -144,7 +147,7 @@ fn shared_db_path(
         ),
         fix: "openclaw doctor --fix".to_owned(),
     };
-    let Ok(value) = serde_json::from_str::<Value>(&raw) else {
+    let Some(value) = json_or_none(&state_db_path, &raw)? else {
         return Ok(Err(invalid("unparseable JSON".to_owned())));
     };
     let location = value
@@ -157,6 +160,17 @@ fn shared_db_path(
         Some("legacy-main") => Ok(legacy_main),
         _ => Err(invalid(value.to_string())),
     })
+}
+
+/// A JSON document OpenClaw would parse: `None` where OpenClaw's `JSON.parse` fails too, an
+/// error where only clawauth's own bound refuses it (nesting deeper than it reads), so a
+/// document OpenClaw reads fine is never mistaken for one it cannot.
+fn json_or_none(path: &Utf8Path, text: &str) -> Result<Option<Value>> {
+    match parse_json(path, text) {
+        Ok(v) => Ok(Some(v)),
+        Err(e @ crate::error::Error::TooDeep { .. }) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Reads one SQLite owner (`auth_profile_store` / `config_machine_state` rows). `Ok(Err)` when
@@ -239,7 +253,7 @@ fn read_sqlite_owner(
         return Ok(Ok(docs));
     };
     let store_row = zeroize::Zeroizing::new(store_row);
-    let Ok(doc) = serde_json::from_str::<Value>(&store_row).map(Wiped) else {
+    let Some(doc) = json_or_none(db_path, &store_row)?.map(Wiped) else {
         return Ok(Err(unreadable(layout, db_path)));
     };
     match parse_credential_doc(&doc, &env_var_name) {
@@ -248,10 +262,11 @@ fn read_sqlite_owner(
             return Ok(Err(unreadable(layout, db_path)));
         }
     }
-    let state_doc = state_row
-        .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        .map(|v| parse_state_doc(&v))
-        .unwrap_or_default();
+    let state_doc = match state_row {
+        Some(s) => json_or_none(db_path, &s)?.map(|v| parse_state_doc(&v)),
+        None => None,
+    }
+    .unwrap_or_default();
     docs.state = docs.creds.inline_state.merged_with(&state_doc);
     Ok(Ok(docs))
 }
@@ -346,19 +361,45 @@ pub fn detect_flavor(
     }
 }
 
+/// The shared store's documents, read once per check for every agent that merges over them
+/// (parsing a store of thousands of profiles once per agent made a check quadratic).
+#[derive(Default)]
+pub struct SharedOwners(std::cell::RefCell<HashMap<Utf8PathBuf, std::rc::Rc<OwnerDocs>>>);
+
+impl SharedOwners {
+    /// The documents at `path`, read by `read` the first time.
+    fn get_or_read(
+        &self,
+        path: &Utf8Path,
+        read: impl FnOnce() -> Result<Result<OwnerDocs, OpenClawFailure>>,
+    ) -> Result<Result<std::rc::Rc<OwnerDocs>, OpenClawFailure>> {
+        if let Some(docs) = self.0.borrow().get(path) {
+            return Ok(Ok(std::rc::Rc::clone(docs)));
+        }
+        Ok(read()?.map(|d| {
+            let d = std::rc::Rc::new(d);
+            self.0
+                .borrow_mut()
+                .insert(path.to_owned(), std::rc::Rc::clone(&d));
+            d
+        }))
+    }
+}
+
 /// Reads the documents an agent's `models status` would load. `state_db` is the snapshot of
 /// `<state>/state/openclaw.sqlite` (read once per check and shared by all agents; only the
-/// SQLite flavour uses it).
+/// SQLite flavour uses it); `shared` keeps the shared store once read.
 pub fn read_agent_store(
     layout: &Layout,
     agent_id: &str,
     agent_dir: &Utf8Path,
     flavor: StoreFlavor,
     state_db: Option<&Snapshot>,
+    shared: &SharedOwners,
 ) -> Result<Result<RawAgentStore, OpenClawFailure>> {
     match flavor {
-        StoreFlavor::LegacyJson => read_legacy_store(layout, agent_dir).map(Ok),
-        StoreFlavor::Sqlite => read_sqlite_store(layout, agent_id, agent_dir, state_db),
+        StoreFlavor::LegacyJson => read_legacy_store(layout, agent_dir, shared).map(Ok),
+        StoreFlavor::Sqlite => read_sqlite_store(layout, agent_id, agent_dir, state_db, shared),
     }
 }
 
@@ -367,6 +408,7 @@ fn read_sqlite_store(
     agent_id: &str,
     agent_dir: &Utf8Path,
     state_db: Option<&Snapshot>,
+    owners: &SharedOwners,
 ) -> Result<Result<RawAgentStore, OpenClawFailure>> {
     let state_db_path = layout.state_db();
     let shared_path = match shared_db_path(layout, state_db)? {
@@ -394,7 +436,9 @@ fn read_sqlite_store(
             owns_shared: true,
         }));
     }
-    let shared = match read_sqlite_owner(layout, &shared_path, shared_is_state, state_db, None)? {
+    let shared = match owners.get_or_read(&shared_path, || {
+        read_sqlite_owner(layout, &shared_path, shared_is_state, state_db, None)
+    })? {
         Ok(d) => d,
         Err(f) => return Ok(Err(f)),
     };
@@ -418,7 +462,11 @@ fn read_sqlite_store(
 
 /// 2026.6.1: `<agentDir>/auth-profiles.json` (+ `auth-state.json`); a missing or malformed file is
 /// an empty store (`loadJsonFile` returns undefined). Agents other than main merge over main.
-fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentStore> {
+fn read_legacy_store(
+    layout: &Layout,
+    agent_dir: &Utf8Path,
+    owners: &SharedOwners,
+) -> Result<RawAgentStore> {
     let read_dir = |dir: &Utf8Path| -> Result<OwnerDocs> {
         let path = dir.join("auth-profiles.json");
         let mut docs = OwnerDocs {
@@ -431,21 +479,26 @@ fn read_legacy_store(layout: &Layout, agent_dir: &Utf8Path) -> Result<RawAgentSt
                     Ok(creds) => docs.creds = creds,
                     Err(_) => docs.problem = Some(format!("{path} has no `profiles` object")),
                 },
+                Err(e @ crate::error::Error::TooDeep { .. }) => return Err(e),
                 Err(e) => docs.problem = Some(e.to_string()),
             }
         }
         let state_path = dir.join("auth-state.json");
-        let state_doc = crate::openclaw::files::read_text(&state_path)?
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .map(|v| parse_state_doc(&v))
-            .unwrap_or_default();
+        let state_doc = match crate::openclaw::files::read_text(&state_path)? {
+            Some(t) => json_or_none(&state_path, &t)?.map(|v| parse_state_doc(&v)),
+            None => None,
+        }
+        .unwrap_or_default();
         docs.state = docs.creds.inline_state.merged_with(&state_doc);
         Ok(docs)
     };
     let main_dir = layout.state_dir.join("agents/main/agent");
     let local = read_dir(agent_dir)?;
     let shared = if agent_dir != main_dir {
-        Some(read_dir(&main_dir)?)
+        let docs = owners.get_or_read(&main_dir.join("auth-profiles.json"), || {
+            read_dir(&main_dir).map(Ok)
+        })?;
+        Some(docs.unwrap_or_default())
     } else {
         None
     };
@@ -465,10 +518,10 @@ impl AgentStore {
         let local = &raw.local;
         let mut dropped = local.creds.dropped.clone();
         let problems: Vec<String> = std::iter::once(&raw.local)
-            .chain(raw.shared.as_ref())
+            .chain(raw.shared.as_deref())
             .filter_map(|d| d.problem.clone())
             .collect();
-        let Some(shared) = raw.shared.as_ref() else {
+        let Some(shared) = raw.shared.as_deref() else {
             return AgentStore {
                 flavor: raw.flavor,
                 store_path: raw.store_path.clone(),
@@ -510,8 +563,9 @@ impl AgentStore {
             .iter()
             .map(|p| (p.id.clone(), local.path.clone()))
             .collect();
+        let local_ids: HashSet<&str> = local.creds.profiles.iter().map(|p| p.id.as_str()).collect();
         for p in &shared.creds.profiles {
-            if !profiles.iter().any(|q| q.id == p.id) {
+            if !local_ids.contains(p.id.as_str()) {
                 origin.push((p.id.clone(), shared.path.clone()));
                 profiles.push(p.clone());
             }
@@ -526,30 +580,45 @@ impl AgentStore {
 
         let mut drift = Vec::new();
         // Both flavours merge with the drift rule (2026.6.1 has it too, SPEC §10 rule 8).
+        let mut shared_by_provider: HashMap<&str, Vec<&Credential>> = HashMap::new();
+        for c in &shared.creds.profiles {
+            shared_by_provider
+                .entry(c.provider.as_str())
+                .or_default()
+                .push(c);
+        }
         for l in &local.creds.profiles {
             if l.kind == CredentialType::OAuth
                 && l.id == format!("{}:default", l.provider)
-                && let Some(r) = drift_replacement(&shared.creds.profiles, l, now_ms)
+                && let Some(same) = shared_by_provider.get(l.provider.as_str())
+                && let Some(r) = drift_replacement(same, l, now_ms)
             {
                 drift.push((l.id.clone(), r));
             }
         }
-        for (legacy, repl) in &drift {
+        let legacies: HashSet<&str> = drift.iter().map(|(l, _)| l.as_str()).collect();
+        if drift.iter().any(|(_, r)| legacies.contains(r.as_str())) {
+            // A replacement that is another pair's legacy id (ids that lie about their
+            // provider): one pair at a time, in order, as OpenClaw does.
+            for pair in &drift {
+                let one = std::slice::from_ref(pair);
+                replace_references(&mut profiles, &mut origin, &mut state, shared, one, now_ms);
+            }
+        } else {
             replace_references(
                 &mut profiles,
                 &mut origin,
                 &mut state,
                 shared,
-                legacy,
-                repl,
+                &drift,
                 now_ms,
             );
         }
-        let ids: Vec<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
-        state.last_good.retain(|_, id| ids.contains(&id.as_str()));
+        let ids: HashSet<&str> = profiles.iter().map(|p| p.id.as_str()).collect();
+        state.last_good.retain(|_, id| ids.contains(id.as_str()));
         state
             .usage
-            .retain(|id, _| ids.contains(&id.as_str()) || id.starts_with("inline-api-key:"));
+            .retain(|id, _| ids.contains(id.as_str()) || id.starts_with("inline-api-key:"));
         AgentStore {
             flavor: raw.flavor,
             store_path: raw.store_path.clone(),
@@ -578,13 +647,10 @@ impl AgentStore {
 }
 
 fn uniq(ids: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for id in ids {
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
-    out
+    let mut seen = HashSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
 }
 
 /// `mergeProfileOrderWithOverridePrecedence`.
@@ -593,39 +659,50 @@ fn merge_order(
     over: &AuthState,
     local_profiles: &[Credential],
 ) -> Vec<(String, Vec<String>)> {
+    // Positions by provider; an order lists each provider once (`parse_state_doc`).
     let mut merged = base.order.clone();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for (i, (p, _)) in merged.iter().enumerate() {
+        at.entry(p.clone()).or_insert(i);
+    }
     for (p, ids) in &over.order {
-        match merged.iter_mut().find(|(q, _)| q == p) {
-            Some(slot) => slot.1 = ids.clone(),
-            None => merged.push((p.clone(), ids.clone())),
+        match at.get(p) {
+            Some(&i) => merged[i].1 = ids.clone(),
+            None => {
+                at.insert(p.clone(), merged.len());
+                merged.push((p.clone(), ids.clone()));
+            }
         }
     }
+    fn first(state: &AuthState) -> HashMap<&str, &[String]> {
+        let mut m = HashMap::new();
+        for (p, ids) in &state.order {
+            m.entry(p.as_str()).or_insert(ids.as_slice());
+        }
+        m
+    }
+    let (over_order, base_order) = (first(over), first(base));
     let mut local_providers: Vec<&str> = Vec::new();
+    let mut local_ids: HashMap<&str, Vec<String>> = HashMap::new();
     for c in local_profiles {
-        if !local_providers.contains(&c.provider.as_str()) {
+        let ids = local_ids.entry(c.provider.as_str()).or_default();
+        if ids.is_empty() {
             local_providers.push(&c.provider);
         }
+        ids.push(c.id.clone());
     }
     for p in local_providers {
-        if let Some(ids) = over.order_for(p) {
-            let v = uniq(ids.iter().cloned());
-            if let Some(slot) = merged.iter_mut().find(|(q, _)| q == p) {
-                slot.1 = v;
-            }
-        } else if let Some(base_ids) = base.order_for(p) {
-            let local_ids = local_profiles
-                .iter()
-                .filter(|c| c.provider == p)
-                .map(|c| c.id.clone());
-            let current = merged
-                .iter()
-                .find(|(q, _)| q == p)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default();
-            let v = uniq(local_ids.chain(base_ids.iter().cloned()).chain(current));
-            if let Some(slot) = merged.iter_mut().find(|(q, _)| q == p) {
-                slot.1 = v;
-            }
+        let Some(&slot) = at.get(p) else { continue };
+        if let Some(ids) = over_order.get(p) {
+            merged[slot].1 = uniq(ids.iter().cloned());
+        } else if let Some(base_ids) = base_order.get(p) {
+            let current = std::mem::take(&mut merged[slot].1);
+            let mine = local_ids.remove(p).unwrap_or_default();
+            merged[slot].1 = uniq(
+                mine.into_iter()
+                    .chain(base_ids.iter().cloned())
+                    .chain(current),
+            );
         }
     }
     merged.retain(|(_, ids)| !ids.is_empty());
@@ -690,10 +767,11 @@ fn identity_conflict(local: &Credential, cand: &Credential) -> bool {
     acct || email
 }
 
-/// `findMainStoreOAuthReplacement`.
-fn drift_replacement(shared: &[Credential], local: &Credential, now_ms: f64) -> Option<String> {
+/// `findMainStoreOAuthReplacement`, among the shared profiles of the local one's provider.
+fn drift_replacement(shared: &[&Credential], local: &Credential, now_ms: f64) -> Option<String> {
     let mut cands: Vec<&Credential> = shared
         .iter()
+        .copied()
         .filter(|c| {
             c.id != local.id
                 && c.kind == CredentialType::OAuth
@@ -726,64 +804,95 @@ fn drift_replacement(shared: &[Credential], local: &Credential, now_ms: f64) -> 
     (fallback.len() == 1).then(|| fallback[0].id.clone())
 }
 
-/// `replaceMergedProfileReferences`.
+/// `replaceMergedProfileReferences`, for every `(legacy, replacement)` pair at once. The pairs
+/// are of distinct providers (one `<provider>:default` each) and a replacement is never another
+/// pair's legacy id, so one pass over the profiles and the order does what one call per pair
+/// does, in time linear in the store.
 fn replace_references(
     profiles: &mut Vec<Credential>,
     origin: &mut Vec<(String, Utf8PathBuf)>,
     state: &mut AuthState,
     shared: &OwnerDocs,
-    legacy: &str,
-    repl: &str,
+    drift: &[(String, String)],
     now_ms: f64,
 ) {
-    let shared_of = |id: &str| shared.creds.profiles.iter().find(|p| p.id == id);
-    match shared_of(legacy) {
-        Some(base) => {
-            if let Some(slot) = profiles.iter_mut().find(|p| p.id == legacy) {
-                *slot = base.clone();
-            }
-            if let Some(o) = origin.iter_mut().find(|(id, _)| id == legacy) {
-                o.1 = shared.path.clone();
-            }
-        }
-        None => {
-            profiles.retain(|p| p.id != legacy);
-            origin.retain(|(id, _)| id != legacy);
+    if drift.is_empty() {
+        return;
+    }
+    let mut shared_of: HashMap<&str, &Credential> = HashMap::new();
+    for p in &shared.creds.profiles {
+        shared_of.entry(p.id.as_str()).or_insert(p);
+    }
+    let renamed: HashMap<&str, &str> = drift
+        .iter()
+        .map(|(l, r)| (l.as_str(), r.as_str()))
+        .collect();
+    // Legacy profiles: the shared profile of that id replaces them, else they go.
+    let dropped: HashSet<&str> = drift
+        .iter()
+        .map(|(l, _)| l.as_str())
+        .filter(|l| !shared_of.contains_key(l))
+        .collect();
+    for p in profiles.iter_mut() {
+        if let Some(base) = renamed
+            .contains_key(p.id.as_str())
+            .then(|| shared_of.get(p.id.as_str()))
+            .flatten()
+        {
+            *p = (*base).clone();
         }
     }
-    if let Some(base) = shared_of(repl) {
-        match profiles.iter_mut().find(|p| p.id == repl) {
+    for o in origin.iter_mut() {
+        if renamed.contains_key(o.0.as_str()) && shared_of.contains_key(o.0.as_str()) {
+            o.1 = shared.path.clone();
+        }
+    }
+    profiles.retain(|p| !dropped.contains(p.id.as_str()));
+    origin.retain(|(id, _)| !dropped.contains(id.as_str()));
+    // Replacements: added when missing, refreshed when the shared one is newer and usable.
+    let mut at: HashMap<String, usize> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    for (_, repl) in drift {
+        let Some(base) = shared_of.get(repl.as_str()) else {
+            continue;
+        };
+        match at.get(repl) {
             None => {
-                profiles.push(base.clone());
-                origin.push((repl.to_owned(), shared.path.clone()));
+                at.insert(repl.clone(), profiles.len());
+                profiles.push((*base).clone());
+                origin.push((repl.clone(), shared.path.clone()));
             }
-            Some(slot) => {
+            Some(&i) => {
+                let slot = &mut profiles[i];
                 if slot.kind == CredentialType::OAuth && is_newer_usable(slot, base, now_ms) {
-                    *slot = base.clone();
+                    *slot = (*base).clone();
                 }
             }
         }
     }
     for (_, ids) in &mut state.order {
         *ids = uniq(ids.iter().map(|id| {
-            if id == legacy {
-                repl.to_owned()
-            } else {
-                id.clone()
-            }
+            renamed
+                .get(id.as_str())
+                .map_or_else(|| id.clone(), |r| (*r).to_owned())
         }));
     }
     for id in state.last_good.values_mut() {
-        if id == legacy {
-            *id = repl.to_owned();
+        if let Some(r) = renamed.get(id.as_str()) {
+            *id = (*r).to_owned();
         }
     }
-    match shared.state.usage.get(legacy) {
-        Some(u) => {
-            state.usage.insert(legacy.to_owned(), u.clone());
-        }
-        None => {
-            state.usage.remove(legacy);
+    for (legacy, _) in drift {
+        match shared.state.usage.get(legacy) {
+            Some(u) => {
+                state.usage.insert(legacy.clone(), u.clone());
+            }
+            None => {
+                state.usage.remove(legacy);
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::display::{command_line, visible};
 use crate::openclaw::credentials::CredentialType;
 
 /// Where a fix command runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunsOn {
     /// Where clawauth ran: the phone for a gateway checked over SSH.
@@ -20,7 +20,7 @@ pub enum RunsOn {
 }
 
 /// One command that fixes a problem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FixCommand {
     pub runs_on: RunsOn,
     /// The programs' argument vectors, run one after the other (`&&`); empty when the fix is

@@ -195,7 +195,7 @@ pub struct ExternalCredential {
 }
 
 /// A problem and the exact commands that fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 pub struct Hint {
     pub about: String,
     /// The first of `commands`, as one line to copy (schema 1's field).
@@ -414,10 +414,17 @@ pub fn verdict_of_routes(routes: &[RouteResult]) -> Verdict {
     }
 }
 
-fn push(hints: &mut Vec<Hint>, about: String, commands: Vec<FixCommand>) {
+/// Hints in order, each once.
+#[derive(Default)]
+struct Hints {
+    out: Vec<Hint>,
+    seen: std::collections::HashSet<Hint>,
+}
+
+fn push(hints: &mut Hints, about: String, commands: Vec<FixCommand>) {
     let h = Hint::new(about, commands);
-    if !hints.contains(&h) {
-        hints.push(h);
+    if hints.seen.insert(h.clone()) {
+        hints.out.push(h);
     }
 }
 
@@ -438,7 +445,7 @@ pub fn agent_flag<'a>(report: &Report, agent: &'a str) -> Option<&'a str> {
 /// The commands that fix what the report shows, most urgent first: one hint per credential,
 /// naming the routes it serves; over SSH each starts with the command to run here.
 fn hints(report: &Report) -> Vec<Hint> {
-    let mut out = Vec::new();
+    let mut out = Hints::default();
     let host = report.remote_host();
     for a in &report.agents {
         let agent = agent_flag(report, &a.agent);
@@ -449,8 +456,10 @@ fn hints(report: &Report) -> Vec<Hint> {
                 vec![FixCommand::advice(RunsOn::Gateway, &e.fix)],
             );
         }
-        // Group failing / expiring routes by the credential behind them.
-        let mut groups: Vec<(String, Vec<&RouteResult>)> = Vec::new();
+        // Group failing / expiring routes by the credential behind them, in order.
+        let mut groups: Vec<Vec<&RouteResult>> = Vec::new();
+        let mut group_of: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
         for r in a
             .routes
             .iter()
@@ -460,17 +469,25 @@ fn hints(report: &Report) -> Vec<Hint> {
                 .profile
                 .clone()
                 .unwrap_or_else(|| format!("{}:{}", r.provider, r.outcome.as_str()));
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, rs)) => rs.push(r),
-                None => groups.push((key, vec![r])),
+            match group_of.get(&key) {
+                Some(&i) => groups[i].push(r),
+                None => {
+                    group_of.insert(key, groups.len());
+                    groups.push(vec![r]);
+                }
             }
         }
-        for (_, routes) in groups {
+        let mut profile_of: std::collections::HashMap<&str, &ProfileHealth> =
+            std::collections::HashMap::new();
+        for p in &a.profiles {
+            profile_of.entry(p.profile_id.as_str()).or_insert(p);
+        }
+        for routes in groups {
             let r = routes[0];
             let profile = r
                 .profile
-                .as_ref()
-                .and_then(|id| a.profiles.iter().find(|p| &p.profile_id == id));
+                .as_deref()
+                .and_then(|id| profile_of.get(id).copied());
             let serves = routes
                 .iter()
                 .map(|r| format!("{} {}", r.kind.as_str(), r.model))
@@ -568,5 +585,5 @@ fn hints(report: &Report) -> Vec<Hint> {
             )],
         );
     }
-    out
+    out.out
 }

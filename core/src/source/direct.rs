@@ -16,7 +16,7 @@ use crate::openclaw::layout::{Layout, expand_user_path};
 use crate::openclaw::schema;
 use crate::openclaw::sqlite::Snapshot;
 use crate::openclaw::store::{
-    AgentStore, OpenClawFailure, StoreFlavor, detect_flavor, read_agent_store,
+    AgentStore, OpenClawFailure, SharedOwners, StoreFlavor, detect_flavor, read_agent_store,
 };
 use crate::report::{AgentReport, ModelSettings, SourceKind, Verdict, verdict_of_routes};
 
@@ -28,6 +28,10 @@ pub struct Loaded {
     pub env: Environment,
     /// `<state>/state/openclaw.sqlite`, read on first use and shared by every agent.
     state_db: std::cell::OnceCell<Option<Snapshot>>,
+    /// The shared store's documents, read once for every agent.
+    shared_owners: SharedOwners,
+    /// The agent roster of the config, built once for every agent.
+    roster: std::cell::OnceCell<std::result::Result<Roster, OpenClawFailure>>,
 }
 
 impl Loaded {
@@ -38,6 +42,15 @@ impl Loaded {
         }
         let db = Snapshot::open(&self.layout.state_db())?;
         Ok(self.state_db.get_or_init(|| db).as_ref())
+    }
+
+    /// The config's agent roster (built once), or OpenClaw's refusal of the config.
+    pub fn roster(&self) -> std::result::Result<&Roster, OpenClawFailure> {
+        let cfg = self.config.as_ref().map_err(Clone::clone)?;
+        self.roster
+            .get_or_init(|| Roster::from_config(&cfg.root))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
@@ -51,6 +64,8 @@ pub fn load(env: &Environment, state_dir: Option<&Utf8Path>) -> Result<Loaded> {
         auth_env,
         env: env.clone(),
         state_db: std::cell::OnceCell::new(),
+        shared_owners: SharedOwners::default(),
+        roster: std::cell::OnceCell::new(),
     })
 }
 
@@ -59,8 +74,7 @@ pub fn targets(
     loaded: &Loaded,
     agent: Option<&str>,
 ) -> std::result::Result<Vec<(String, bool)>, OpenClawFailure> {
-    let cfg = loaded.config.as_ref().map_err(Clone::clone)?;
-    let roster = Roster::from_config(&cfg.root)?;
+    let roster = loaded.roster()?;
     if let Some(a) = agent {
         let a = a.trim();
         if a.is_empty() {
@@ -108,7 +122,7 @@ pub fn evaluate_agent(
         Ok(c) => c,
         Err(f) => return Ok(failed_agent(agent, f.clone())),
     };
-    let roster = match Roster::from_config(&cfg.root) {
+    let roster = match loaded.roster() {
         Ok(r) => r,
         Err(f) => return Ok(failed_agent(agent, f)),
     };
@@ -158,7 +172,14 @@ pub fn evaluate_agent(
         StoreFlavor::Sqlite => loaded.state_db()?,
         StoreFlavor::LegacyJson => None,
     };
-    let raw = match read_agent_store(layout, agent, &agent_dir, flavor, state_db)? {
+    let raw = match read_agent_store(
+        layout,
+        agent,
+        &agent_dir,
+        flavor,
+        state_db,
+        &loaded.shared_owners,
+    )? {
         Ok(raw) => raw,
         Err(f) => {
             return Ok({
@@ -191,12 +212,12 @@ pub fn evaluate_agent(
         resolve_minimax_cli(&mut store.profiles, login, now);
     }
 
-    let planner = Planner {
-        cfg: &cfg.root,
-        roster: &roster,
-        env: &loaded.env,
-        with_utility: flavor == StoreFlavor::Sqlite,
-    };
+    let planner = Planner::new(
+        &cfg.root,
+        roster,
+        &loaded.env,
+        flavor == StoreFlavor::Sqlite,
+    );
     let plan = planner.plan(if explicit {
         Target::Explicit(agent)
     } else {

@@ -141,15 +141,128 @@ pub(crate) fn external_sections(
     (claude, codex)
 }
 
-/// Checks the gateway on this machine.
+/// Checks the gateway on this machine. The reading and evaluating run on a blocking thread, so
+/// a slow disk or a huge state never stalls the async threads and a deadline around this future
+/// ([`status_within`]) holds.
 pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<Utc>) -> Report {
+    let (env_owned, req_owned) = (env.clone(), req.clone());
+    let planned =
+        tokio::task::spawn_blocking(move || read_and_evaluate(&env_owned, &req_owned, taken_at))
+            .await;
+    let plan = match planned {
+        Ok(plan) => plan,
+        Err(e) => {
+            let as_of = req.at.unwrap_or(taken_at);
+            let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
+            report
+                .errors
+                .push(format!("reading the state failed unexpectedly: {e}"));
+            report.finish();
+            return report;
+        }
+    };
+    let (mut report, jobs, merge) = match plan {
+        Plan::Done(report) => return report,
+        Plan::Cli {
+            report,
+            jobs,
+            merge,
+        } => (report, jobs, merge),
+    };
+    let now_ms = to_ms(req.at.unwrap_or(taken_at));
+    let reclassify = cli::Reclassify::when(req.at, now_ms, req.warn_ms);
+    let answers = run_cli_for(env, req, &jobs, reclassify).await;
+    match merge {
+        Merge::Unreadable(e) => {
+            report.agents = answers;
+            for a in &mut report.agents {
+                a.notes.push(format!("direct read failed: {e}"));
+            }
+            if report.agents.iter().all(|a| a.cli.is_none()) {
+                report.errors.push(e);
+            }
+        }
+        Merge::Replace => report.agents = answers,
+        Merge::Fill(slots) => {
+            for (i, mut answer) in slots.into_iter().zip(answers) {
+                let direct = &report.agents[i];
+                if answer.cli.is_none() {
+                    // No CLI answer: keep the direct section, say why it stays unknown.
+                    let mut kept = direct.clone();
+                    kept.notes.extend(answer.notes);
+                    report.agents[i] = kept;
+                    continue;
+                }
+                answer.notes.extend(
+                    direct
+                        .needs_cli
+                        .iter()
+                        .map(|r| format!("direct rules could not decide: {r}")),
+                );
+                answer.notes.extend(direct.notes.iter().cloned());
+                report.agents[i] = answer;
+            }
+        }
+    }
+    report.finish();
+    report
+}
+
+/// [`status`] within `deadline`: a check that does not finish in time is `unknown` (exit 3),
+/// saying so, instead of holding up the caller.
+pub async fn status_within(
+    env: &Environment,
+    req: &StatusRequest,
+    taken_at: DateTime<Utc>,
+    deadline: Duration,
+) -> Report {
+    match tokio::time::timeout(deadline, status(env, req, taken_at)).await {
+        Ok(report) => report,
+        Err(_) => {
+            let as_of = req.at.unwrap_or(taken_at);
+            let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
+            report.errors.push(format!(
+                "the check did not finish within the {}s deadline (raise it with --deadline)",
+                deadline.as_secs_f32()
+            ));
+            report.finish();
+            report
+        }
+    }
+}
+
+/// What the blocking part of [`status`] leaves for the CLI.
+enum Plan {
+    Done(Report),
+    /// Ask the CLI, once per job `(--agent value, agent name)`, and merge its answers.
+    Cli {
+        report: Report,
+        jobs: Vec<(Option<String>, String)>,
+        merge: Merge,
+    },
+}
+
+enum Merge {
+    /// The direct read failed with this error: the CLI's answers are the agents.
+    Unreadable(String),
+    /// `--source cli`: the CLI's answers are the agents.
+    Replace,
+    /// The CLI decides these agents (indexes into the report's agents), in job order.
+    Fill(Vec<usize>),
+}
+
+/// Everything of [`status`] that reads files and evaluates: blocking work.
+fn read_and_evaluate(env: &Environment, req: &StatusRequest, taken_at: DateTime<Utc>) -> Plan {
     let as_of = req.at.unwrap_or(taken_at);
     let now_ms = to_ms(as_of);
     let (claude_code, codex) = external_sections(env, now_ms, req.warn_ms);
     let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
     report.claude_code = claude_code;
     report.codex = codex;
-    let reclassify = cli::Reclassify::when(req.at, now_ms, req.warn_ms);
+    let done = |mut report: Report| {
+        report.finish();
+        Plan::Done(report)
+    };
 
     let loaded = match direct::load(env, req.state_dir.as_deref()) {
         Ok(l) => {
@@ -159,36 +272,22 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
                 // The phone, or a machine OpenClaw never ran on: its defaults would only
                 // invent routes for a gateway that is not here.
                 report.errors.push(why);
-                report.finish();
-                return report;
+                return done(report);
             }
             l
         }
         Err(e) => {
             if req.source == SourceChoice::Direct {
                 report.errors.push(e.to_string());
-            } else {
-                // Let the CLI try what we could not read.
-                let mut agents = run_cli_for(
-                    env,
-                    req,
-                    &[(
-                        req.agent.clone(),
-                        req.agent.clone().unwrap_or_else(|| "main".into()),
-                    )],
-                    reclassify,
-                )
-                .await;
-                for a in &mut agents {
-                    a.notes.push(format!("direct read failed: {e}"));
-                }
-                report.agents = agents;
-                if report.agents.iter().all(|a| a.cli.is_none()) {
-                    report.errors.push(e.to_string());
-                }
+                return done(report);
             }
-            report.finish();
-            return report;
+            // Let the CLI try what we could not read.
+            let agent = req.agent.clone().unwrap_or_else(|| "main".into());
+            return Plan::Cli {
+                report,
+                jobs: vec![(req.agent.clone(), agent)],
+                merge: Merge::Unreadable(e.to_string()),
+            };
         }
     };
     let targets = direct::targets(&loaded, req.agent.as_deref());
@@ -200,8 +299,7 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
             req.agent.as_deref().unwrap_or("main"),
             f.clone(),
         ));
-        report.finish();
-        return report;
+        return done(report);
     }
     if req.source == SourceChoice::Cli {
         // The CLI answers for itself, even where clawauth's own reading refuses the config.
@@ -215,9 +313,11 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
                 req.agent.clone().unwrap_or_else(|| "main".into()),
             )],
         };
-        report.agents = run_cli_for(env, req, &jobs, reclassify).await;
-        report.finish();
-        return report;
+        return Plan::Cli {
+            report,
+            jobs,
+            merge: Merge::Replace,
+        };
     }
     let targets = match targets {
         Ok(t) => t,
@@ -226,17 +326,19 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
                 req.agent.as_deref().unwrap_or("main"),
                 f,
             ));
-            report.finish();
-            return report;
+            return done(report);
         }
     };
 
-    let mut needs_cli: Vec<(usize, Option<String>, String)> = Vec::new();
+    let mut slots = Vec::new();
+    let mut jobs = Vec::new();
     for (i, (id, explicit)) in targets.iter().enumerate() {
+        let job = (explicit.then(|| id.clone()), id.clone());
         match direct::evaluate_agent(&loaded, id, *explicit, now_ms, req.warn_ms) {
             Ok(a) => {
                 if a.verdict == Verdict::Unknown && req.source == SourceChoice::Auto {
-                    needs_cli.push((i, explicit.then(|| id.clone()), id.clone()));
+                    slots.push(i);
+                    jobs.push(job);
                 }
                 report.agents.push(a);
             }
@@ -244,7 +346,8 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
                 let mut a = AgentReport::new(id.clone(), crate::report::SourceKind::Direct);
                 a.notes.push(format!("cannot read this agent's state: {e}"));
                 if req.source == SourceChoice::Auto {
-                    needs_cli.push((i, explicit.then(|| id.clone()), id.clone()));
+                    slots.push(i);
+                    jobs.push(job);
                 } else {
                     report.errors.push(format!("agent {id}: {e}"));
                 }
@@ -252,33 +355,14 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
             }
         }
     }
-    if !needs_cli.is_empty() {
-        let jobs: Vec<(Option<String>, String)> = needs_cli
-            .iter()
-            .map(|(_, a, id)| (a.clone(), id.clone()))
-            .collect();
-        let answers = run_cli_for(env, req, &jobs, reclassify).await;
-        for ((i, _, _), mut answer) in needs_cli.into_iter().zip(answers) {
-            let direct = &report.agents[i];
-            if answer.cli.is_none() {
-                // No CLI answer: keep the direct section, say why it stays unknown.
-                let mut kept = direct.clone();
-                kept.notes.extend(answer.notes);
-                report.agents[i] = kept;
-                continue;
-            }
-            answer.notes.extend(
-                direct
-                    .needs_cli
-                    .iter()
-                    .map(|r| format!("direct rules could not decide: {r}")),
-            );
-            answer.notes.extend(direct.notes.iter().cloned());
-            report.agents[i] = answer;
-        }
+    if jobs.is_empty() {
+        return done(report);
     }
-    report.finish();
-    report
+    Plan::Cli {
+        report,
+        jobs,
+        merge: Merge::Fill(slots),
+    }
 }
 
 /// Why there is no OpenClaw on this machine to check — no state directory, no config, no agent

@@ -455,6 +455,12 @@ async fn via_clawauth<G: Gateway>(
     if out.truncated {
         return Err(format!("its report is larger than {REPORT_CAP} bytes"));
     }
+    if crate::openclaw::json::nests_deeper_than(&out.stdout, crate::openclaw::json::MAX_DEPTH) {
+        return Err(format!(
+            "{program}'s report nests deeper than {} levels, more than clawauth reads",
+            crate::openclaw::json::MAX_DEPTH
+        ));
+    }
     let report: Report = serde_json::from_slice(&out.stdout).map_err(|e| {
         format!(
             "{program} exited {} without a report ({}){}",
@@ -536,7 +542,7 @@ async fn via_files<G: Gateway>(
     req: &RemoteRequest,
     taken_at: DateTime<Utc>,
 ) -> Result<Report, String> {
-    let bundle = fetch_bundle(gw, probe, req, true).await?;
+    let mut bundle = fetch_bundle(gw, probe, req, true).await?;
     if bundle.sqlite {
         return Err(
             "the gateway keeps credentials in OpenClaw's SQLite store (2026.7 and later), which clawauth does not copy \
@@ -550,9 +556,10 @@ async fn via_files<G: Gateway>(
             bundle.state_dir.as_deref().unwrap_or("~/.openclaw")
         ));
     }
+    fetch_referenced(gw, &mut bundle).await?;
     let env = bundle.env();
     let local = StatusRequest {
-        state_dir: Some(bundle.root.join("state")),
+        state_dir: None,
         agent: req.agent.clone(),
         source: SourceChoice::Direct,
         openclaw_bin: None,
@@ -572,7 +579,10 @@ async fn via_files<G: Gateway>(
     Ok(report)
 }
 
-/// Gateway files copied into a private temporary directory for evaluation; removed on drop.
+/// Gateway files copied into a private temporary directory for evaluation, each at its
+/// gateway path under it (`<root>/home/pi/.openclaw/openclaw.json`), so that every path the
+/// gateway's files name — an absolute `agentDir`, an `$include` — is read from the copy
+/// ([`Environment::with_mirror`]) and never from this machine. Removed on drop.
 struct Bundle {
     /// Held for its drop, which removes the copy.
     _dir: tempfile::TempDir,
@@ -583,44 +593,81 @@ struct Bundle {
     home_dir: Option<String>,
     sqlite: bool,
     has_state: bool,
+    /// Gateway paths already asked for (fetched or found missing).
+    asked: std::collections::HashSet<String>,
 }
 
 impl Bundle {
-    fn env(&self) -> Environment {
-        Environment::empty()
-            .with("HOME", self.root.join("home").as_str())
-            .with("OPENCLAW_STATE_DIR", self.root.join("state").as_str())
-            .with("CLAUDE_CONFIG_DIR", self.root.join("claude").as_str())
-            .with("CODEX_HOME", self.root.join("codex").as_str())
+    /// Where this machine reads the gateway's `path`.
+    fn local(&self, path: &str) -> Utf8PathBuf {
+        self.root.join(path.trim_start_matches('/'))
     }
 
-    /// Puts the gateway's paths back where the report names mirrored ones.
+    fn env(&self) -> Environment {
+        let dir = |d: &Option<String>, or: &str| self.local(d.as_deref().unwrap_or(or)).to_string();
+        Environment::empty()
+            .with("HOME", dir(&self.home_dir, "/"))
+            .with("OPENCLAW_STATE_DIR", dir(&self.state_dir, "/.openclaw"))
+            .with("CLAUDE_CONFIG_DIR", dir(&self.claude_dir, "/.claude"))
+            .with("CODEX_HOME", dir(&self.codex_dir, "/.codex"))
+            .with_mirror(self.root.clone())
+    }
+
+    /// The gateway's path for a path of the copy (or the path itself).
+    fn on_gateway(&self, local: &Utf8Path) -> Option<String> {
+        let rest = local.strip_prefix(&self.root).ok()?;
+        Some(format!("/{rest}"))
+    }
+
+    /// Whether the first fetch asked for `path` already: a file it names, or one its
+    /// `agents/*/agent/` glob covers.
+    fn covered(&self, path: &str) -> bool {
+        if self.asked.contains(path) {
+            return true;
+        }
+        let Some(state) = &self.state_dir else {
+            return false;
+        };
+        let Some(rest) = path
+            .strip_prefix(state.trim_end_matches('/'))
+            .and_then(|r| r.strip_prefix("/agents/"))
+        else {
+            return false;
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        matches!(
+            parts.as_slice(),
+            [id, "agent", "auth-profiles.json" | "auth-state.json" | "auth.json"] if !id.is_empty()
+        )
+    }
+
+    /// Puts the gateway's paths back where the report names ones of the copy.
     fn unmirror(&self, report: &mut Report) {
-        let map = [
-            (self.root.join("state"), self.state_dir.clone()),
-            (self.root.join("claude"), self.claude_dir.clone()),
-            (self.root.join("codex"), self.codex_dir.clone()),
-            (self.root.join("home"), self.home_dir.clone()),
-        ];
+        let root = self.root.as_str();
         let fix = |s: &mut String| {
-            for (local, remote) in &map {
-                if let (Some(rest), Some(remote)) = (s.strip_prefix(local.as_str()), remote) {
-                    *s = format!("{remote}{rest}");
-                    return;
-                }
+            if s.contains(root) {
+                *s = s.replace(root, "");
             }
         };
         fix(&mut report.state_dir);
         fix(&mut report.config_path);
+        report.errors.iter_mut().for_each(fix);
         for a in &mut report.agents {
             a.agent_dir.as_mut().map(fix);
             a.store_path.as_mut().map(fix);
+            a.notes.iter_mut().for_each(fix);
+            if let Some(e) = a.openclaw_error.as_mut() {
+                fix(&mut e.message);
+                fix(&mut e.fix);
+            }
         }
         if let Some(c) = report.claude_code.as_mut() {
-            fix(&mut c.path)
+            fix(&mut c.path);
+            c.error.as_mut().map(fix);
         }
         if let Some(c) = report.codex.as_mut() {
-            fix(&mut c.path)
+            fix(&mut c.path);
+            c.error.as_mut().map(fix);
         }
     }
 }
@@ -637,8 +684,13 @@ pub(crate) fn state_dir_script(configured: Option<&str>) -> Result<String, Gatew
     ))
 }
 
+/// Shell lines that print each file named by its gateway path, base64-framed
+/// (`@@file@@ PATH`, the base64, `@@end@@`); files that do not exist or are not regular files
+/// (never a FIFO, which would block) are skipped.
+const EMIT: &str = "emit() { [ -f \"$1\" ] || return 0; printf '@@file@@ %s\\n' \"$1\"; base64 < \"$1\"; printf '@@end@@\\n'; }\n";
+
 /// One script prints the wanted files base64-framed; they are written under a fresh 0700
-/// directory with the same relative layout.
+/// directory at their gateway paths.
 async fn fetch_bundle<G: Gateway>(
     gw: &G,
     probe: &Probe,
@@ -650,39 +702,35 @@ async fn fetch_bundle<G: Gateway>(
         "{state}\
          C=\"${{CLAUDE_CONFIG_DIR:-$HOME/.claude}}\"\n\
          X=\"${{CODEX_HOME:-$HOME/.codex}}\"\n\
-         printf '@@dirs@@\\n%s\\n%s\\n%s\\n' \"$S\" \"$C\" \"$X\"\n\
-         emit() {{ [ -f \"$2\" ] || return 0; printf '@@file@@ %s\\n' \"$1\"; base64 < \"$2\"; printf '@@end@@\\n'; }}\n\
-         emit claude/.credentials.json \"$C/.credentials.json\"\n\
-         emit home/.claude/.credentials.json \"$HOME/.claude/.credentials.json\"\n\
-         emit codex/auth.json \"$X/auth.json\"\n"
+         H=\"$HOME\"\n\
+         abs() {{ case $1 in /*) printf '%s' \"$1\";; *) printf '%s/%s' \"$PWD\" \"$1\";; esac; }}\n\
+         S=$(abs \"$S\"); C=$(abs \"$C\"); X=$(abs \"$X\"); H=$(abs \"$H\")\n\
+         printf '@@dirs@@\\n%s\\n%s\\n%s\\n%s\\n' \"$S\" \"$C\" \"$X\" \"$H\"\n\
+         {EMIT}\
+         emit \"$C/.credentials.json\"\n\
+         emit \"$H/.claude/.credentials.json\"\n\
+         emit \"$X/auth.json\"\n"
     );
     if state_too {
         script.push_str(
             "[ -e \"$S/state/openclaw.sqlite\" ] && printf '@@sqlite@@\\n'\n\
              [ -d \"$S\" ] && printf '@@state@@\\n'\n\
-             emit state/openclaw.json \"$S/openclaw.json\"\n\
-             emit state/.env \"$S/.env\"\n\
+             emit \"$S/openclaw.json\"\n\
+             emit \"$S/.env\"\n\
              for f in \"$S\"/agents/*/agent/auth-profiles.json \"$S\"/agents/*/agent/auth-state.json \"$S\"/agents/*/agent/auth.json; do\n\
-               emit \"state/${f#\"$S\"/}\" \"$f\"\n\
+               emit \"$f\"\n\
              done\n",
         );
     }
-    let out = gw
-        .exec_script(&script, None, Limits::new(PROBE_TIMEOUT, BUNDLE_CAP))
-        .await
-        .map_err(|e| e.to_string())?;
-    if out.truncated {
-        return Err(format!(
-            "the gateway's state files are larger than {BUNDLE_CAP} bytes"
-        ));
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
     let dir = tempfile::Builder::new()
         .prefix("clawauth-gw-")
         .tempdir()
         .map_err(|e| format!("cannot create a private temporary directory: {e}"))?;
-    let root = Utf8PathBuf::from_path_buf(dir.path().to_path_buf())
-        .map_err(|p| format!("temporary directory {} is not UTF-8", p.display()))?;
+    // Canonical, so that paths in the copy compare as the gateway's do ($include roots).
+    let root = std::fs::canonicalize(dir.path())
+        .ok()
+        .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+        .ok_or_else(|| format!("temporary directory {} is not UTF-8", dir.path().display()))?;
     let mut bundle = Bundle {
         _dir: dir,
         root,
@@ -692,10 +740,74 @@ async fn fetch_bundle<G: Gateway>(
         home_dir: probe.home.clone(),
         sqlite: false,
         has_state: false,
+        asked: std::collections::HashSet::new(),
     };
+    let text = run_fetch(gw, &script).await?;
     let mut lines = text.lines();
-    let mut current: Option<(String, String)> = None;
     while let Some(line) = lines.next() {
+        match line {
+            "@@dirs@@" => {
+                let mut dir = || {
+                    lines
+                        .next()
+                        .filter(|d| d.starts_with('/'))
+                        .map(str::to_owned)
+                };
+                bundle.state_dir = dir();
+                bundle.claude_dir = dir();
+                bundle.codex_dir = dir();
+                bundle.home_dir = dir();
+            }
+            "@@sqlite@@" => bundle.sqlite = true,
+            "@@state@@" => bundle.has_state = true,
+            _ => {}
+        }
+    }
+    let asked: Vec<String> = [
+        (&bundle.claude_dir, "/.credentials.json"),
+        (&bundle.home_dir, "/.claude/.credentials.json"),
+        (&bundle.codex_dir, "/auth.json"),
+        (&bundle.state_dir, "/openclaw.json"),
+        (&bundle.state_dir, "/.env"),
+    ]
+    .into_iter()
+    .filter_map(|(dir, file)| {
+        dir.as_deref()
+            .map(|d| format!("{}{file}", d.trim_end_matches('/')))
+    })
+    .collect();
+    bundle.asked.extend(asked);
+    store_files(&bundle, &text)?;
+    for d in [
+        &bundle.home_dir,
+        &bundle.state_dir,
+        &bundle.claude_dir,
+        &bundle.codex_dir,
+    ] {
+        let local = bundle.local(d.as_deref().unwrap_or("/"));
+        crate::fsutil::create_private_dir(&local).map_err(|e| e.to_string())?;
+    }
+    Ok(bundle)
+}
+
+/// Runs a fetch script on the gateway: its output as text.
+async fn run_fetch<G: Gateway>(gw: &G, script: &str) -> Result<String, String> {
+    let out = gw
+        .exec_script(script, None, Limits::new(PROBE_TIMEOUT, BUNDLE_CAP))
+        .await
+        .map_err(|e| e.to_string())?;
+    if out.truncated {
+        return Err(format!(
+            "the gateway's state files are larger than {BUNDLE_CAP} bytes"
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Writes every framed file of a fetch's output into the copy.
+fn store_files(bundle: &Bundle, text: &str) -> Result<(), String> {
+    let mut current: Option<(&str, String)> = None;
+    for line in text.lines() {
         if let Some((name, body)) = current.as_mut() {
             if line == "@@end@@" {
                 let bytes = base64::engine::general_purpose::STANDARD
@@ -706,36 +818,71 @@ async fn fetch_bundle<G: Gateway>(
             } else {
                 body.push_str(line.trim());
             }
-            continue;
-        }
-        if line == "@@dirs@@" {
-            bundle.state_dir = lines.next().map(str::to_owned);
-            bundle.claude_dir = lines.next().map(str::to_owned);
-            bundle.codex_dir = lines.next().map(str::to_owned);
-        } else if line == "@@sqlite@@" {
-            bundle.sqlite = true;
-        } else if line == "@@state@@" {
-            bundle.has_state = true;
         } else if let Some(name) = line.strip_prefix("@@file@@ ") {
-            current = Some((name.to_owned(), String::new()));
+            current = Some((name, String::new()));
         }
     }
-    for d in ["home", "state", "claude", "codex"] {
-        crate::fsutil::create_private_dir(&bundle.root.join(d)).map_err(|e| e.to_string())?;
-    }
-    Ok(bundle)
+    Ok(())
 }
 
-/// Writes a mirrored file, refusing names that would leave the mirror.
+/// The rest of what the gateway's OpenClaw would read, fetched from the gateway over the same
+/// connection: the `$include` files of its config (included ones may include more) and the
+/// store files of every agent dir the config names. A file is asked for once; what the
+/// gateway does not have stays missing in the copy, as it is on the gateway.
+async fn fetch_referenced<G: Gateway>(gw: &G, bundle: &mut Bundle) -> Result<(), String> {
+    // Each round reads deeper includes; OpenClaw stops at 10 levels.
+    for _ in 0..12 {
+        let env = bundle.env();
+        let Ok(layout) = crate::openclaw::layout::Layout::locate(&env, None) else {
+            return Ok(());
+        };
+        // An unreadable config is the evaluation's to report, not the fetch's.
+        let mut wanted =
+            crate::openclaw::config::missing_includes(&layout, &env).unwrap_or_default();
+        if wanted.is_empty()
+            && let Ok(loaded) = super::direct::load(&env, None)
+            && let Ok(roster) = loaded.roster()
+        {
+            let ids = roster.entries.iter().map(|e| e.id.as_str()).chain(["main"]);
+            for id in ids {
+                let dir = roster.agent_dir(&layout, id);
+                for f in ["auth-profiles.json", "auth-state.json", "auth.json"] {
+                    wanted.push(dir.join(f));
+                }
+            }
+        }
+        let paths: Vec<String> = wanted
+            .iter()
+            .filter_map(|p| bundle.on_gateway(p))
+            .filter(|p| !bundle.covered(p))
+            .collect();
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let mut script = String::from(EMIT);
+        for p in &paths {
+            bundle.asked.insert(p.clone());
+            // A name that cannot be passed safely (a control character) is not asked for.
+            if let Ok(q) = crate::gateway::quote(p) {
+                script.push_str(&format!("emit {q}\n"));
+            }
+        }
+        let text = run_fetch(gw, &script).await?;
+        store_files(bundle, &text)?;
+    }
+    Ok(())
+}
+
+/// Writes a mirrored file at its gateway path under `root`, refusing names that are not
+/// plain absolute paths (they would leave the mirror). A second copy of a file is skipped.
 fn write_mirrored(root: &Utf8Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    let rel = Utf8Path::new(name);
-    let safe = rel
-        .components()
-        .all(|c| matches!(c, camino::Utf8Component::Normal(_)))
-        && matches!(
-            name.split('/').next(),
-            Some("state" | "claude" | "codex" | "home")
-        );
+    let Some(rel) = name.strip_prefix('/').map(Utf8Path::new) else {
+        return Err(format!("the gateway sent an unexpected file name {name:?}"));
+    };
+    let safe = !rel.as_str().is_empty()
+        && rel
+            .components()
+            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
     if !safe {
         return Err(format!("the gateway sent an unexpected file name {name:?}"));
     }
@@ -743,16 +890,23 @@ fn write_mirrored(root: &Utf8Path, name: &str, bytes: &[u8]) -> Result<(), Strin
     let path = root.join(rel);
     let write = || -> std::io::Result<()> {
         use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
         if let Some(dir) = path.parent() {
-            std::fs::DirBuilder::new().recursive(true).create(dir)?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
         }
-        std::fs::OpenOptions::new()
+        match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(&path)?
-            .write_all(bytes)
+            .open(&path)
+        {
+            Ok(mut f) => f.write_all(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(e),
+        }
     };
     write().map_err(|e| format!("cannot copy {name} from the gateway into {root}: {e}"))
 }
@@ -864,9 +1018,16 @@ mod tests {
     fn mirrored_names_stay_inside() {
         let t = tempfile::tempdir().expect("tmp");
         let root = Utf8Path::from_path(t.path()).expect("utf8");
-        assert!(write_mirrored(root, "state/agents/main/agent/auth-profiles.json", b"{}").is_ok());
-        assert!(write_mirrored(root, "state/../../etc/x", b"").is_err());
-        assert!(write_mirrored(root, "/etc/passwd", b"").is_err());
-        assert!(write_mirrored(root, "other/x", b"").is_err());
+        let store = "/home/pi/.openclaw/agents/main/agent/auth-profiles.json";
+        assert!(write_mirrored(root, store, b"{}").is_ok());
+        assert!(root.join(&store[1..]).is_file());
+        assert!(
+            write_mirrored(root, store, b"{}").is_ok(),
+            "a second copy is skipped"
+        );
+        assert!(write_mirrored(root, "/home/../../etc/x", b"").is_err());
+        assert!(write_mirrored(root, "/./etc/x", b"").is_err());
+        assert!(write_mirrored(root, "relative/x", b"").is_err());
+        assert!(write_mirrored(root, "/", b"").is_err());
     }
 }

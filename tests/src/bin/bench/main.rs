@@ -2,6 +2,7 @@
 //! side by side, over a real sshd behind a delaying proxy. Run it with `tests/bench.sh`, which
 //! installs what it needs first; it is not part of the test run.
 
+mod evaluation;
 mod figures;
 mod measure;
 
@@ -32,11 +33,14 @@ use figures::{Binary, DelayFigures, FleetFigures, Sample, Summary};
                   100 ms round trip, like a phone on 4G), the TCP handshake included.\n\n\
                   Per variant: median and p90 wall time, that time in round trips, gateway CPU (every \
                   process under sshd), phone CPU, bytes on the wire, SSH connections, ratios against \
-                  the old way; then N gateways checked at once, and the binary's size. The table \
-                  goes to stdout (Markdown), progress to stderr, the figures to --out as JSON.",
+                  the old way; then N gateways checked at once, the evaluation of two states near \
+                  the size caps on this machine (tens of thousands of profiles, thousands of \
+                  routes, a hundred agents), and the binary's size. The table goes to stdout \
+                  (Markdown), progress to stderr, the figures to --out as JSON.",
     after_help = "Examples:\n  tests/bench.sh                       the full run (about 10 minutes)\n  \
                   tests/bench.sh --runs 5 --fleet 1,10  a quick look\n  \
-                  tests/bench.sh --delay-ms 150,0       a slow link (300 ms round trips)"
+                  tests/bench.sh --delay-ms 150,0       a slow link (300 ms round trips)\n  \
+                  tests/bench.sh --evaluation-only      only the evaluation near the size caps"
 )]
 struct Args {
     /// One-way delays to measure at, in milliseconds (comma-separated; 0 = no delay). The
@@ -55,6 +59,12 @@ struct Args {
     /// Where the JSON goes (default: target/bench/bench.json).
     #[arg(long, value_name = "PATH")]
     out: Option<PathBuf>,
+    /// Measured runs per state of the evaluation near the size caps (after one warm-up run).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=100))]
+    evaluation_runs: u64,
+    /// Only the evaluation near the size caps (no sshd, no OpenClaw CLI: seconds, not minutes).
+    #[arg(long)]
+    evaluation_only: bool,
 }
 
 /// The old way's variant key: ratios are against it.
@@ -133,6 +143,23 @@ fn run(args: &Args) -> Result<(), String> {
     }
     say("building clawauth (release)…");
     let clawauth = clawauth_tests::clawauth_bin();
+    let me = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    if args.evaluation_only {
+        say("evaluation of states near the size caps…");
+        let figures = evaluation::measure(&me, &clawauth, args.evaluation_runs)?;
+        println!("{}", evaluation::table(&figures));
+        let doc = json!({
+            "schema": 1,
+            "taken_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "evaluation": evaluation::json(&figures),
+        });
+        return clawauth_core::fsutil::write_atomic(
+            &out,
+            format!("{doc:#}\n").as_bytes(),
+            Some(0o644),
+        )
+        .map_err(|e| format!("cannot write {out}: {e}"));
+    }
     let oc = openclaw();
     let old_way = clawauth_tests::repo_root().join("tests/bench/old-way");
     for tool in ["ssh", "jq", "strip"] {
@@ -173,7 +200,7 @@ fn run(args: &Args) -> Result<(), String> {
     let bench = Bench {
         proxy,
         ticks: measure::clock_ticks(),
-        me: std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?,
+        me,
         old_way,
         clawauth,
         lab,
@@ -248,11 +275,18 @@ fn run(args: &Args) -> Result<(), String> {
         });
     }
 
+    say("evaluation of states near the size caps…");
+    let evaluated = evaluation::measure(&bench.me, &bench.clawauth, args.evaluation_runs)?;
     let binary = binary_sizes(&bench.clawauth)?;
     let machine = machine(&bench.clawauth, &oc);
     let machine_line = machine_line(&machine);
-    let table = figures::table(&machine_line, &delays, &fleet, &binary, OLD);
-    let doc = figures::document(machine, &delays, &fleet, &binary, OLD);
+    let table = format!(
+        "{}\n{}",
+        figures::table(&machine_line, &delays, &fleet, &binary, OLD),
+        evaluation::table(&evaluated)
+    );
+    let mut doc = figures::document(machine, &delays, &fleet, &binary, OLD);
+    doc["evaluation"] = evaluation::json(&evaluated);
     // The table first: a failed write must not lose the figures.
     println!("{table}");
     clawauth_core::fsutil::write_atomic(&out, format!("{doc:#}\n").as_bytes(), Some(0o644))
