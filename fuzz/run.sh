@@ -24,7 +24,7 @@ cap_cpu=${FUZZ_CAP_SECONDS:-1}
 
 say() { printf '==> %s\n' "$*" >&2; }
 
-all=(companion_toml durations known_hosts legacy_splice ssh_config terminal_scan)
+all=(companion_toml durations external_creds gateway_report gateway_state known_hosts legacy_splice models_status ntfy_responses remote_probe ssh_config terminal_scan)
 if (($#)); then targets=("$@"); else targets=("${all[@]}"); fi
 for t in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $t "* ]] || { echo "error: unknown fuzz target '$t'" >&2; echo "hint: one of: ${all[*]}" >&2; exit 2; }
@@ -36,6 +36,8 @@ max_len() {
   case $1 in
     terminal_scan) echo $((256 * 1024 + 4)) ;; # reauth::scan::MAX_BYTES
     durations) echo 4096 ;;
+    ntfy_responses) echo $((64 * 1024 + 64)) ;; # monitor::http::BODY_CAP
+    remote_probe) echo $((64 * 1024 + 4)) ;; # the probe's output cap
     *) echo $((1024 * 1024 + 4)) ;;
   esac
 }
@@ -80,6 +82,36 @@ cap_inputs() {
       ;;
     durations)
       run_of '1h' 4000 | raw long-duration
+      ;;
+    gateway_state)
+      # Sections: `name\ncontent`, NUL between them (see make-seeds.py).
+      sec() { printf '%s\n' "$1"; cat; printf '\0'; }
+      { { printf '{a: "'; run_of '${' $((2 * 1024 * k - 16)); printf '"}'; } | sec config; } | raw unclosed-substitutions-2mib
+      { { printf '{$include: "./inc.json5", b: "'; run_of '$${A}' $((1024 * k)); printf '"}'; } | sec config
+        { printf '{a: "'; run_of '${A ' $((2 * 1024 * k - 16)); printf '"}'; } | sec include; } | raw include-2mib
+      { awk 'BEGIN { printf "{\"version\":1,\"profiles\":{"; for (i = 0; i < 60000; i++) printf "%s\"p%d:x\":{\"type\":\"token\",\"provider\":\"p%d\",\"token\":\"sk-FAKE-%0120d\",\"expires\":1795300000000}", (i ? "," : ""), i, i % 300, i; printf "}}" }' | sec store
+        awk 'BEGIN { printf "{\"version\":1,\"order\":{"; for (i = 0; i < 300; i++) { printf "%s\"p%d\":[", (i ? "," : ""), i; for (j = 0; j < 200; j++) printf "%s\"p%d:x\"", (j ? "," : ""), j * 300 + i; printf "]" } printf "},\"usageStats\":{"; for (i = 0; i < 60000; i++) printf "%s\"p%d:x\":{\"cooldownUntil\":1795300000000,\"cooldownReason\":\"rate_limit\"}", (i ? "," : ""), i; printf "}}" }' | sec state
+        printf '{"location":"state-db"}' | sec shared; } | raw store-near-16mib@4
+      ;;
+    gateway_report)
+      awk 'BEGIN { printf "{\"schema\":1,\"host\":\"gw\",\"taken_at\":\"2026-11-21T10:00:00Z\",\"as_of\":\"2026-11-21T10:00:00Z\",\"warn_after_ms\":86400000,\"verdict\":\"expired\",\"exit_code\":1,\"state_dir\":\"/s\",\"config_path\":\"/c\",\"agents\":[{\"agent\":\"main\",\"source\":\"direct\",\"verdict\":\"expired\",\"models\":{\"fallbacks\":[],\"image_fallbacks\":[]},\"routes\":["; for (i = 0; i < 12000; i++) printf "%s{\"kind\":\"fallback\",\"model\":\"p%d/m\",\"provider\":\"p%d\",\"outcome\":\"expired\",\"profile\":\"p%d:x\",\"detail\":\"\\u001b[2J\"}", (i ? "," : ""), i, i, i; printf "],\"profiles\":["; for (i = 0; i < 12000; i++) printf "%s{\"profile_id\":\"p%d:x\",\"provider\":\"p%d\",\"type\":\"token\",\"status\":\"expired\",\"expires_at_ms\":-9223372036854775808,\"remaining_ms\":-9223372036854775808}", (i ? "," : ""), i, i; printf "],\"providers\":[],\"unusable_profiles\":[]}],\"errors\":[],\"hints\":[]}" }' | head -c $((4 * 1024 * k)) | raw report-4mib
+      ;;
+    models_status)
+      awk 'BEGIN { printf "{\"agentId\":\"main\",\"defaultModel\":\"p0/m\",\"fallbacks\":["; for (i = 0; i < 20000; i++) printf "%s\"p%d/m\"", (i ? "," : ""), i % 500; printf "],\"auth\":{\"oauth\":{\"profiles\":["; for (i = 0; i < 30000; i++) printf "%s{\"profileId\":\"p%d:x%d\",\"provider\":\"p%d\",\"type\":\"token\",\"status\":\"expiring\",\"expiresAt\":1795300000000,\"remainingMs\":3600000}", (i ? "," : ""), i % 500, i, i % 500; printf "]}}}\n" }' | head -c $((8 * 1024 * k)) | raw stdout-8mib
+      { run_of '{' $((4 * 1024 * k)); run_of '}' $((4 * 1024 * k - 8)); } | raw braces-8mib
+      ;;
+    remote_probe)
+      { printf 'clawauth-probe 1\n'; lines 'unusable clawauth missing' $((64 * k - 32)); } | raw probe-64kib
+      { lines '@@file@@ /a/b' $((12 * 1024 * k)); lines 'QUFBQUFBQUFBQUFBQUFB' $((12 * 1024 * k - 16)); printf '@@end@@\n'; } | raw bundle-24mib
+      ;;
+    ntfy_responses)
+      { printf '{"error":"'; run_of $'\033[2J\u2028' $((64 * k - 16)); printf '"}'; } | raw escapes-64kib
+      lines $'\r\033]0;x\a' $((64 * k - 8)) | raw lines-64kib
+      ;;
+    external_creds)
+      sec() { printf '%s\n' "$1"; cat; printf '\0'; }
+      { { printf '{"claudeAiOauth":{"accessToken":"'; run_of 'a' $((1024 * k)); printf '","expiresAt":9223372036854775807}}'; } | sec claude
+        { printf '{"tokens":{"id_token":"a.'; run_of 'QUFB' $((1024 * k)); printf '.c"}}'; } | sec codex; } | raw big-creds
       ;;
   esac
 }
@@ -128,8 +160,13 @@ for t in "${targets[@]}"; do
       continue
     fi
     cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$work/$t.cap.time")
-    printf '   %s: %s in %s s of CPU\n' "$t" "$(basename "$f")" "$cpu" >&2
-    if awk -v c="$cpu" -v max="$cap_cpu" 'BEGIN { exit !(c > max) }'; then
+    # An input named NAME@N may take N times the budget: the fuzz build is instrumented (about
+    # four times slower than a release build), and a 16 MiB store is parsed and evaluated whole;
+    # its release-build figure is the benchmark's (tests/bench.sh --evaluation-only).
+    budget=$cap_cpu
+    case $(basename "$f") in *@*) budget=$(awk -v c="$cap_cpu" -v n="${f##*@}" 'BEGIN { print c * n }') ;; esac
+    printf '   %s: %s in %s s of CPU (budget %s s)\n' "$t" "$(basename "$f")" "$cpu" "$budget" >&2
+    if awk -v c="$cpu" -v max="$budget" 'BEGIN { exit !(c > max) }'; then
       cp "$f" "artifacts/$t/slow-at-cap-$(basename "$f")"
       failed+=("$t (at the size cap: $(basename "$f") took $cpu s)")
     fi
