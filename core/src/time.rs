@@ -76,20 +76,33 @@ pub fn parse_duration_ms(input: &str) -> Result<i64, ParseError> {
 }
 
 /// Parses `--at`: Unix milliseconds (`1795256402000`), RFC 3339 (`2026-11-21T10:00:00Z`), or an
-/// offset from `now` (`+3d`, `-2h`, `+1d12h`).
+/// offset from `now` (`+3d`, `-2h`, `+1d12h`). A moment beyond the calendar's range (about
+/// 262,000 years either side of 1970) is refused, never moved to the end of time.
 pub fn parse_moment(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ParseError> {
     let s = input.trim();
-    if let Some(rest) = s.strip_prefix('+') {
-        return Ok(from_ms(to_ms(now).saturating_add(parse_duration_ms(rest)?)));
-    }
-    if let Some(rest) = s.strip_prefix('-') {
-        return Ok(from_ms(to_ms(now).saturating_sub(parse_duration_ms(rest)?)));
+    let out_of_range = || {
+        ParseError(format!(
+            "invalid moment '{input}': it is not a real date (more than 262,000 years from 1970)"
+        ))
+    };
+    let offset = if let Some(rest) = s.strip_prefix('+') {
+        Some(to_ms(now).checked_add(parse_duration_ms(rest)?))
+    } else if let Some(rest) = s.strip_prefix('-') {
+        Some(to_ms(now).checked_sub(parse_duration_ms(rest)?))
+    } else {
+        None
+    };
+    if let Some(ms) = offset {
+        return ms
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(out_of_range);
     }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        let ms: i64 = s
+        return s
             .parse()
-            .map_err(|_| ParseError(format!("invalid moment '{input}': number too large")))?;
-        return Ok(from_ms(ms));
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .ok_or_else(out_of_range);
     }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -101,9 +114,17 @@ pub fn parse_moment(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Pa
         })
 }
 
-/// A moment for humans, to the minute: `2026-11-21 22:49 UTC`.
+/// A moment for humans, to the minute: `2026-11-21 22:49 UTC`. A value beyond the calendar's
+/// range says so (`year 292278994, not a real date`) instead of showing the calendar's end.
 pub fn format_moment(ms: i64) -> String {
-    from_ms(ms).format("%Y-%m-%d %H:%M UTC").to_string()
+    match DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => {
+            // The mean Gregorian year.
+            const YEAR_MS: i64 = 31_556_952_000;
+            format!("year {}, not a real date", 1970 + ms / YEAR_MS)
+        }
+    }
 }
 
 /// A remaining time in the two largest units: `6d 4h`, `5h 12m`, `42m`, `<1m`.
@@ -144,11 +165,11 @@ pub fn relative(ms: i64) -> String {
 /// A moment and how far it is from `now_ms`: `2026-11-21 22:49 UTC (in 7h)`, or
 /// `2026-11-21 08:49 UTC (2h ago)` once it has passed.
 pub fn moment_relative(at_ms: i64, now_ms: i64) -> String {
-    format!(
-        "{} ({})",
-        format_moment(at_ms),
-        relative(at_ms.saturating_sub(now_ms))
-    )
+    let distance = match at_ms.checked_sub(now_ms) {
+        Some(d) => relative(d),
+        None => "too far from now to say".to_owned(),
+    };
+    format!("{} ({distance})", format_moment(at_ms))
 }
 
 /// When a credential expires, with the verb in the right tense: `expires 2026-11-21 22:49 UTC
@@ -220,6 +241,37 @@ mod tests {
             1_795_256_402_000
         );
         assert!(parse_moment("tomorrow", now).is_err());
+    }
+
+    /// Issue 16: a moment beyond the calendar was moved to its last day (`+99999999w`, or
+    /// milliseconds in the year 3.5 million): it is refused and says why.
+    #[test]
+    fn moments_beyond_the_calendar_are_refused() {
+        let now = from_ms(1_795_256_402_000);
+        for input in [
+            "+99999999w",
+            "-99999999w",
+            "111111151111111111",
+            "9223372036854775807",
+            "+9223372036854775807ms",
+        ] {
+            let err = parse_moment(input, now).expect_err(input);
+            assert!(err.to_string().contains("not a real date"), "{err}");
+        }
+        // The last representable minute still works, exactly.
+        let last = DateTime::<Utc>::MAX_UTC.timestamp_millis();
+        assert_eq!(
+            to_ms(parse_moment(&last.to_string(), now).expect("last")),
+            last
+        );
+        // A date beyond the calendar is shown as what it is, not as the calendar's end.
+        assert_eq!(format_moment(i64::MAX), "year 292278994, not a real date");
+        assert_eq!(format_moment(i64::MIN), "year -292275054, not a real date");
+        assert_eq!(
+            expiry(i64::MAX, i64::MIN),
+            "expires year 292278994, not a real date (too far from now to say)"
+        );
+        assert_eq!(format_moment(1_795_256_402_000), "2026-11-21 10:20 UTC");
     }
 
     #[test]

@@ -44,6 +44,8 @@ const MAX_ATTEMPTS: u32 = 5;
 const MAX_EXPIRES_MS: i64 = 8_640_000_000_000_000;
 /// Nesting deeper than this is refused (the scanner is recursive).
 const MAX_DEPTH: usize = 256;
+/// What a splice may add beyond twice the original and the login (see [`splice_claude_cli`]).
+const GROWTH_SLACK: usize = 4096;
 
 /// Claude Code's OAuth login, as written into the profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +67,10 @@ pub enum Splice {
         created_profile: bool,
         /// The file did not exist before.
         created_file: bool,
+        /// The bytes of the original that were rewritten: the profile's value, the empty
+        /// object it went into, or an empty range where it was added (all of a blank file).
+        /// Every byte before and after is in `bytes` as it was.
+        replaced: std::ops::Range<usize>,
     },
 }
 
@@ -76,11 +82,13 @@ impl fmt::Debug for Splice {
                 bytes,
                 created_profile,
                 created_file,
+                replaced,
             } => f
                 .debug_struct("Changed")
                 .field("bytes", &format_args!("[{} bytes redacted]", bytes.len()))
                 .field("created_profile", created_profile)
                 .field("created_file", created_file)
+                .field("replaced", replaced)
                 .finish(),
         }
     }
@@ -644,7 +652,9 @@ fn is_blank(src: &[u8]) -> bool {
 }
 
 /// What is there now: the `expires` of `anthropic:claude-cli` when the profile exists and its
-/// `expires` is a number (fractions are truncated, as milliseconds).
+/// `expires` is a number (fractions are truncated, as milliseconds). An `expires` that cannot
+/// be a time (not above 0, or above 8.64e15) is `None`, never a value clamped into range:
+/// OpenClaw reads it as missing (SPEC §2.2, `resolveTokenExpiryState`).
 pub fn current_claude_cli_expiry(original: &[u8]) -> Result<Option<i64>, LegacyError> {
     if is_blank(original) {
         return Ok(None);
@@ -661,7 +671,9 @@ pub fn current_claude_cli_expiry(original: &[u8]) -> Result<Option<i64>, LegacyE
             start,
             end,
             kind: Kind::Number,
-        }) => number_value(&original[*start..*end]).map(|v| v as i64),
+        }) => number_value(&original[*start..*end])
+            .filter(|v| *v > 0.0 && *v <= MAX_EXPIRES_MS as f64)
+            .map(|v| v as i64),
         _ => None,
     })
 }
@@ -681,6 +693,16 @@ struct Style {
 }
 
 impl Style {
+    /// No line breaks, no blanks: JSON.stringify without indentation.
+    fn compact() -> Self {
+        Style {
+            unit: None,
+            colon: b":".to_vec(),
+            sep: Vec::new(),
+            eol: b"\n",
+        }
+    }
+
     fn openclaw() -> Self {
         Style {
             unit: Some(b"  ".to_vec()),
@@ -761,45 +783,52 @@ struct Emit<'a> {
     src: &'a [u8],
     style: &'a Style,
     out: Zeroizing<Vec<u8>>,
+    /// At most this many bytes are written; past it `over` is set and nothing more is.
+    limit: usize,
+    over: bool,
 }
 
 impl Emit<'_> {
     fn push(&mut self, b: &[u8]) {
+        if self.over || self.out.len() + b.len() > self.limit {
+            self.over = true;
+            return;
+        }
         self.out.extend_from_slice(b);
     }
 
+    /// The indentation one level below `indent` (none in a one-line document).
     fn deeper(&self, indent: &[u8]) -> Vec<u8> {
-        let mut d = indent.to_vec();
-        if let Some(u) = &self.style.unit {
-            d.extend_from_slice(u);
+        match &self.style.unit {
+            Some(u) if !self.over => [indent, u].concat(),
+            _ => Vec::new(),
         }
-        d
     }
 
     /// A line break and `indent` (nothing in a one-line document).
     fn newline(&mut self, indent: &[u8]) {
         if self.style.unit.is_some() {
-            self.out.extend_from_slice(self.style.eol);
-            self.out.extend_from_slice(indent);
+            self.push(self.style.eol);
+            self.push(indent);
         }
     }
 
     fn comma(&mut self) {
-        self.out.push(b',');
-        if self.style.unit.is_none() {
-            let sep = self.style.sep.clone();
-            self.push(&sep);
+        let style = self.style;
+        self.push(b",");
+        if style.unit.is_none() {
+            self.push(&style.sep);
         }
     }
 
     fn colon(&mut self) {
-        let c = self.style.colon.clone();
-        self.push(&c);
+        let style = self.style;
+        self.push(&style.colon);
     }
 
     /// A JSON string as JSON.stringify writes it.
     fn string(&mut self, s: &str) {
-        self.out.push(b'"');
+        self.push(b"\"");
         for c in s.chars() {
             match c {
                 '"' => self.push(b"\\\""),
@@ -819,11 +848,14 @@ impl Emit<'_> {
                 }
             }
         }
-        self.out.push(b'"');
+        self.push(b"\"");
     }
 
     /// An original value; objects and arrays re-indented for `indent` (the line they start on).
     fn node(&mut self, node: &Node, indent: &[u8]) {
+        if self.over {
+            return;
+        }
         match node {
             Node::Scalar { start, end, .. } => {
                 let src = self.src;
@@ -833,7 +865,7 @@ impl Emit<'_> {
             Node::Array { items, .. } if items.is_empty() => self.push(b"[]"),
             Node::Object { members, .. } => {
                 let inner = self.deeper(indent);
-                self.out.push(b'{');
+                self.push(b"{");
                 for (i, m) in members.iter().enumerate() {
                     if i > 0 {
                         self.comma();
@@ -845,11 +877,11 @@ impl Emit<'_> {
                     self.node(&m.value, &inner);
                 }
                 self.newline(indent);
-                self.out.push(b'}');
+                self.push(b"}");
             }
             Node::Array { items, .. } => {
                 let inner = self.deeper(indent);
-                self.out.push(b'[');
+                self.push(b"[");
                 for (i, item) in items.iter().enumerate() {
                     if i > 0 {
                         self.comma();
@@ -858,7 +890,7 @@ impl Emit<'_> {
                     self.node(item, &inner);
                 }
                 self.newline(indent);
-                self.out.push(b']');
+                self.push(b"]");
             }
         }
     }
@@ -873,12 +905,15 @@ impl Emit<'_> {
 
     /// `{ key: value, … }` with raw keys.
     fn object(&mut self, members: &[(&[u8], Val<'_>)], indent: &[u8]) {
+        if self.over {
+            return;
+        }
         if members.is_empty() {
             self.push(b"{}");
             return;
         }
         let inner = self.deeper(indent);
-        self.out.push(b'{');
+        self.push(b"{");
         for (i, (key, v)) in members.iter().enumerate() {
             if i > 0 {
                 self.comma();
@@ -889,7 +924,7 @@ impl Emit<'_> {
             self.val(v, &inner);
         }
         self.newline(indent);
-        self.out.push(b'}');
+        self.push(b"}");
     }
 }
 
@@ -991,7 +1026,10 @@ fn check_credential(cred: &ClaudeOauth) -> Result<(), LegacyError> {
 /// `type`/`provider` set to oauth/claude-cli, `access`, `refresh`, `expires` replaced); every
 /// byte outside that entry stays as it was. An absent or empty file becomes
 /// `{"version": 1, "profiles": {…}}` (2 spaces, trailing newline). A file that is not JSON, or
-/// whose `profiles` is not an object, is an error: it is never overwritten.
+/// whose `profiles` is not an object, is an error: it is never overwritten. The result is at
+/// most twice the original plus the login (escaped) and 4 KiB: a layout that would make it
+/// larger (an enormous indentation, deep nesting inside the profile) gets the profile on one
+/// line instead.
 pub fn splice_claude_cli(
     original: Option<&[u8]>,
     cred: &ClaudeOauth,
@@ -1005,13 +1043,16 @@ pub fn splice_claude_cli(
                 src: b"",
                 style: &style,
                 out: Zeroizing::new(Vec::new()),
+                limit: usize::MAX,
+                over: false,
             };
             fresh_document(&mut e, cred);
-            e.out.push(b'\n');
+            e.push(b"\n");
             return Ok(Splice::Changed {
                 bytes: e.out,
                 created_profile: true,
                 created_file: original.is_none(),
+                replaced: 0..original.map_or(0, <[u8]>::len),
             });
         }
     };
@@ -1023,22 +1064,77 @@ pub fn splice_claude_cli(
     {
         return Ok(Splice::Unchanged);
     }
-    let style = Style::detect(src, &root);
+    // A layout that would blow the file up (an enormous indentation, deep nesting inside the
+    // profile re-indented line by line) is given up for the profile on one line.
+    let limit = src.len() * 2
+        + 6 * (cred.access.expose().len() + cred.refresh.expose().len())
+        + GROWTH_SLACK;
+    let (out, replaced, created_profile) = match write_entry(
+        src,
+        &root,
+        profiles,
+        entry,
+        cred,
+        &Style::detect(src, &root),
+        limit,
+    ) {
+        Some(done) => done,
+        None => write_entry(
+            src,
+            &root,
+            profiles,
+            entry,
+            cred,
+            &Style::compact(),
+            usize::MAX,
+        )
+        .ok_or_else(|| not_a_store("internal error: the compact layout overflowed"))?,
+    };
+    // What we produced must parse, with our entry in it.
+    let check = parse(&out).map_err(|_| not_a_store("internal error: the result did not parse"))?;
+    let ok = profiles_of(&check)
+        .ok()
+        .flatten()
+        .and_then(|p| entry_of(p).ok().flatten())
+        .is_some_and(|en| entry_matches(&out, &en.value, cred));
+    if !ok {
+        return Err(not_a_store("internal error: the result lacks the profile"));
+    }
+    Ok(Splice::Changed {
+        bytes: out,
+        created_profile,
+        created_file: false,
+        replaced,
+    })
+}
+
+/// The source with the profile written in `style`: the new bytes, what of the source they
+/// replace, and whether the profile is new. `None` when that would be more than `limit` bytes.
+fn write_entry(
+    src: &[u8],
+    root: &Node,
+    profiles: Option<&Member>,
+    entry: Option<&Member>,
+    cred: &ClaudeOauth,
+    style: &Style,
+    limit: usize,
+) -> Option<(Zeroizing<Vec<u8>>, std::ops::Range<usize>, bool)> {
     let mut e = Emit {
         src,
-        style: &style,
-        out: Zeroizing::new(Vec::with_capacity(src.len() + 1024)),
+        style,
+        out: Zeroizing::new(Vec::with_capacity(src.len().min(limit) + 1024)),
+        limit,
+        over: false,
     };
     let key_raw = format!("\"{PROFILE_ID}\"");
-    // Where the original resumes, and whether the profile is new.
-    let (to, created_profile) = match (profiles, entry) {
+    let (replaced, created_profile) = match (profiles, entry) {
         (_, Some(entry)) => {
             // Replace the entry's value, re-indented for the line its key is on.
             e.push(&src[..entry.value.start()]);
             let indent = line_indent(src, entry.key_start);
             let members = entry_members(src, Some(&entry.value), cred);
             e.object(&members, &indent);
-            (entry.value.end(), false)
+            (entry.value.start()..entry.value.end(), false)
         }
         (Some(profiles), None) => {
             let members = entry_members(src, None, cred);
@@ -1053,38 +1149,23 @@ pub fn splice_claude_cli(
                 let (s, t) = (root.start(), root.end());
                 e.push(&src[..s]);
                 fresh_document(&mut e, cred);
-                (t, true)
+                (s..t, true)
             } else {
-                insert_member(&mut e, &root, b"\"profiles\"", |e, indent| {
+                insert_member(&mut e, root, b"\"profiles\"", |e, indent| {
                     let inner = e.deeper(indent);
-                    e.out.push(b'{');
+                    e.push(b"{");
                     e.newline(&inner);
                     e.push(key_raw.as_bytes());
                     e.colon();
                     e.object(&members, &inner);
                     e.newline(indent);
-                    e.out.push(b'}');
+                    e.push(b"}");
                 })
             }
         }
     };
-    e.push(&src[to..]);
-    // What we produced must parse, with our entry in it.
-    let check =
-        parse(&e.out).map_err(|_| not_a_store("internal error: the result did not parse"))?;
-    let ok = profiles_of(&check)
-        .ok()
-        .flatten()
-        .and_then(|p| entry_of(p).ok().flatten())
-        .is_some_and(|en| entry_matches(&e.out, &en.value, cred));
-    if !ok {
-        return Err(not_a_store("internal error: the result lacks the profile"));
-    }
-    Ok(Splice::Changed {
-        bytes: e.out,
-        created_profile,
-        created_file: false,
-    })
+    e.push(&src[replaced.end..]);
+    (!e.over).then_some((e.out, replaced, created_profile))
 }
 
 /// `{"version": 1, "profiles": {"anthropic:claude-cli": {…}}}` at indentation zero.
@@ -1093,7 +1174,7 @@ fn fresh_document(e: &mut Emit<'_>, cred: &ClaudeOauth) {
     let key_raw = format!("\"{PROFILE_ID}\"");
     let l1 = e.deeper(b"");
     let l2 = e.deeper(&l1);
-    e.out.push(b'{');
+    e.push(b"{");
     e.newline(&l1);
     e.push(b"\"version\"");
     e.colon();
@@ -1102,26 +1183,27 @@ fn fresh_document(e: &mut Emit<'_>, cred: &ClaudeOauth) {
     e.newline(&l1);
     e.push(b"\"profiles\"");
     e.colon();
-    e.out.push(b'{');
+    e.push(b"{");
     e.newline(&l2);
     e.push(key_raw.as_bytes());
     e.colon();
     e.object(&members, &l2);
     e.newline(&l1);
-    e.out.push(b'}');
+    e.push(b"}");
     e.newline(b"");
-    e.out.push(b'}');
+    e.push(b"}");
 }
 
 /// Adds the member `key_raw` (its value written by `value(emit, indent)`) at the end of
-/// `object`: emits the source up to the insertion point and the new text, and returns where the
-/// original resumes (the caller appends `src[to..]`) and `true` (a new profile).
+/// `object`: emits the source up to the insertion point and the new text, and returns the
+/// bytes of the source it replaced (the caller appends what follows them) and `true` (a new
+/// profile).
 fn insert_member(
     e: &mut Emit<'_>,
     object: &Node,
     key_raw: &[u8],
     value: impl FnOnce(&mut Emit<'_>, &[u8]),
-) -> (usize, bool) {
+) -> (std::ops::Range<usize>, bool) {
     let src = e.src;
     let members = object.members().unwrap_or_default();
     match members.last() {
@@ -1129,13 +1211,13 @@ fn insert_member(
             // After the last value: a comma, the same whitespace the last key had, our member.
             let at = last.value.end();
             e.push(&src[..at]);
-            e.out.push(b',');
+            e.push(b",");
             e.push(&src[last.pre..last.key_start]);
             e.push(key_raw);
             e.colon();
             let indent = line_indent(src, last.key_start);
             value(e, &indent);
-            (at, true)
+            (at..at, true)
         }
         None => {
             // An empty object: rewrite it, indented for the line it starts on.
@@ -1143,14 +1225,14 @@ fn insert_member(
             e.push(&src[..s]);
             let indent = line_indent(src, s);
             let inner = e.deeper(&indent);
-            e.out.push(b'{');
+            e.push(b"{");
             e.newline(&inner);
             e.push(key_raw);
             e.colon();
             value(e, &inner);
             e.newline(&indent);
-            e.out.push(b'}');
-            (t, true)
+            e.push(b"}");
+            (s..t, true)
         }
     }
 }
@@ -1493,6 +1575,7 @@ pub async fn write<G: Gateway>(
                 bytes,
                 created_profile,
                 created_file,
+                ..
             } => (bytes, created_profile, created_file),
         };
         let expect = match &original {
@@ -1613,6 +1696,7 @@ mod tests {
                 bytes,
                 created_profile,
                 created_file,
+                ..
             } => (
                 String::from_utf8(bytes.to_vec()).expect("utf8"),
                 created_profile,
@@ -1827,6 +1911,47 @@ mod tests {
         assert!(splice_claude_cli(None, &bad).is_err());
     }
 
+    /// Issue 16: re-indenting the profile for the document's layout multiplied it: a long
+    /// indentation unit times deep nesting inside the profile (or a long separator times many
+    /// members in a one-line document) made a 9 KB store hundreds of megabytes. Such a layout
+    /// now gets the profile on one line, and the splice still round-trips.
+    #[test]
+    fn odd_layouts_do_not_blow_the_file_up() {
+        let deep = format!(
+            "{{\"version\": 1,\n{}\"profiles\": {{\"anthropic:claude-cli\": {{\"x\": {}0{}}}}}}}\n",
+            " ".repeat(4000),
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        let wide = format!(
+            "{{\"version\":1,{}\"profiles\":{{\"anthropic:claude-cli\":{{{}\"type\":\"x\"}}}}}}",
+            " ".repeat(10_000),
+            "\"k\":0,".repeat(2000)
+        );
+        for doc in [deep, wide] {
+            let (out, created_profile, _) = changed(Some(doc.as_bytes()));
+            assert!(!created_profile);
+            assert!(
+                out.len() <= 2 * doc.len() + 6 * (ACCESS.len() + REFRESH.len()) + GROWTH_SLACK,
+                "{} bytes from {}",
+                out.len(),
+                doc.len()
+            );
+            let e = entry(&out);
+            assert_ours(&e);
+            let before: serde_json::Value = serde_json::from_str(&doc).expect("json");
+            for (k, v) in before["profiles"][PROFILE_ID].as_object().expect("entry") {
+                if k != "type" {
+                    assert_eq!(&e[k], v, "{k}");
+                }
+            }
+            assert!(matches!(
+                splice_claude_cli(Some(out.as_bytes()), &cred()).expect("again"),
+                Splice::Unchanged
+            ));
+        }
+    }
+
     #[test]
     fn current_expiry_is_read() {
         let (out, ..) = changed(None);
@@ -1847,6 +1972,21 @@ mod tests {
             None
         );
         assert!(current_claude_cli_expiry(b"{").is_err());
+        // Issue 16: an expiry that cannot be a time was clamped to i64::MAX (or 0); it is
+        // none, as OpenClaw reads it.
+        for bad in ["1e300", "-5", "0", "8640000000000001", "-1e300"] {
+            let doc = format!(r#"{{"profiles":{{"anthropic:claude-cli":{{"expires":{bad}}}}}}}"#);
+            assert_eq!(
+                current_claude_cli_expiry(doc.as_bytes()).expect(bad),
+                None,
+                "{bad}"
+            );
+        }
+        let doc = br#"{"profiles":{"anthropic:claude-cli":{"expires":8640000000000000}}}"#;
+        assert_eq!(
+            current_claude_cli_expiry(doc).expect("max"),
+            Some(MAX_EXPIRES_MS)
+        );
     }
 
     #[test]

@@ -183,7 +183,7 @@ impl<'g, G: Gateway> Session<'g, G> {
 
     /// The gateway's clock now, as this machine's clock corrected by the measured skew.
     pub fn gateway_now_ms(&self) -> i64 {
-        crate::time::to_ms(Utc::now()) + self.probe.clock_skew_ms.unwrap_or(0)
+        crate::time::to_ms(Utc::now()).saturating_add(self.probe.clock_skew_ms.unwrap_or(0))
     }
 
     fn openclaw(&self) -> Result<String, ActionError> {

@@ -24,7 +24,7 @@ const ATTEMPTS: u32 = 2;
 /// How much of a notifier program's stderr is kept (for the error when it fails).
 const NOTIFIER_STDERR_CAP: usize = 64 * 1024;
 /// The longest `Retry-After` honoured within a run.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Checks an ntfy access token's shape (never echoing it).
 pub fn validate_ntfy_token(t: &str) -> Result<(), String> {
@@ -211,31 +211,16 @@ impl Ntfy {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .map(str::to_owned);
         // An error body is read only so far: a hostile server may send gigabytes, or forever.
-        let why = match super::http::body_capped(resp, super::http::BODY_CAP).await {
-            Ok((body, cut)) => ntfy_error_text(&body, cut),
-            Err(e) => format!(
-                "its answer could not be read ({})",
-                super::http::describe(&e)
-            ),
-        };
-        let hint = match status.as_u16() {
-            401 | 403 => {
-                " (check the access token: `clawauth monitor ntfy-token set`, or token_file in [monitor.ntfy])"
-            }
-            404 => " (check server and topic in [monitor.ntfy])",
-            _ => "",
-        };
-        let retry = match status.as_u16() {
-            429 => Some(retry_after.unwrap_or(Duration::from_secs(1))),
-            500..=599 => Some(Duration::from_secs(1)),
-            _ => None,
-        };
-        Err((
-            format!("ntfy at {} answered {status}: {why}{hint}", self.url()),
-            retry,
+        let body = super::http::body_capped(resp, super::http::BODY_CAP)
+            .await
+            .map_err(|e| super::http::describe(&e));
+        Err(ntfy_refusal(
+            &self.url(),
+            status.as_u16(),
+            retry_after.as_deref(),
+            body.as_ref().map(|(b, cut)| (b.as_slice(), *cut)),
         ))
     }
 
@@ -256,6 +241,46 @@ impl Ntfy {
             }
         }
     }
+}
+
+/// What an ntfy server's refusal means, from what it sent: the status, its `Retry-After`
+/// header and its body (at most [`super::http::BODY_CAP`] bytes and whether there was more, or
+/// why it could not be read). Returns the words for the person and, when trying again may
+/// help, how long to wait first (a 429's `Retry-After` in seconds, at most
+/// [`MAX_RETRY_AFTER`]).
+pub fn ntfy_refusal(
+    url: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: Result<(&[u8], bool), &String>,
+) -> (String, Option<Duration>) {
+    let why = match body {
+        Ok((body, cut)) => ntfy_error_text(body, cut),
+        Err(e) => format!("its answer could not be read ({e})"),
+    };
+    let hint = match status {
+        401 | 403 => {
+            " (check the access token: `clawauth monitor ntfy-token set`, or token_file in [monitor.ntfy])"
+        }
+        404 => " (check server and topic in [monitor.ntfy])",
+        _ => "",
+    };
+    let retry = match status {
+        429 => Some(
+            retry_after
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(Duration::from_secs(1), Duration::from_secs)
+                .min(MAX_RETRY_AFTER),
+        ),
+        500..=599 => Some(Duration::from_secs(1)),
+        _ => None,
+    };
+    let status = reqwest::StatusCode::from_u16(status)
+        .map_or_else(|_| status.to_string(), |s| s.to_string());
+    (
+        format!("ntfy at {url} answered {status}: {why}{hint}"),
+        retry,
+    )
 }
 
 /// What an ntfy error answer says: its JSON `error`, else its text (one line, at most 200

@@ -499,42 +499,49 @@ fn substitute_str(
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        if let Some(tail) = after.strip_prefix("$${")
-            && let Some(end) = tail.find('}')
-        {
+        // `$${NAME}`: the literal `${NAME}`.
+        if let Some((name, tail)) = after.strip_prefix("$${").and_then(env_name_then_brace) {
             out.push_str("${");
-            out.push_str(&tail[..=end]);
-            rest = &tail[end + 1..];
+            out.push_str(name);
+            out.push('}');
+            rest = tail;
             continue;
         }
-        if let Some(tail) = after.strip_prefix("${")
-            && let Some(end) = tail.find('}')
-        {
-            let name = &tail[..end];
-            let valid = name
-                .bytes()
-                .next()
-                .is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-            if valid {
-                match lookup(name).filter(|v| !v.is_empty()) {
-                    Some(v) => out.push_str(&v),
-                    None => {
-                        missing.push(name.to_owned());
-                        out.push_str(&after[..end + 3]);
-                    }
+        if let Some((name, tail)) = after.strip_prefix("${").and_then(env_name_then_brace) {
+            match lookup(name).filter(|v| !v.is_empty()) {
+                Some(v) => out.push_str(&v),
+                None => {
+                    missing.push(name.to_owned());
+                    out.push_str("${");
+                    out.push_str(name);
+                    out.push('}');
                 }
-                rest = &tail[end + 1..];
-                continue;
             }
+            rest = tail;
+            continue;
         }
         out.push('$');
         rest = &after[1..];
     }
     out.push_str(rest);
     out
+}
+
+/// `NAME}` at the start of `s` (`[A-Z_][A-Z0-9_]*`, OpenClaw's `ENV_VAR_NAME_PATTERN`): the
+/// name and what follows the brace. Only the name's own characters are looked at, so a string
+/// of a million `${` costs a million steps, not a million searches for a `}`; OpenClaw's
+/// `indexOf("}")` then pattern test accepts exactly the same tokens.
+fn env_name_then_brace(s: &str) -> Option<(&str, &str)> {
+    let len = s
+        .bytes()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+        .count();
+    let name = &s[..len];
+    let first_ok = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_uppercase() || b == b'_');
+    (first_ok && s.as_bytes().get(len) == Some(&b'}')).then(|| (name, &s[len + 1..]))
 }
 
 #[cfg(test)]
@@ -570,6 +577,51 @@ mod tests {
             "a ${NOPE} ${lower}"
         );
         assert_eq!(missing, vec!["NOPE".to_owned()]);
+    }
+
+    /// OpenClaw's tokenizer (`parseEnvTokenAt`): both `${NAME}` and `$${NAME}` need a valid
+    /// name right up to the brace; anything else is kept as it is, dollar by dollar.
+    #[test]
+    fn substitution_takes_only_what_openclaw_takes() {
+        let mut missing = Vec::new();
+        let look = |n: &str| (n == "A").then(|| "x".to_owned());
+        for (input, want) in [
+            ("$${a b}", "$${a b}"),
+            ("$${A}", "${A}"),
+            ("$$${A}", "$${A}"),
+            ("${A", "${A"),
+            ("${A}}", "x}"),
+            ("${${A}}", "${x}"),
+            ("${1A}", "${1A}"),
+            ("${_}", "${_}"),
+            ("$", "$"),
+            ("é${A}é", "éxé"),
+        ] {
+            assert_eq!(substitute_str(input, &look, &mut missing), want, "{input}");
+        }
+        assert_eq!(missing, vec!["_".to_owned()]);
+    }
+
+    /// Found by fuzzing: a string of `${` with no closing brace searched the rest of the
+    /// string for one at every dollar (quadratic: half an hour for these 8 MiB). The work is
+    /// now proportional to the string, and the output is the string itself. The wait below
+    /// only keeps a regression from hanging the suite; it measures nothing.
+    #[test]
+    fn a_string_of_unclosed_references_is_read_once() {
+        for unit in ["${", "$${", "${A ", "${AAAAAAAA", "$"] {
+            let s = unit.repeat((8 << 20) / unit.len()) + "}";
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut missing = Vec::new();
+                let _ = tx.send(substitute_str(&s, &|_| None, &mut missing) == s);
+            });
+            let same = rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .unwrap_or_else(|_| {
+                    panic!("{unit}: no answer in a minute: the scan is quadratic again")
+                });
+            assert!(same, "{unit}: the string changed");
+        }
     }
 
     fn layout_at(root: &Utf8Path, mirror: bool) -> (Layout, Environment) {

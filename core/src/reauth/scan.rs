@@ -18,7 +18,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::secrets::Secret;
 
-/// At most this many bytes of the stream are kept (the oldest are dropped).
+/// At most this many bytes of the stream are kept: at the bound the oldest quarter is dropped.
 pub const MAX_BYTES: usize = 256 * 1024;
 
 /// A device-code login: the page to open and the code to enter there.
@@ -64,7 +64,9 @@ impl Screen {
         }
         let total = self.raw.len() + bytes.len();
         if total > MAX_BYTES {
-            self.trim_front(total - MAX_BYTES);
+            // A quarter more than needed goes, so a stream at the bound is moved once per
+            // MAX_BYTES / 4 bytes fed, not once per chunk (a program printing a byte at a time).
+            self.trim_front(total - MAX_BYTES + MAX_BYTES / 4);
         }
         zextend(&mut self.raw, bytes);
     }
@@ -95,17 +97,14 @@ impl Screen {
     }
 
     fn parse(&self) -> Parsed {
-        Parsed::new(&self.raw)
+        Parsed::new(&self.raw, self.cols)
     }
 
     /// The first `https://` URL that starts with one of `prefixes` (any `https://` URL when
     /// `prefixes` is empty): an OSC-8 hyperlink target, or a URL in the text joined over the
     /// rows it was wrapped across, without surrounding box borders or trailing punctuation.
     pub fn find_url(&self, prefixes: &[&str]) -> Option<String> {
-        let p = self.parse();
-        p.urls(self.cols)
-            .into_iter()
-            .find(|u| prefixes.is_empty() || prefixes.iter().any(|pre| u.starts_with(pre)))
+        self.parse().first_url(self.cols, prefixes)
     }
 
     /// The last token that starts with `prefix` (e.g. `sk-ant-oat01-`), joined over the rows it
@@ -135,7 +134,7 @@ impl Screen {
             }
         }
         let (r, at) = found?;
-        let pieces = p.wrapped_run(r, at, self.cols, is_token_char);
+        let pieces = Wraps::new(&p, self.cols, is_token_char).run(r, at);
         let len: usize = pieces.iter().map(|s| s.len()).sum();
         let mut token = String::with_capacity(len);
         for s in &pieces {
@@ -151,6 +150,7 @@ impl Screen {
         let p = self.parse();
         let mut url = None;
         let mut code = None;
+        let mut wraps = None;
         for r in 0..p.rows.len() {
             let content = trim_decor(p.row(r));
             let base = content.as_ptr() as usize - p.row(r).as_ptr() as usize;
@@ -159,9 +159,8 @@ impl Screen {
                 && let Some(i) = rest.find("https://")
             {
                 let at = base + "URL:".len() + i;
-                url = Some(trim_url(
-                    &p.wrapped_run(r, at, self.cols, is_url_char).concat(),
-                ));
+                let w = wraps.get_or_insert_with(|| Wraps::new(&p, self.cols, is_url_char));
+                url = Some(trim_url(&w.run(r, at).concat()));
             }
             if url.is_some()
                 && code.is_none()
@@ -181,10 +180,7 @@ impl Screen {
         if let (Some(url), Some(code)) = (url, code) {
             return Some(DeviceCode { url, code });
         }
-        let url = p
-            .urls(self.cols)
-            .into_iter()
-            .find(|u| u.starts_with("https://github.com/login/device"))?;
+        let url = p.first_url(self.cols, &["https://github.com/login/device"])?;
         let code = (0..p.rows.len()).find_map(|r| {
             p.row(r)
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -280,8 +276,9 @@ enum St {
 const MAX_OSC: usize = 16 * 1024;
 
 impl Parsed {
-    fn new(raw: &[u8]) -> Self {
+    fn new(raw: &[u8], cols: usize) -> Self {
         let mut p = Parser {
+            cols,
             out: Parsed {
                 text: Zeroizing::new(String::with_capacity(raw.len() + 64)),
                 rows: Vec::new(),
@@ -289,10 +286,11 @@ impl Parsed {
                 link_text: Zeroizing::new(String::new()),
             },
             row_start: 0,
+            col: 0,
             cr: false,
             st: St::Ground,
             params: String::new(),
-            osc: Zeroizing::new(String::with_capacity(256)),
+            osc: Zeroizing::new(Vec::with_capacity(256)),
         };
         for chunk in raw.utf8_chunks() {
             for c in chunk.valid().chars() {
@@ -309,72 +307,98 @@ impl Parsed {
         &self.text[self.rows[r].clone()]
     }
 
-    /// Every `https://` URL in order of appearance: hyperlink targets and text URLs.
-    fn urls(&self, cols: usize) -> Vec<String> {
-        let mut found: Vec<(usize, usize, String)> = Vec::new();
-        for (r, col, range) in &self.links {
-            let target = &self.link_text[range.clone()];
-            if target.starts_with("https://") {
-                found.push((*r, *col, target.to_owned()));
+    /// Where URLs may start, in order of appearance: hyperlink targets, then every `https://`
+    /// in the text with the end of the run of URL characters it is in. Positions only, so
+    /// finding them is linear however many there are.
+    fn url_starts(&self) -> Vec<UrlStart> {
+        let mut found = Vec::new();
+        for (i, (r, col, range)) in self.links.iter().enumerate() {
+            if self.link_text[range.clone()].starts_with("https://") {
+                found.push(UrlStart {
+                    row: *r,
+                    at: *col,
+                    kind: UrlKind::Link(i),
+                });
             }
         }
         for r in 0..self.rows.len() {
             let row = self.row(r);
             let mut from = 0;
+            // Every `https://` inside one run shares the run's end: found once per run.
+            let mut run_end = 0;
             while let Some(i) = row[from..].find("https://") {
                 let at = from + i;
-                let url = trim_url(&self.wrapped_run(r, at, cols, is_url_char).concat());
-                if url.len() > "https://".len() {
-                    found.push((r, at, url));
+                if at >= run_end {
+                    run_end = row[at..]
+                        .char_indices()
+                        .find(|(_, c)| !is_url_char(*c))
+                        .map_or(row.len(), |(i, _)| at + i);
                 }
+                found.push(UrlStart {
+                    row: r,
+                    at,
+                    kind: UrlKind::Text { run_end },
+                });
                 from = at + "https://".len();
             }
         }
         // Stable: at one position a hyperlink target comes before the text it labels.
-        found.sort_by_key(|(r, c, _)| (*r, *c));
-        found.into_iter().map(|(_, _, u)| u).collect()
+        found.sort_by_key(|u| (u.row, u.at));
+        found
     }
 
-    /// The run of `is_char` characters starting at byte `at` of row `r`, continued over the
-    /// following rows while it was wrapped: the run must reach the end of its row (ignoring
-    /// trailing blanks and box borders), and the next row either follows a row exactly `cols`
-    /// wide and starts with the run's characters, or consists of nothing but them.
-    fn wrapped_run(
-        &self,
-        r: usize,
-        at: usize,
-        cols: usize,
-        is_char: fn(char) -> bool,
-    ) -> Vec<&str> {
-        let mut pieces = Vec::new();
-        let row = self.row(r);
-        let run_len = row[at..]
-            .char_indices()
-            .find(|(_, c)| !is_char(*c))
-            .map_or(row.len() - at, |(i, _)| i);
-        pieces.push(&row[at..at + run_len]);
-        let mut cur = r;
-        let mut reached_end = trim_decor(&row[at + run_len..]).is_empty();
-        while reached_end && cur + 1 < self.rows.len() {
-            let full_width = self.row(cur).chars().count() == cols;
-            let next = self.row(cur + 1);
-            let content = trim_decor_start(next);
-            let take = content
-                .char_indices()
-                .find(|(_, c)| !is_char(*c))
-                .map_or(content.len(), |(i, _)| i);
-            if take == 0 {
-                break;
-            }
-            let rest_empty = trim_decor(&content[take..]).is_empty();
-            if !(rest_empty || (full_width && content.len() == next.len())) {
-                break;
-            }
-            pieces.push(&content[..take]);
-            reached_end = rest_empty;
-            cur += 1;
+    /// The first URL in order of appearance that starts with one of `prefixes` (any when
+    /// empty). Each candidate is compared on its first characters before it is put together,
+    /// so a stream full of `https://` costs time in proportion to its length.
+    fn first_url(&self, cols: usize, prefixes: &[&str]) -> Option<String> {
+        let wraps = Wraps::new(self, cols, is_url_char);
+        let accepts = |u: &str| prefixes.is_empty() || prefixes.iter().any(|p| u.starts_with(p));
+        for start in self.url_starts() {
+            let url = match start.kind {
+                UrlKind::Link(i) => {
+                    let target = &self.link_text[self.links[i].2.clone()];
+                    if !accepts(target) {
+                        continue;
+                    }
+                    target.to_owned()
+                }
+                UrlKind::Text { run_end } => {
+                    let pieces = || wraps.pieces(start.row, start.at, run_end);
+                    if !prefixes.is_empty()
+                        && !prefixes.iter().any(|p| pieces_start_with(pieces(), p))
+                    {
+                        continue;
+                    }
+                    let url = trim_url(&pieces().collect::<String>());
+                    if url.len() <= "https://".len() || !accepts(&url) {
+                        continue;
+                    }
+                    url
+                }
+            };
+            return Some(url);
         }
-        pieces
+        None
+    }
+
+    /// Every URL in order of appearance (tests compare them all).
+    #[cfg(test)]
+    fn urls(&self, cols: usize) -> Vec<String> {
+        let wraps = Wraps::new(self, cols, is_url_char);
+        self.url_starts()
+            .into_iter()
+            .filter_map(|start| match start.kind {
+                UrlKind::Link(i) => Some(self.link_text[self.links[i].2.clone()].to_owned()),
+                UrlKind::Text { run_end } => {
+                    let url = trim_url(
+                        &wraps
+                            .pieces(start.row, start.at, run_end)
+                            .collect::<String>(),
+                    );
+                    (url.len() > "https://".len()).then_some(url)
+                }
+            })
+            .collect()
     }
 
     /// The rows for display: trailing blanks removed, token-shaped words scrubbed, and a row
@@ -401,14 +425,128 @@ impl Parsed {
     }
 }
 
+/// Where a URL may start: row and byte column, and what is there.
+struct UrlStart {
+    row: usize,
+    at: usize,
+    kind: UrlKind,
+}
+
+enum UrlKind {
+    /// The `links` entry with this index.
+    Link(usize),
+    /// `https://` in the text; the run of URL characters it is in ends at byte `run_end`.
+    Text { run_end: usize },
+}
+
+/// How runs of one kind of character (URL, token) continue over the rows a program or the
+/// terminal wrapped them across, worked out once for every row so that following a run costs
+/// only the length of the run. A run continues from a row when it reaches the row's end
+/// (ignoring trailing blanks and box borders), and the next row either follows a row exactly
+/// `cols` wide and starts with the run's characters, or consists of nothing but them.
+struct Wraps<'a> {
+    parsed: &'a Parsed,
+    is_char: fn(char) -> bool,
+    /// Per row: the byte length without trailing blanks and box borders.
+    body_len: Vec<usize>,
+    /// Per row: the part of the next row that continues a run reaching this row's end, and
+    /// whether the run goes on past that part.
+    next: Vec<Option<(Range<usize>, bool)>>,
+}
+
+impl<'a> Wraps<'a> {
+    fn new(parsed: &'a Parsed, cols: usize, is_char: fn(char) -> bool) -> Self {
+        let n = parsed.rows.len();
+        let mut body_len = Vec::with_capacity(n);
+        let mut next = Vec::with_capacity(n);
+        for r in 0..n {
+            let row = parsed.row(r);
+            body_len.push(row.trim_end_matches(is_decor).len());
+            next.push(
+                (r + 1 < n)
+                    .then(|| {
+                        let below = parsed.row(r + 1);
+                        let content = trim_decor_start(below);
+                        let take = content
+                            .char_indices()
+                            .find(|(_, c)| !is_char(*c))
+                            .map_or(content.len(), |(i, _)| i);
+                        let rest_empty = trim_decor(&content[take..]).is_empty();
+                        let full_width = row.chars().count() == cols;
+                        let continues = take > 0
+                            && (rest_empty || (full_width && content.len() == below.len()));
+                        let from = below.len() - content.len();
+                        continues.then_some((from..from + take, rest_empty))
+                    })
+                    .flatten(),
+            );
+        }
+        Self {
+            parsed,
+            is_char,
+            body_len,
+            next,
+        }
+    }
+
+    /// The run starting at byte `at` of row `r`, with the rows it continues on.
+    fn run(&self, r: usize, at: usize) -> Vec<&'a str> {
+        let row = self.parsed.row(r);
+        let run_end = row[at..]
+            .char_indices()
+            .find(|(_, c)| !(self.is_char)(*c))
+            .map_or(row.len(), |(i, _)| at + i);
+        self.pieces(r, at, run_end).collect()
+    }
+
+    /// Like [`Self::run`], with the end of the run in row `r` already known; lazily, so a
+    /// caller that looks only at the start of a long run does not pay for all of it.
+    fn pieces(&self, r: usize, at: usize, run_end: usize) -> impl Iterator<Item = &'a str> + '_ {
+        let mut going = run_end == self.body_len[r];
+        let mut cur = r;
+        std::iter::once(&self.parsed.row(r)[at..run_end]).chain(std::iter::from_fn(move || {
+            if !going {
+                return None;
+            }
+            let (part, more) = self.next[cur].as_ref()?;
+            going = *more;
+            cur += 1;
+            Some(&self.parsed.row(cur)[part.clone()])
+        }))
+    }
+}
+
+/// Whether `pieces` put together start with `prefix`, without putting them together.
+fn pieces_start_with<'s>(pieces: impl Iterator<Item = &'s str>, prefix: &str) -> bool {
+    let mut rest = prefix.as_bytes();
+    for p in pieces {
+        let n = rest.len().min(p.len());
+        if p.as_bytes()[..n] != rest[..n] {
+            return false;
+        }
+        rest = &rest[n..];
+        if rest.is_empty() {
+            return true;
+        }
+    }
+    rest.is_empty()
+}
+
 struct Parser {
+    /// The terminal's width: a cursor move to the right stops at its right margin.
+    cols: usize,
     out: Parsed,
     row_start: usize,
+    /// Characters in the current row (for tab stops), kept as they are printed.
+    col: usize,
     /// A `\r` was seen and no `\n` yet: more text redraws the row.
     cr: bool,
     st: St,
     params: String,
-    osc: Zeroizing<String>,
+    /// The OSC string being read (UTF-8). Only its used part is zeroed when it ends: the
+    /// spare capacity is always zero already, so a short OSC after a long one costs its own
+    /// length, not the longest one's.
+    osc: Zeroizing<Vec<u8>>,
 }
 
 impl Parser {
@@ -420,6 +558,7 @@ impl Parser {
         let end = self.out.text.len();
         self.out.rows.push(self.row_start..end);
         self.row_start = end;
+        self.col = 0;
     }
 
     /// A vertical cursor move: the row ends if it has text.
@@ -438,6 +577,7 @@ impl Parser {
             }
         }
         zpush(&mut self.out.text, c);
+        self.col += 1;
     }
 
     fn char(&mut self, c: char) {
@@ -452,14 +592,16 @@ impl Parser {
                 // Seen in place of spaces in some captures.
                 '\x1c' | '\x0b' | '\x0c' => self.print(' '),
                 '\t' => {
-                    let col = self.out.text[self.row_start..].chars().count();
-                    for _ in 0..(8 - col % 8) {
+                    // To the next stop, not past the right margin (see `csi`).
+                    let room = self.cols.saturating_sub(self.col).max(1);
+                    for _ in 0..(8 - self.col % 8).min(room) {
                         self.print(' ');
                     }
                 }
                 '\x08' => {
                     if !self.cur_empty() {
                         self.out.text.pop();
+                        self.col = self.col.saturating_sub(1);
                     }
                 }
                 '\u{9b}' => {
@@ -475,7 +617,7 @@ impl Parser {
                     self.st = St::Csi;
                 }
                 ']' => {
-                    self.osc.clear();
+                    self.forget_osc();
                     self.st = St::Osc;
                 }
                 'P' | 'X' | '^' | '_' => self.st = St::Str,
@@ -511,7 +653,7 @@ impl Parser {
                 '\x1b' => self.st = St::OscEsc,
                 c => {
                     if self.osc.len() < MAX_OSC {
-                        zpush(&mut self.osc, c);
+                        zextend(&mut self.osc, c.encode_utf8(&mut [0; 4]).as_bytes());
                     }
                 }
             },
@@ -520,7 +662,7 @@ impl Parser {
                     self.osc_end();
                 } else {
                     // Not a string terminator: the OSC was cut off; read `c` as a new escape.
-                    self.osc.zeroize();
+                    self.forget_osc();
                     self.st = St::Esc;
                     self.char(c);
                 }
@@ -546,7 +688,10 @@ impl Parser {
             'A' | 'B' | 'E' | 'F' | 'H' | 'f' | 'd' => self.move_row(),
             'G' | '`' => self.cr = true,
             'C' if !self.params.starts_with('?') => {
-                for _ in 0..n {
+                // The cursor stops at the right margin (one blank still separates words on a
+                // row that is already wider), so `\x1b[256C` cannot make 43 blanks a byte.
+                let room = self.cols.saturating_sub(self.col).max(1);
+                for _ in 0..n.min(room) {
                     self.print(' ');
                 }
             }
@@ -556,7 +701,8 @@ impl Parser {
 
     fn osc_end(&mut self) {
         self.st = St::Ground;
-        if let Some(rest) = self.osc.strip_prefix("8;")
+        if let Ok(osc) = std::str::from_utf8(&self.osc)
+            && let Some(rest) = osc.strip_prefix("8;")
             && let Some(semi) = rest.find(';')
         {
             let target = &rest[semi + 1..];
@@ -572,7 +718,13 @@ impl Parser {
                     .push((row, col, start..self.out.link_text.len()));
             }
         }
-        self.osc.zeroize();
+        self.forget_osc();
+    }
+
+    /// Zeroes the OSC string read so far and empties it.
+    fn forget_osc(&mut self) {
+        self.osc[..].zeroize();
+        self.osc.clear();
     }
 
     fn finish(mut self) -> Parsed {
@@ -607,21 +759,30 @@ fn trim_decor_start(s: &str) -> &str {
 }
 
 /// A URL without the punctuation that usually follows one in prose (and unbalanced closers).
+/// The brackets are counted once, so a URL followed by a long run of `)` costs its length.
 fn trim_url(s: &str) -> String {
-    let mut u = s.to_owned();
-    while let Some(last) = u.chars().next_back() {
+    let count = |b: u8| s.bytes().filter(|&c| c == b).count();
+    let (open_paren, open_bracket) = (count(b'('), count(b'['));
+    let (mut close_paren, mut close_bracket) = (count(b')'), count(b']'));
+    let mut end = s.len();
+    while let Some(last) = s[..end].chars().next_back() {
         let drop = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '*' => true,
-            ')' => u.matches('(').count() < u.matches(')').count(),
-            ']' => u.matches('[').count() < u.matches(']').count(),
+            ')' => open_paren < close_paren,
+            ']' => open_bracket < close_bracket,
             _ => false,
         };
         if !drop {
             break;
         }
-        u.pop();
+        match last {
+            ')' => close_paren -= 1,
+            ']' => close_bracket -= 1,
+            _ => {}
+        }
+        end -= last.len_utf8();
     }
-    u
+    s[..end].to_owned()
 }
 
 fn is_github_code(w: &str) -> bool {
@@ -650,6 +811,7 @@ fn cut_chars(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     /// The authorize URL printed by `claude setup-token` v2.1.92 (research/issue4.md §4).
     const CLAUDE_URL: &str = "https://claude.com/cai/oauth/authorize?code=true&client_id=9d1c250a-e61b-44d9-88ed-5944d1962f5e&response_type=code&redirect_uri=https%3A%2F%2Fplatform.claude.com%2Foauth%2Fcode%2Fcallback&scope=user%3Ainference&code_challenge=AbczIByBkoutvvHBgfxqi60-3VPNE62T1QXpx4s0b10&code_challenge_method=S256&state=6W3kLsogFAln8_3UqcE4kqjUEeIbr_M6-9TGlT2WX9s";
@@ -1072,7 +1234,7 @@ mod tests {
             s.feed(line);
         }
         assert!(s.raw.len() <= MAX_BYTES, "{}", s.raw.len());
-        assert!(s.raw.len() > MAX_BYTES - 4096);
+        assert!(s.raw.len() > MAX_BYTES * 3 / 4 - 4096);
         // The kept part starts at a line start.
         assert!(s.raw.starts_with(b"spinner"));
         s.feed(&claude_prompt_screen());
@@ -1096,6 +1258,109 @@ mod tests {
             );
             assert!(!s.contains("209"), "cut at {cut}");
         }
+    }
+
+    /// Hang guard for one stream at the size cap: feeding and every query.
+    fn all_queries_finish(name: &'static str, bytes: Vec<u8>) -> Screen {
+        crate::testutil::finishes_within(Duration::from_secs(10), name, move || {
+            let mut s = Screen::new(80);
+            s.feed(&bytes);
+            let _ = s.find_url(&[]);
+            let _ = s.find_url(&CLAUDE_PREFIXES);
+            let _ = s.find_token("sk-ant-oat01-");
+            let _ = s.device_code();
+            let _ = s.contains("Paste code here");
+            let _ = s.error_line();
+            let _ = s.tail(5);
+            s
+        })
+    }
+
+    /// Issue 16: every `https://` inside one long run of URL characters was followed
+    /// to the end of the run (and over every row it wraps onto), so a row of URLs back to back
+    /// took time growing with the square of the stream.
+    #[test]
+    fn url_scan_of_back_to_back_urls_is_linear() {
+        let row = "https://".repeat(MAX_BYTES / 8 - 1);
+        let s = all_queries_finish("a row of back-to-back https://", row.clone().into_bytes());
+        assert_eq!(s.find_url(&[]).as_deref(), Some(row.as_str()));
+        // The same as rows that each continue the one above (all URL characters).
+        let rows = "https://a\r\n".repeat(MAX_BYTES / 11 - 1);
+        let s = all_queries_finish("rows of https://a", rows.into_bytes());
+        let url = s.find_url(&[]).expect("url");
+        assert!(
+            url.starts_with("https://ahttps://ahttps://a"),
+            "{}",
+            &url[..40]
+        );
+        assert_eq!(s.find_url(&["https://b"]), None);
+    }
+
+    /// Issue 16: trimming `)` after a URL counted the parentheses again for each one.
+    #[test]
+    fn trimming_closing_parentheses_is_linear() {
+        let mut bytes = b"https://example.com/a".to_vec();
+        bytes.resize(MAX_BYTES - 2, b')');
+        let s = all_queries_finish("a URL followed by parentheses", bytes);
+        assert_eq!(s.find_url(&[]).as_deref(), Some("https://example.com/a"));
+    }
+
+    /// Issue 16: a cursor move to the right printed up to 256 blanks for 6 bytes, whatever
+    /// the width, so a stream of them became 43 times its size on every query.
+    #[test]
+    fn cursor_moves_right_stop_at_the_margin() {
+        let mut bytes = Vec::new();
+        while bytes.len() < MAX_BYTES - 8 {
+            bytes.extend_from_slice(b"\x1b[256C");
+        }
+        all_queries_finish("cursor moves to the right", bytes);
+        let s = screen(b"a\x1b[5Cb\x1b[200Cc\r\n");
+        assert_eq!(s.tail(1), [format!("a     b{}c", " ".repeat(80 - 7))]);
+    }
+
+    /// Issue 16: each tab counted the characters of its row again.
+    #[test]
+    fn tabs_are_linear() {
+        let mut bytes = b"x".to_vec();
+        bytes.resize(MAX_BYTES - 2, b'\t');
+        bytes.extend_from_slice(b"y\n");
+        let s = all_queries_finish("a row of tabs", bytes);
+        // Tab stops every 8 columns up to the right margin, then one blank a tab.
+        assert!(s.contains("x y"));
+        assert_eq!(screen(b"x\tab\tc\r\n").tail(1), ["x       ab      c"]);
+    }
+
+    /// Issue 16: ending an OSC string zeroed the whole buffer it ever grew to, so
+    /// after one long OSC every short one cost as much as that long one.
+    #[test]
+    fn short_osc_strings_after_a_long_one_are_cheap() {
+        let mut bytes = format!("\x1b]8;;https://{}\x07", "a".repeat(MAX_OSC)).into_bytes();
+        while bytes.len() < MAX_BYTES - 8 {
+            bytes.extend_from_slice(b"\x1b]\x07\x1b]\x1bx");
+        }
+        all_queries_finish("short OSC strings", bytes);
+    }
+
+    /// Issue 16: once the stream was at its bound, every fed chunk moved the whole
+    /// kept stream to drop a few bytes, so a program printing one byte at a time cost the
+    /// bound for each byte.
+    #[test]
+    fn feeding_byte_by_byte_past_the_bound_is_linear() {
+        let mut s = crate::testutil::finishes_within(
+            Duration::from_secs(10),
+            "feeding 2 × MAX_BYTES one byte at a time",
+            || {
+                let mut s = Screen::new(80);
+                for i in 0..2 * MAX_BYTES {
+                    s.feed(&[b'a' + (i % 26) as u8]);
+                }
+                s
+            },
+        );
+        assert!(s.raw.len() <= MAX_BYTES);
+        assert!(s.raw.len() >= MAX_BYTES / 2, "{}", s.raw.len());
+        s.feed(b"\r\nhttps://example.com/end\r\n");
+        assert_eq!(s.find_url(&[]).as_deref(), Some("https://example.com/end"));
     }
 
     #[test]

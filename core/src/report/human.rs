@@ -215,10 +215,10 @@ fn via_line(out: &mut String, st: &Style, via: &super::Via) {
         RemoteSource::None => "no source answered",
     };
     let skew = match via.clock_skew_ms {
-        Some(ms) if ms.abs() >= 1000 => format!(
+        Some(ms) if ms.unsigned_abs() >= 1000 => format!(
             " · gateway clock {}{}",
             if ms > 0 { "+" } else { "-" },
-            format_remaining(ms.abs())
+            format_remaining(ms)
         ),
         Some(_) => " · clocks agree".to_owned(),
         None => String::new(),
@@ -239,13 +239,13 @@ fn via_line(out: &mut String, st: &Style, via: &super::Via) {
         let _ = writeln!(out, "{} {}", st.yellow("!"), v(w));
     }
     if let Some(ms) = via.clock_skew_ms
-        && ms.abs() >= 5 * 60 * 1000
+        && ms.unsigned_abs() >= 5 * 60 * 1000
     {
         let _ = writeln!(
             out,
             "{} the gateway's clock is off by {}: OpenClaw judges expiry by it (fix with NTP: `timedatectl set-ntp true`)",
             st.yellow("!"),
-            format_remaining(ms.abs())
+            format_remaining(ms)
         );
     }
 }
@@ -553,6 +553,30 @@ mod tests {
         let mut r: Report = serde_json::from_value(doc).expect("a report");
         r.finish();
         r
+    }
+
+    /// Found by fuzzing: a report whose clock skew or times are the extremes of an i64 (a
+    /// hostile or broken gateway) overflowed taking their magnitude. They are shown by
+    /// magnitude, never wrapped, and nothing panics.
+    #[test]
+    fn extreme_times_in_a_report_are_shown_never_wrapped() {
+        for ms in [i64::MIN, i64::MIN + 1, i64::MAX] {
+            let mut r = hostile_report();
+            if let Some(v) = r.via.as_mut() {
+                v.clock_skew_ms = Some(ms);
+            }
+            for p in &mut r.agents[0].profiles {
+                p.expires_at_ms = Some(ms);
+                p.remaining_ms = Some(ms);
+            }
+            for u in &mut r.agents[0].unusable_profiles {
+                u.until_ms = ms;
+                u.remaining_ms = ms;
+            }
+            let shown = render(&r, false);
+            assert!(shown.contains("gateway clock"), "{shown}");
+            assert_inert(&shown, false);
+        }
     }
 
     #[test]

@@ -131,7 +131,12 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 /// What the probe found on the gateway.
 #[derive(Debug, Clone, Default)]
 pub struct Probe {
+    /// The gateway's clock, when it reads a plausible date.
     pub now_ms: Option<i64>,
+    /// What `date` printed, until [`read_probe`] reads it.
+    now_raw: Option<String>,
+    /// Why the gateway's clock was not used: a date it cannot be.
+    pub clock_note: Option<String>,
     /// The gateway's clock minus this machine's, measured at the probe's midpoint.
     pub clock_skew_ms: Option<i64>,
     pub home: Option<String>,
@@ -188,6 +193,26 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
     Ok(s)
 }
 
+/// Reads the probe's output: `sent_ms` is this machine's clock when the probe was sent and
+/// `round_trip_ms` how long its answer took, so the gateway's clock is compared with this one's
+/// at the midpoint. A gateway clock that cannot be right (before 1970, after year 9999, or a
+/// number no calendar holds) gives no skew, only a note saying so: never a wrapped figure.
+pub fn read_probe(out: &str, sent_ms: i64, round_trip_ms: i64) -> Option<Probe> {
+    let mut p = parse_probe(out)?;
+    if let Some(v) = p.now_raw.take() {
+        match parse_epoch(&v) {
+            Ok(Some(remote)) => {
+                let midpoint = sent_ms.saturating_add(round_trip_ms.max(0) / 2);
+                p.now_ms = Some(remote);
+                p.clock_skew_ms = remote.checked_sub(midpoint);
+            }
+            Ok(None) => {}
+            Err(why) => p.clock_note = Some(why),
+        }
+    }
+    Some(p)
+}
+
 fn parse_probe(out: &str) -> Option<Probe> {
     let mut lines = out.lines();
     // Shell start-up chatter may come first.
@@ -198,7 +223,7 @@ fn parse_probe(out: &str) -> Option<Probe> {
         let v = v.trim();
         let val = (!v.is_empty()).then(|| v.to_owned());
         match k {
-            "now" => p.now_ms = parse_epoch(v),
+            "now" => p.now_raw = val,
             "home" => p.home = val,
             "path" => p.path = val,
             "clawauth" => p.clawauth = val,
@@ -218,7 +243,9 @@ fn parse_probe(out: &str) -> Option<Probe> {
                     "not-a-directory" => "is not a directory",
                     _ => "does not exist",
                 };
-                p.unusable.push((key, why.to_owned()));
+                if !p.unusable.iter().any(|(k, _)| *k == key) {
+                    p.unusable.push((key, why.to_owned()));
+                }
             }
             _ => {}
         }
@@ -226,16 +253,52 @@ fn parse_probe(out: &str) -> Option<Probe> {
     Some(p)
 }
 
-/// `date +%s.%N` (GNU) or `date +%s` with a literal `.%N` (busybox, BSD) in milliseconds.
-fn parse_epoch(v: &str) -> Option<i64> {
+/// The first and last moments a gateway's clock can plausibly read: 1970-01-01 and the end of
+/// year 9999. A Raspberry Pi without a real-time clock reads 1970 until NTP answers: wrong,
+/// and worth a skew warning; a clock beyond year 9999 is a broken or hostile answer.
+const CLOCK_RANGE_MS: std::ops::RangeInclusive<i64> = 0..=253_402_300_799_999;
+
+/// `date +%s.%N` (GNU) or `date +%s` with a literal `.%N` (busybox, BSD) in milliseconds;
+/// `Ok(None)` when it is not a number at all (no `date` there), `Err` with the words to show
+/// when it is a number no clock can read.
+fn parse_epoch(v: &str) -> Result<Option<i64>, String> {
     let (secs, frac) = v.split_once('.').unwrap_or((v, ""));
-    let secs: i64 = secs.parse().ok()?;
+    let digits = secs.strip_prefix('-').unwrap_or(secs);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
     let ms = if frac.len() >= 3 && frac.bytes().all(|b| b.is_ascii_digit()) {
-        frac[..3].parse::<i64>().ok()?
+        frac[..3].parse::<i64>().unwrap_or(0)
     } else {
         0
     };
-    Some(secs * 1000 + ms)
+    let when = secs
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| s.checked_mul(1000))
+        .and_then(|s| s.checked_add(if s < 0 { -ms } else { ms }));
+    const YEAR_MS: i64 = 31_556_952_000;
+    let reads = match when {
+        Some(t) if CLOCK_RANGE_MS.contains(&t) => return Ok(Some(t)),
+        Some(t) if chrono::DateTime::from_timestamp_millis(t).is_some() => {
+            crate::time::format_moment(t)
+        }
+        Some(t) if (t / YEAR_MS).unsigned_abs() < 1_000_000 => format!(
+            "a date hundreds of thousands of years away (year {})",
+            1970 + t / YEAR_MS
+        ),
+        Some(t) => format!(
+            "a date millions of years away (year {})",
+            1970 + t / YEAR_MS
+        ),
+        None => format!(
+            "a date millions of years away ({} seconds since 1970)",
+            crate::display::visible_cut(secs, 40)
+        ),
+    };
+    Err(format!(
+        "the gateway's clock reads {reads}, which cannot be right: no clock skew is shown, and OpenClaw judges expiry by that clock (fix it with NTP: `timedatectl set-ntp true`)"
+    ))
 }
 
 impl Probe {
@@ -287,7 +350,13 @@ pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, Str
         .exec_script(&script, None, Limits::new(PROBE_TIMEOUT, 64 * 1024))
         .await
         .map_err(|e| format!("{}: {e}", gw.name()))?;
-    let mut probe = parse_probe(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| {
+    let round_trip_ms = i64::try_from(sent.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let mut probe = read_probe(
+        &String::from_utf8_lossy(&out.stdout),
+        sent_ms,
+        round_trip_ms,
+    )
+    .ok_or_else(|| {
         format!(
             "{}: the gateway's shell did not run clawauth's probe (exit {:?}): {}",
             gw.name(),
@@ -295,10 +364,6 @@ pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, Str
             crate::redact::last_line(&String::from_utf8_lossy(&out.stderr), 200)
         )
     })?;
-    if let Some(remote) = probe.now_ms {
-        let midpoint = sent_ms + (sent.elapsed().as_millis() as i64) / 2;
-        probe.clock_skew_ms = Some(remote - midpoint);
-    }
     let name = gw.name();
     for (key, why) in &mut probe.unusable {
         let (value, origin, without) = match *key {
@@ -372,6 +437,7 @@ pub async fn status_probed<G: Gateway>(
         Err(e) => return fail(via, e.clone()),
     };
     via.clock_skew_ms = probe.clock_skew_ms;
+    via.warnings.extend(probe.clock_note.clone());
 
     use RemoteSource::{Clawauth, Files, OpenclawCli};
     let rungs: &[RemoteSource] = match req.source {
@@ -806,14 +872,31 @@ async fn run_fetch<G: Gateway>(gw: &G, script: &str) -> Result<String, String> {
 
 /// Writes every framed file of a fetch's output into the copy.
 fn store_files(bundle: &Bundle, text: &str) -> Result<(), String> {
+    for (name, bytes) in read_bundle(text)? {
+        write_mirrored(&bundle.root, &name, &bytes)?;
+    }
+    Ok(())
+}
+
+/// The files in the legacy-files rung's answer: `@@file@@ /absolute/path`, base64 lines,
+/// `@@end@@`; anything around them (shell chatter) is ignored. Every name is checked by
+/// [`mirror_path`]: a gateway's answer cannot name a file outside the copy.
+pub fn read_bundle(text: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut files = Vec::new();
     let mut current: Option<(&str, String)> = None;
     for line in text.lines() {
         if let Some((name, body)) = current.as_mut() {
             if line == "@@end@@" {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(body.as_bytes())
-                    .map_err(|e| format!("the gateway sent {name} garbled: {e}"))?;
-                write_mirrored(&bundle.root, name, &bytes)?;
+                    .map_err(|e| {
+                        format!(
+                            "the gateway sent {} garbled: {e}",
+                            crate::display::visible_cut(name, 200)
+                        )
+                    })?;
+                mirror_path(Utf8Path::new("/"), name)?;
+                files.push(((*name).to_owned(), bytes));
                 current = None;
             } else {
                 body.push_str(line.trim());
@@ -822,7 +905,30 @@ fn store_files(bundle: &Bundle, text: &str) -> Result<(), String> {
             current = Some((name, String::new()));
         }
     }
-    Ok(())
+    Ok(files)
+}
+
+/// Where the copy under `root` keeps the gateway's file `name` (an absolute path of plain
+/// components: no `..`, no `.`, nothing empty).
+pub fn mirror_path(root: &Utf8Path, name: &str) -> Result<Utf8PathBuf, String> {
+    let unexpected = || {
+        format!(
+            "the gateway sent an unexpected file name {}",
+            crate::display::visible_cut(name, 200)
+        )
+    };
+    let rel = name
+        .strip_prefix('/')
+        .map(Utf8Path::new)
+        .ok_or_else(unexpected)?;
+    let safe = !rel.as_str().is_empty()
+        && rel
+            .components()
+            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
+    if !safe {
+        return Err(unexpected());
+    }
+    Ok(root.join(rel))
 }
 
 /// The rest of what the gateway's OpenClaw would read, fetched from the gateway over the same
@@ -876,18 +982,8 @@ async fn fetch_referenced<G: Gateway>(gw: &G, bundle: &mut Bundle) -> Result<(),
 /// Writes a mirrored file at its gateway path under `root`, refusing names that are not
 /// plain absolute paths (they would leave the mirror). A second copy of a file is skipped.
 fn write_mirrored(root: &Utf8Path, name: &str, bytes: &[u8]) -> Result<(), String> {
-    let Some(rel) = name.strip_prefix('/').map(Utf8Path::new) else {
-        return Err(format!("the gateway sent an unexpected file name {name:?}"));
-    };
-    let safe = !rel.as_str().is_empty()
-        && rel
-            .components()
-            .all(|c| matches!(c, camino::Utf8Component::Normal(_)));
-    if !safe {
-        return Err(format!("the gateway sent an unexpected file name {name:?}"));
-    }
+    let path = mirror_path(root, name)?;
     // A throwaway copy in a fresh private directory: no temp-file, fsync and rename dance.
-    let path = root.join(rel);
     let write = || -> std::io::Result<()> {
         use std::io::Write;
         use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -971,16 +1067,56 @@ mod tests {
 
     #[test]
     fn probe_output_is_read_past_shell_chatter() {
-        let p = parse_probe(
+        let p = read_probe(
             "Welcome!\nclawauth-probe 1\nnow 1795256400.123456789\nhome /root\npath /a:/b\ntimeout /usr/bin/timeout\nclawauth \nopenclaw /x/openclaw\n",
+            1_795_256_400_000,
+            100,
         )
         .expect("probe");
         assert_eq!(p.now_ms, Some(1_795_256_400_123));
+        assert_eq!(p.clock_skew_ms, Some(73));
         assert_eq!(p.home.as_deref(), Some("/root"));
         assert_eq!(p.clawauth, None);
         assert_eq!(p.openclaw.as_deref(), Some("/x/openclaw"));
-        assert_eq!(parse_epoch("1795256400.%N"), Some(1_795_256_400_000));
+        assert_eq!(parse_epoch("1795256400.%N"), Ok(Some(1_795_256_400_000)));
+        assert_eq!(parse_epoch(""), Ok(None));
+        assert_eq!(parse_epoch("%s.%N"), Ok(None));
         assert!(parse_probe("no probe here").is_none());
+    }
+
+    /// Found by fuzzing: a gateway whose `date` printed a huge number overflowed the
+    /// milliseconds (a panic with overflow checks, a wrapped skew without), and one far from
+    /// now gave a skew of millions of years. A clock that cannot be right is said so, with no
+    /// skew; a plausible one, however wrong, gives its skew.
+    #[test]
+    fn a_gateway_clock_that_cannot_be_right_is_said_so_never_wrapped() {
+        let now = 1_795_256_400_000;
+        let probe = |date: &str| {
+            read_probe(&format!("clawauth-probe 1\nnow {date}\n"), now, 40).expect("probe")
+        };
+        for date in [
+            "9223372036854775807.999999999",
+            "99999999999999999999999",
+            "-9223372036854775808",
+            "9223372036854775",
+            "-9223372036854775",
+        ] {
+            let p = probe(date);
+            assert_eq!((p.now_ms, p.clock_skew_ms), (None, None), "{date}");
+            let note = p.clock_note.expect("a note");
+            assert!(note.contains("millions of years away"), "{date}: {note}");
+        }
+        for date in ["-1", "253402300800", "316000000000"] {
+            let p = probe(date);
+            assert_eq!((p.now_ms, p.clock_skew_ms), (None, None), "{date}");
+            let note = p.clock_note.expect("a note");
+            assert!(note.contains("cannot be right"), "{date}: {note}");
+            assert!(!note.contains("millions"), "{date}: {note}");
+        }
+        // A Pi without a real-time clock, before NTP: 1970, a skew of 56 years, said as one.
+        let p = probe("12.5");
+        assert_eq!(p.clock_skew_ms, Some(12_000 - now - 20));
+        assert_eq!(p.clock_note, None);
     }
 
     #[test]

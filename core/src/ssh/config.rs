@@ -37,6 +37,12 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 const MAX_IDENTITY_FILES: usize = 100;
 /// OpenSSH's SSH_MAX_HOSTS_FILES.
 const MAX_KNOWN_HOSTS_FILES: usize = 16;
+/// Most config files one resolution reads, counting every Include of the same file again.
+/// OpenSSH has no such bound, but it reads a file again for each Include of it too: files
+/// that each include the next one ten times, nested 16 deep, would be read 10^15 times.
+const MAX_FILES_READ: usize = 1024;
+/// Most bytes one resolution reads, over all its files.
+const MAX_BYTES_READ: u64 = 4 * MAX_FILE_SIZE;
 
 /// The resolved settings for one destination, OpenSSH semantics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +113,14 @@ pub enum ConfigError {
         "ProxyJump {value:?} lists {hops} jump hosts; clawauth supports exactly one: set ProxyJump to a single [user@]host[:port]"
     )]
     MultiHop { value: String, hops: usize },
+    #[error(
+        "SSH config {path}: the config files and their Includes add up to more than {files} files or {bytes} bytes read; remove Includes that read the same files again and again"
+    )]
+    TooMuchIncluded {
+        path: Utf8PathBuf,
+        files: usize,
+        bytes: u64,
+    },
 }
 
 impl ConfigError {
@@ -144,12 +158,44 @@ pub fn resolve(
     local_user: Option<&str>,
     config_files: &[Utf8PathBuf],
 ) -> Result<HostConfig, ConfigError> {
+    resolve_from(&Disk, target, home, local_user, config_files)
+}
+
+/// [`resolve`] over config files held in memory (`documents`, by path) instead of on disk:
+/// the same reading, Includes and globs included, for tests and fuzzing. Paths missing from
+/// `documents` do not exist; ownership and permissions are not checked.
+pub fn resolve_documents(
+    target: &str,
+    home: &Utf8Path,
+    local_user: Option<&str>,
+    config_files: &[Utf8PathBuf],
+    documents: &std::collections::BTreeMap<Utf8PathBuf, Vec<u8>>,
+) -> Result<HostConfig, ConfigError> {
+    resolve_from(
+        &Documents(documents),
+        target,
+        home,
+        local_user,
+        config_files,
+    )
+}
+
+fn resolve_from(
+    files: &dyn Files,
+    target: &str,
+    home: &Utf8Path,
+    local_user: Option<&str>,
+    config_files: &[Utf8PathBuf],
+) -> Result<HostConfig, ConfigError> {
     let (target_user, alias, target_port) = split_target(target)?;
     let mut reader = Reader {
+        files,
         home,
         alias_lc: alias.to_ascii_lowercase(),
         settings: Settings::default(),
         host_block: false,
+        files_read: 0,
+        bytes_read: 0,
     };
     for file in config_files {
         let kind = FileKind::of(file);
@@ -331,11 +377,15 @@ struct Settings {
 }
 
 struct Reader<'a> {
+    files: &'a dyn Files,
     home: &'a Utf8Path,
     alias_lc: String,
     settings: Settings,
     /// See [`HostConfig::host_block`].
     host_block: bool,
+    /// Files and bytes read so far (bounded by [`MAX_FILES_READ`] and [`MAX_BYTES_READ`]).
+    files_read: usize,
+    bytes_read: u64,
 }
 
 /// One parsed value of a keyword we use (applied only when its block is active).
@@ -364,12 +414,28 @@ impl Reader<'_> {
         never_match: bool,
         depth: usize,
     ) -> Result<(), ConfigError> {
-        let Some(content) = read_limited(path)? else {
+        let Some(content) = self.files.read(path)? else {
             tracing::debug!(%path, "SSH config file not found, skipped");
             return Ok(());
         };
+        if content.len() as u64 > MAX_FILE_SIZE {
+            return Err(ConfigError::TooLarge {
+                path: path.to_owned(),
+                size: content.len() as u64,
+                limit: MAX_FILE_SIZE,
+            });
+        }
+        self.files_read += 1;
+        self.bytes_read += content.len() as u64;
+        if self.files_read > MAX_FILES_READ || self.bytes_read > MAX_BYTES_READ {
+            return Err(ConfigError::TooMuchIncluded {
+                path: path.to_owned(),
+                files: MAX_FILES_READ,
+                bytes: MAX_BYTES_READ,
+            });
+        }
         if kind == FileKind::User || depth > 0 {
-            check_permissions(path)?;
+            self.files.check_permissions(path)?;
         }
         for (idx, raw) in content.split(|&b| b == b'\n').enumerate() {
             let line = idx + 1;
@@ -436,7 +502,7 @@ impl Reader<'_> {
                     let outer_active = *active;
                     for arg in &args {
                         let pattern = self.include_path(arg, path, kind, line)?;
-                        for file in glob_files(&pattern, path, line)? {
+                        for file in glob_files(self.files, &pattern, path, line)? {
                             self.read_file(
                                 &file,
                                 kind,
@@ -1151,6 +1217,7 @@ fn check_permissions(path: &Utf8Path) -> Result<(), ConfigError> {
 /// Expands `*`/`?` in the file name of `pattern` (sorted, dot files excluded, like glob(3));
 /// a pattern without wildcards yields itself when it exists. Directories are skipped.
 fn glob_files(
+    files: &dyn Files,
     pattern: &Utf8Path,
     from: &Utf8Path,
     line: usize,
@@ -1173,52 +1240,147 @@ fn glob_files(
         ));
     }
     if !name.contains(['*', '?']) {
-        if pattern.is_dir() {
-            tracing::debug!(%pattern, "SSH config Include names a directory; skipped");
-            return Ok(Vec::new());
-        }
-        if !pattern.exists() {
-            tracing::debug!(%pattern, "SSH config Include matched no file");
-            return Ok(Vec::new());
-        }
-        return Ok(vec![pattern.to_owned()]);
+        return Ok(match files.kind(pattern) {
+            Some(Entry::Dir) => {
+                tracing::debug!(%pattern, "SSH config Include names a directory; skipped");
+                Vec::new()
+            }
+            Some(Entry::File) => vec![pattern.to_owned()],
+            None => {
+                tracing::debug!(%pattern, "SSH config Include matched no file");
+                Vec::new()
+            }
+        });
     }
-    let entries = match dir.read_dir_utf8() {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::debug!(%pattern, "SSH config Include directory missing");
-            return Ok(Vec::new());
-        }
-        Err(source) => {
-            return Err(ConfigError::Io {
-                path: dir.to_owned(),
-                source,
-            });
-        }
+    let Some(entries) = files.list(dir)? else {
+        tracing::debug!(%pattern, "SSH config Include directory missing");
+        return Ok(Vec::new());
     };
-    let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| ConfigError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let file_name = entry.file_name();
-        if file_name.starts_with('.') && !name.starts_with('.') {
-            continue;
-        }
-        if wildcard_match(name, file_name) && !entry.path().is_dir() {
-            files.push(entry.path().to_owned());
-        }
-    }
-    files.sort();
-    if files.len() > 256 {
+    let mut found: Vec<Utf8PathBuf> = entries
+        .into_iter()
+        .filter(|(file_name, kind)| {
+            // Dot files only for a pattern that starts with a dot, as glob(3).
+            (name.starts_with('.') || !file_name.starts_with('.'))
+                && *kind == Entry::File
+                && wildcard_match(name, file_name)
+        })
+        .map(|(file_name, _)| dir.join(file_name))
+        .collect();
+    found.sort();
+    if found.len() > 256 {
         return Err(ConfigError::malformed(
             from,
             line,
             format!("Include {pattern} matches more than 256 files; narrow the pattern"),
         ));
     }
-    Ok(files)
+    Ok(found)
+}
+
+/// What a path names, for Include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Entry {
+    File,
+    Dir,
+}
+
+/// Where config files come from: the disk, or documents held in memory.
+trait Files {
+    /// The file's bytes (at most a little over [`MAX_FILE_SIZE`]); `None` when it does not exist.
+    fn read(&self, path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError>;
+    /// OpenSSH's rule for user config files (see [`check_permissions`]).
+    fn check_permissions(&self, path: &Utf8Path) -> Result<(), ConfigError>;
+    /// What `path` is, `None` when nothing is there.
+    fn kind(&self, path: &Utf8Path) -> Option<Entry>;
+    /// The names in directory `dir` and what each is; `None` when `dir` does not exist.
+    fn list(&self, dir: &Utf8Path) -> Result<Option<Vec<(String, Entry)>>, ConfigError>;
+}
+
+struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError> {
+        read_limited(path)
+    }
+
+    fn check_permissions(&self, path: &Utf8Path) -> Result<(), ConfigError> {
+        check_permissions(path)
+    }
+
+    fn kind(&self, path: &Utf8Path) -> Option<Entry> {
+        if path.is_dir() {
+            Some(Entry::Dir)
+        } else if path.exists() {
+            Some(Entry::File)
+        } else {
+            None
+        }
+    }
+
+    fn list(&self, dir: &Utf8Path) -> Result<Option<Vec<(String, Entry)>>, ConfigError> {
+        let io = |source| ConfigError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        let entries = match dir.read_dir_utf8() {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io)?;
+            let kind = if entry.path().is_dir() {
+                Entry::Dir
+            } else {
+                Entry::File
+            };
+            out.push((entry.file_name().to_owned(), kind));
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Config files held in memory, by path (see [`resolve_documents`]).
+struct Documents<'a>(&'a std::collections::BTreeMap<Utf8PathBuf, Vec<u8>>);
+
+impl Files for Documents<'_> {
+    fn read(&self, path: &Utf8Path) -> Result<Option<Vec<u8>>, ConfigError> {
+        Ok(self.0.get(path).cloned())
+    }
+
+    fn check_permissions(&self, _path: &Utf8Path) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    fn kind(&self, path: &Utf8Path) -> Option<Entry> {
+        if self.0.contains_key(path) {
+            Some(Entry::File)
+        } else if self.0.keys().any(|k| k.starts_with(path)) {
+            Some(Entry::Dir)
+        } else {
+            None
+        }
+    }
+
+    fn list(&self, dir: &Utf8Path) -> Result<Option<Vec<(String, Entry)>>, ConfigError> {
+        let mut out: Vec<(String, Entry)> = Vec::new();
+        for key in self.0.keys() {
+            let Ok(rest) = key.strip_prefix(dir) else {
+                continue;
+            };
+            let mut parts = rest.components();
+            let (Some(first), more) = (parts.next(), parts.next().is_some()) else {
+                continue;
+            };
+            let kind = if more { Entry::Dir } else { Entry::File };
+            let name = first.as_str().to_owned();
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, kind));
+            }
+        }
+        Ok((!out.is_empty() || self.kind(dir).is_some()).then_some(out))
+    }
 }
 
 #[cfg(test)]
@@ -1587,6 +1749,69 @@ Host *
         fx.write("sysroot/etc/ssh/ssh_config.d/a.conf", "Host *\n User sys\n");
         let c = fx.resolve("h", &[sys]).expect("h");
         assert_eq!(c.user.as_deref(), Some("sys"));
+    }
+
+    /// Issue 16: files that each include the next one several times were read again for every
+    /// path through them (10^15 reads for ten Includes nested 16 deep); reading stops at a
+    /// bound with an error that says why.
+    #[test]
+    fn include_fan_out_is_bounded() {
+        let fx = Fx::new();
+        for level in 0..15 {
+            fx.write(
+                &format!(".ssh/level{level}"),
+                &format!("Include level{}\n", level + 1).repeat(10),
+            );
+        }
+        fx.write(".ssh/level15", "Host gw\n  User deep\n");
+        let files = fx.config("Include level0\nHost *\n  Port 2222\n");
+        let home = fx.home.clone();
+        let err = crate::testutil::finishes_within(
+            std::time::Duration::from_secs(10),
+            "resolving a config with nested fanned-out Includes",
+            move || resolve("gw", &home, Some("me"), &files),
+        )
+        .expect_err("too much included");
+        assert!(matches!(err, ConfigError::TooMuchIncluded { .. }), "{err}");
+        assert!(err.to_string().contains("remove Includes"), "{err}");
+        // A few levels of the same shape stay under the bound and resolve.
+        fx.write(".ssh/level2", "Host gw\n  User shallow\n");
+        let c = fx
+            .resolve("gw", &fx.config("Include level0\n"))
+            .expect("resolve");
+        assert_eq!(c.user.as_deref(), Some("shallow"));
+    }
+
+    /// The in-memory reader the fuzzer drives resolves like the disk one.
+    #[test]
+    fn documents_resolve_like_files_on_disk() {
+        let fx = Fx::new();
+        let files = realistic(&fx);
+        let mut documents = std::collections::BTreeMap::new();
+        for rel in [
+            ".ssh/config",
+            ".ssh/config.d/10-work",
+            ".ssh/config.d/20-late",
+            ".ssh/config.d/.hidden",
+        ] {
+            let path = fx.home.join(rel);
+            documents.insert(path.clone(), std::fs::read(&path).expect("read"));
+        }
+        for target in [
+            "gw",
+            "gw-2",
+            "pi",
+            "work",
+            "x.lan",
+            "printer.lan",
+            "other",
+            "u@gw:2",
+        ] {
+            let on_disk = fx.resolve(target, &files).expect("disk");
+            let in_memory = resolve_documents(target, &fx.home, Some("me"), &files, &documents)
+                .expect("memory");
+            assert_eq!(on_disk, in_memory, "{target}");
+        }
     }
 
     #[test]

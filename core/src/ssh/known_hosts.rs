@@ -25,12 +25,13 @@ use camino::{Utf8Path, Utf8PathBuf};
 use hmac::{KeyInit as _, Mac as _};
 use russh::keys::{HashAlg, PublicKey};
 
-/// Largest known_hosts file read.
-const MAX_FILE_SIZE: u64 = 16 << 20;
+/// Largest known_hosts file read: about 25,000 ed25519 hosts. A file at this size, every line
+/// naming the host, is checked and learnt into in well under a second (16 MiB took over one).
+pub const MAX_FILE_SIZE: u64 = 4 << 20;
 /// OpenSSH's HASH_MAGIC.
 const HASH_MAGIC: &str = "|1|";
 /// SHA-1 output length = salt length OpenSSH uses.
-const SALT_LEN: usize = 20;
+pub const SALT_LEN: usize = 20;
 
 type HmacSha1 = hmac::Hmac<sha1::Sha1>;
 
@@ -131,6 +132,20 @@ pub fn check(
     Ok(classify(&entries, key))
 }
 
+/// [`check`] against one known_hosts file's bytes already read (`file` names it in the result).
+pub fn check_content(
+    file: &Utf8Path,
+    content: &[u8],
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+) -> HostKeyCheck {
+    classify(
+        &matching_entries(file, content, &host_string(host, port)),
+        key,
+    )
+}
+
 /// Whether `files` store a key (not `@revoked`) for `host`/`port` at all, whatever its type.
 pub fn lists(files: &[Utf8PathBuf], host: &str, port: u16) -> Result<bool, KnownHostsError> {
     let wanted = host_string(host, port);
@@ -156,6 +171,75 @@ pub fn learn(
     port: u16,
     key: &PublicKey,
 ) -> Result<(), KnownHostsError> {
+    validate_host(host)?;
+    // Write through a symlink to its target instead of replacing the link.
+    let target = match std::fs::symlink_metadata(file) {
+        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(file)
+            .ok()
+            .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+            .unwrap_or_else(|| file.to_owned()),
+        _ => file.to_owned(),
+    };
+    let existing = read_limited(&target)?.unwrap_or_default();
+    let mut salt = [0u8; SALT_LEN];
+    rand::fill(&mut salt);
+    let Some(bytes) = learned(&target, &existing, host, port, key, salt)? else {
+        return Ok(());
+    };
+    crate::fsutil::write_atomic(&target, &bytes, None).map_err(|e| KnownHostsError::Write {
+        path: target.clone(),
+        detail: e.to_string(),
+    })
+}
+
+/// What [`learn`] writes: `content` (the bytes of known_hosts file `file`) with a hashed entry
+/// for host/port with `key` appended, salted with `salt`; `None` when the file already has the
+/// key for this host. The same refusals as [`learn`].
+pub fn learned(
+    file: &Utf8Path,
+    content: &[u8],
+    host: &str,
+    port: u16,
+    key: &PublicKey,
+    salt: [u8; SALT_LEN],
+) -> Result<Option<Vec<u8>>, KnownHostsError> {
+    validate_host(host)?;
+    let wanted = host_string(host, port);
+    match classify(&matching_entries(file, content, &wanted), key) {
+        HostKeyCheck::Known => return Ok(None),
+        HostKeyCheck::Changed { line, .. } => {
+            return Err(KnownHostsError::WouldShadowChangedKey {
+                path: file.to_owned(),
+                line,
+                host: wanted,
+                key_type: key.algorithm().as_str().to_owned(),
+            });
+        }
+        HostKeyCheck::Revoked { line, .. } => {
+            return Err(KnownHostsError::Revoked {
+                path: file.to_owned(),
+                line,
+                host: wanted,
+            });
+        }
+        HostKeyCheck::Unknown { .. } => {}
+    }
+    let line = format!(
+        "{} {}\n",
+        hashed_host(&salt, &wanted),
+        key_text(key).map_err(KnownHostsError::Encode)?
+    );
+    let mut bytes = Vec::with_capacity(content.len() + line.len() + 1);
+    bytes.extend_from_slice(content);
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(line.as_bytes());
+    Ok(Some(bytes))
+}
+
+/// A host name [`learn`] stores: not empty, at most 255 bytes, no blanks or control characters.
+fn validate_host(host: &str) -> Result<(), KnownHostsError> {
     if host.is_empty()
         || host.len() > 255
         || host.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -165,52 +249,7 @@ pub fn learn(
                 .into(),
         });
     }
-    // Write through a symlink to its target instead of replacing the link.
-    let target = match std::fs::symlink_metadata(file) {
-        Ok(m) if m.file_type().is_symlink() => std::fs::canonicalize(file)
-            .ok()
-            .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
-            .unwrap_or_else(|| file.to_owned()),
-        _ => file.to_owned(),
-    };
-    let wanted = host_string(host, port);
-    let existing = read_limited(&target)?.unwrap_or_default();
-    let entries = matching_entries(&target, &existing, &wanted);
-    match classify(&entries, key) {
-        HostKeyCheck::Known => return Ok(()),
-        HostKeyCheck::Changed { line, .. } => {
-            return Err(KnownHostsError::WouldShadowChangedKey {
-                path: target,
-                line,
-                host: wanted,
-                key_type: key.algorithm().as_str().to_owned(),
-            });
-        }
-        HostKeyCheck::Revoked { line, .. } => {
-            return Err(KnownHostsError::Revoked {
-                path: target,
-                line,
-                host: wanted,
-            });
-        }
-        HostKeyCheck::Unknown { .. } => {}
-    }
-    let mut salt = [0u8; SALT_LEN];
-    rand::fill(&mut salt);
-    let line = format!(
-        "{} {}\n",
-        hashed_host(&salt, &wanted),
-        key_text(key).map_err(KnownHostsError::Encode)?
-    );
-    let mut bytes = existing;
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        bytes.push(b'\n');
-    }
-    bytes.extend_from_slice(line.as_bytes());
-    crate::fsutil::write_atomic(&target, &bytes, None).map_err(|e| KnownHostsError::Write {
-        path: target.clone(),
-        detail: e.to_string(),
-    })
+    Ok(())
 }
 
 /// `|1|salt|hash` for `host_string` with `salt`.
@@ -427,6 +466,34 @@ mod tests {
     }
 
     use crate::testutil::Scratch as Fx;
+
+    /// Issue 16: at the old 16 MiB bound, a file whose every line names the host took over a
+    /// second to check and learn into (each stored key is decoded). The bound is 4 MiB: a file
+    /// just under it is checked and learnt into, one just over it is refused.
+    #[test]
+    fn known_hosts_at_the_size_bound() {
+        let fx = Fx::new();
+        let stored = ed25519();
+        let line = format!("gw,*,!other {}\n", line_of(&stored));
+        let mut text = line.repeat(MAX_FILE_SIZE as usize / line.len());
+        let file = fx.write(".ssh/known_hosts", &text);
+        let presented = ed25519();
+        let files = vec![file.clone()];
+        let result = crate::testutil::finishes_within(
+            std::time::Duration::from_secs(20),
+            "checking a known_hosts file at the size bound",
+            move || check(&files, "gw", 22, &presented),
+        );
+        assert!(
+            matches!(result, Ok(HostKeyCheck::Changed { line: 1, .. })),
+            "{result:?}"
+        );
+        text.push_str(&line);
+        std::fs::write(&file, &text).expect("write");
+        let err = check(&[file], "gw", 22, &stored).expect_err("over the bound");
+        assert!(matches!(err, KnownHostsError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("remove stale entries"), "{err}");
+    }
 
     /// OpenSSH's ssh-keygen, the reference these tests compare against; a missing one fails.
     fn require_ssh_keygen() -> &'static Utf8Path {

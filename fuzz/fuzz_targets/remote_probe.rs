@@ -1,0 +1,109 @@
+//! What a gateway's shell answers to clawauth's probe (`source::remote::read_probe`: its clock,
+//! home, login PATH, programs and unusable settings, after any start-up chatter) and to the
+//! legacy-files rung (`read_bundle`, `mirror_path`: the files it sends back), then the probe's
+//! findings on the report's `via` line. Properties beyond "no panic":
+//! - a clock is used only when it reads a plausible date; its skew is exactly the difference
+//!   from the midpoint, never a wrapped figure, and an implausible clock is said so;
+//! - every file the gateway sends lands inside the copy, whatever name it gives;
+//! - the `via` line and its warnings are inert text.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use camino::Utf8Path;
+use clawauth_core::report::{RemoteSource, Report, Via, human};
+use clawauth_core::source::remote::{mirror_path, read_bundle, read_probe};
+use libfuzzer_sys::fuzz_target;
+
+#[path = "common.rs"]
+mod common;
+
+#[derive(Arbitrary, Debug)]
+struct Input<'a> {
+    sent_ms: i64,
+    round_trip_ms: i64,
+    bundle: bool,
+    text: &'a str,
+}
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(rest) = data.strip_prefix(common::CAP) {
+        let text = String::from_utf8_lossy(rest);
+        let _ = read_probe(&text, common::FIXTURE_NOW_MS, 50);
+        let _ = read_bundle(&text);
+        return;
+    }
+    let Some(input) = common::decode(data, |rest| Input {
+        sent_ms: common::FIXTURE_NOW_MS,
+        round_trip_ms: 40,
+        bundle: rest.starts_with(b"@@file@@"),
+        text: std::str::from_utf8(rest).unwrap_or_default(),
+    }) else {
+        return;
+    };
+    if input.bundle {
+        let root = Utf8Path::new("/mirror");
+        if let Ok(files) = read_bundle(input.text) {
+            for (name, _) in files {
+                let p = mirror_path(root, &name).expect("read_bundle only keeps names that mirror");
+                assert!(
+                    p.starts_with(root) && p != root,
+                    "{name:?} leaves the copy: {p}"
+                );
+                assert!(
+                    p.components()
+                        .skip(1)
+                        .all(|c| matches!(c, camino::Utf8Component::Normal(_))),
+                    "{p}"
+                );
+            }
+        }
+        return;
+    }
+    let Some(probe) = read_probe(input.text, input.sent_ms, input.round_trip_ms) else {
+        return;
+    };
+    match (probe.now_ms, probe.clock_skew_ms) {
+        (Some(now), Some(skew)) => {
+            assert!((0..=253_402_300_799_999).contains(&now), "{now}");
+            let mid = input.sent_ms.saturating_add(input.round_trip_ms.max(0) / 2);
+            assert_eq!(now.checked_sub(mid), Some(skew));
+            assert!(probe.clock_note.is_none());
+        }
+        (Some(now), None) => assert!(
+            now.checked_sub(input.sent_ms.saturating_add(input.round_trip_ms.max(0) / 2))
+                .is_none(),
+            "a plausible clock without a skew"
+        ),
+        (None, skew) => assert_eq!(skew, None),
+    }
+    let mut report = Report::new(
+        "gw".to_owned(),
+        clawauth_core::time::from_ms(common::FIXTURE_NOW_MS),
+        clawauth_core::time::from_ms(common::FIXTURE_NOW_MS),
+        86_400_000,
+    );
+    report.via = Some(Via {
+        transport: "ssh".to_owned(),
+        destination: "pi@gw:22".to_owned(),
+        source: RemoteSource::Files,
+        connect_ms: 12,
+        clock_skew_ms: probe.clock_skew_ms,
+        skipped: probe
+            .unusable
+            .iter()
+            .map(|(k, why)| format!("{k}: {why}"))
+            .collect(),
+        warnings: probe.clock_note.iter().cloned().collect(),
+    });
+    report.finish();
+    let shown = human::render(&report, false);
+    if let Some(c) = shown
+        .chars()
+        .find(|&c| c != '\n' && clawauth_core::display::is_hidden(c))
+    {
+        panic!("a raw {c:?} in {shown:?}");
+    }
+    if let Some(note) = &probe.clock_note {
+        assert!(note.contains("cannot be right"), "{note}");
+    }
+});
