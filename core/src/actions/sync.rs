@@ -369,7 +369,7 @@ async fn run<G: Gateway>(
              use `clawauth token paste --host {host}` for a setup-token"
         )));
     };
-    if claude_exp - now <= MIN_LEFT_MS + EXPIRY_MARGIN_MS {
+    if claude_exp.saturating_sub(now) <= MIN_LEFT_MS + EXPIRY_MARGIN_MS {
         return Err(ActionError::Refused(format!(
             "Claude Code's own login on {host} {} ({}): run `claude` on the gateway once so it renews \
              its token, then sync again — or use `clawauth reauth --host {host}`",

@@ -1201,7 +1201,7 @@ impl Evaluator<'_, '_> {
                     profiles: all.iter().map(|h| h.profile_id.clone()).collect(),
                     effective_profiles: effective,
                     expires_at_ms: expires,
-                    remaining_ms: expires.map(|e| e - self.now as i64),
+                    remaining_ms: expires.map(|e| e.saturating_sub(self.now as i64)),
                 }
             })
             .collect()

@@ -84,7 +84,8 @@ pub fn decide(o: &Observation, last: Option<&Sent>, policy: &Policy, now_ms: i64
             c if c < 0 => Some(Kind::Better),
             _ => {
                 let every = reminder_interval(o, policy)?;
-                (now_ms - s.at_ms >= every - slack(every)).then_some(Kind::Reminder)
+                (now_ms.saturating_sub(s.at_ms) >= every.saturating_sub(slack(every)))
+                    .then_some(Kind::Reminder)
             }
         },
     }
@@ -98,7 +99,7 @@ pub fn record(o: &Observation, kind: Kind, last: Option<&Sent>, now_ms: i64) -> 
         threshold_ms: o.threshold_ms,
         at_ms: now_ms,
         since_ms: episode.map_or(now_ms, |s| s.since_ms),
-        count: episode.map_or(1, |s| s.count + 1),
+        count: episode.map_or(1, |s| s.count.saturating_add(1)),
     }
 }
 
@@ -137,6 +138,31 @@ mod tests {
             at_ms: at,
             since_ms: at,
             count: 1,
+        }
+    }
+
+    /// Issue 16: a monitor state file is outside input. A delivery time or an alert count at
+    /// the ends of its range (a hostile or corrupt file) overflowed the reminder arithmetic
+    /// and the count; both saturate, and the decisions and messages still come.
+    #[test]
+    fn a_state_file_at_the_ends_of_every_range_decides_without_wrapping() {
+        let p = Policy::default();
+        let expired = obs(Level::Expired, None, false);
+        for (at, now) in [
+            (i64::MIN, i64::MAX),
+            (i64::MAX, i64::MIN),
+            (i64::MIN, 0),
+            (0, i64::MAX),
+        ] {
+            let mut last = sent(Level::Expired, None, at);
+            last.count = u32::MAX;
+            let kind = decide(&expired, Some(&last), &p, now);
+            assert_eq!(kind.is_some(), now > at, "{at} {now}");
+            let r = record(&expired, Kind::Reminder, Some(&last), now);
+            assert_eq!(r.count, u32::MAX);
+            let m =
+                crate::monitor::message::build(&expired, Kind::Reminder, Some(&last), &p, now, 1);
+            assert!(m.text.contains("Reminder"), "{}", m.text);
         }
     }
 

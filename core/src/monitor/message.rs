@@ -293,12 +293,12 @@ pub fn build(
         }
     }
     if kind == Kind::Reminder {
-        let n = last.map_or(1, |s| s.count) + 1;
+        let n = last.map_or(1, |s| s.count).saturating_add(1);
         body.line(&[Ours(&format!(
             "Reminder {n}: still {}; first alerted {} ({} ago).",
             o.level.as_str(),
             format_moment(since),
-            format_remaining(now_ms - since)
+            format_remaining(now_ms.saturating_sub(since))
         ))]);
     }
     if kind != Kind::Recovered && o.level.is_bad() {

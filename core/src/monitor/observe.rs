@@ -451,7 +451,9 @@ fn credential(
     memory: &dyn Memory,
 ) {
     o.expires_at_ms = p.expires_at_ms.or(known_expiry);
-    o.remaining_ms = p.remaining_ms.or(known_expiry.map(|e| e - now));
+    o.remaining_ms = p
+        .remaining_ms
+        .or(known_expiry.map(|e| e.saturating_sub(now)));
     let lifetime = o
         .expires_at_ms
         .map(|e| e - memory.first_seen(&o.key, e).unwrap_or(now).min(now));

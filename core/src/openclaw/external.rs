@@ -158,7 +158,11 @@ pub fn read_codex(env: &Environment) -> Result<Option<CodexCredentials>> {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_millis() as i64 + 3_600_000);
+            .map(|d| {
+                i64::try_from(d.as_millis())
+                    .unwrap_or(i64::MAX)
+                    .saturating_add(3_600_000)
+            });
         expiry_source = expires_at_ms.map(|_| "file-mtime");
     }
     let email = id_claims

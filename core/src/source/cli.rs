@@ -158,7 +158,7 @@ fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>)
     let mut status = ProfileStatus::parse(&p.status);
     let mut remaining = p.remaining_ms.map(|r| r as i64);
     if let (Some(re), Some(at)) = (re, p.expires_at) {
-        let left = at as i64 - re.now_ms;
+        let left = (at as i64).saturating_sub(re.now_ms);
         remaining = Some(left);
         if matches!(
             status,

@@ -70,7 +70,10 @@ pub fn local_host_name() -> String {
 
 fn external_status(expires: Option<i64>, now_ms: i64, warn_ms: i64) -> ProfileStatus {
     expires.map_or(ProfileStatus::Missing, |e| {
-        status_for_remaining(e - now_ms, warn_ms.max(REFRESH_MARGIN_MS as i64))
+        status_for_remaining(
+            e.saturating_sub(now_ms),
+            warn_ms.max(REFRESH_MARGIN_MS as i64),
+        )
     })
 }
 
@@ -96,7 +99,7 @@ pub(crate) fn external_sections(
             status: Some(external_status(c.expires_at_ms, now_ms, warn_ms)),
             kind: Some(c.kind.to_owned()),
             expires_at_ms: c.expires_at_ms,
-            remaining_ms: c.expires_at_ms.map(|e| e - now_ms),
+            remaining_ms: c.expires_at_ms.map(|e| e.saturating_sub(now_ms)),
             subscription: c.subscription_type,
             rate_limit_tier: c.rate_limit_tier,
             email: c.email,
@@ -123,7 +126,7 @@ pub(crate) fn external_sections(
             }),
             kind: c.auth_mode.clone(),
             expires_at_ms: c.expires_at_ms,
-            remaining_ms: c.expires_at_ms.map(|e| e - now_ms),
+            remaining_ms: c.expires_at_ms.map(|e| e.saturating_sub(now_ms)),
             subscription: c.plan,
             email: c.email,
             ..blank(c.path.to_string())
