@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need, then checks formatting,
-# lints, and runs every test of the workspace.
+# lints, runs every test of the workspace, then every fuzz target for a short fixed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each phase says when it starts, so a slow CI run shows where the time went.
+phase() { printf '==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
+
 tests/install-tools.sh
 
-echo "==> cargo fmt --check" >&2
+phase "cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy" >&2
+phase "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "==> cargo build (the binary the end-to-end tests run)" >&2
+phase "cargo build (the binary the end-to-end tests run)"
 cargo build --workspace --locked
-echo "==> termux/build-static.sh aarch64 (the phone's binary the aarch64 tests run under qemu)" >&2
+phase "termux/build-static.sh aarch64 (the phone's binary the aarch64 tests run under qemu)"
 termux/build-static.sh aarch64
-echo "==> cargo test" >&2
+phase "cargo test"
 cargo test --workspace --locked
-echo "==> fuzz/run.sh ${FUZZ_SECONDS:-15} (every fuzz target on its committed corpus, then its inputs at the size caps)" >&2
+phase "fuzz/run.sh ${FUZZ_SECONDS:-15} (every fuzz target on its committed corpus, then its inputs at the size caps)"
 fuzz/run.sh "${FUZZ_SECONDS:-15}"
+phase "all tests passed"
