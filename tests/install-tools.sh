@@ -29,7 +29,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
 for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd \
-  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq; do
+  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then

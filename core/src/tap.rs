@@ -71,7 +71,17 @@ impl Memory for Unremembered {
 pub fn glance(report: &Report, remote: bool) -> Glance {
     let host = report.host.clone();
     if !observe::readable(report) {
-        return unreachable(&host, &observe::unreadable_reason(report), remote);
+        let mut g = unreachable(&host, &observe::unreadable_reason(report), remote);
+        if let Some(last) = &report.last_good {
+            // What was known, and how old it is: the gateway may well be fine.
+            g.detail.push_str(&format!(
+                "\nlast good check {} ago: {} — {}",
+                crate::time::format_remaining(last.age_ms),
+                last.verdict.as_str(),
+                visible(&last.headline)
+            ));
+        }
+        return g;
     }
     let observations = observe::observe(report, &Policy::default(), remote, &Unremembered);
     let credentials: Vec<&Observation> = observations

@@ -8,6 +8,7 @@ use camino::{Utf8Path, Utf8PathBuf};
 use chrono::{DateTime, Utc};
 use clawauth_core::config::{self, Config, HostEntry};
 use clawauth_core::display::visible;
+use clawauth_core::last_good;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{self, LazyStore, Secret, SecretStore, StoreChoice};
 use clawauth_core::source::SourceChoice;
@@ -243,12 +244,25 @@ pub fn check_hosts(
         jobs.push((name.clone(), entry.ssh.clone(), req));
     }
     let opts = connect_options(env, config, c.accept_new, connect_timeout);
-    Ok(runtime.block_on(async {
+    let mut reports = runtime.block_on(async {
         let checks = jobs
             .iter()
             .map(|(name, target, req)| check_host(name, target, &opts, req, deadline, now));
         futures_util::future::join_all(checks).await
-    }))
+    });
+    // Each host's last good check: kept when a check of now reads it, shown when one cannot.
+    if let Some(dir) = last_good::default_dir(env) {
+        for ((name, _, _), report) in jobs.iter().zip(reports.iter_mut()) {
+            if c.at.is_some() {
+                continue; // a forecast is not a check of now
+            }
+            report.last_good = last_good::beside(&dir, name, report);
+            if let Err(e) = last_good::keep(&dir, name, report, now) {
+                tracing::warn!("cannot keep the last good check of {name}: {e}");
+            }
+        }
+    }
+    Ok(reports)
 }
 
 pub fn status(f: StatusFlags) -> ExitCode {

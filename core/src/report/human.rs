@@ -110,6 +110,19 @@ pub fn render(report: &Report, color: bool) -> String {
         st.bold(&st.verdict(report.verdict)),
         v(&headline(report))
     );
+    if let Some(last) = &report.last_good {
+        let _ = writeln!(
+            out,
+            "{}",
+            st.dim(&format!(
+                "last good check {} ago ({}): {} — {}",
+                format_remaining(last.age_ms),
+                last.kept_at.format("%Y-%m-%d %H:%M UTC"),
+                last.verdict.as_str(),
+                v(&last.headline)
+            ))
+        );
+    }
     if !report.state_dir.is_empty() {
         let _ = writeln!(
             out,
@@ -250,7 +263,8 @@ fn via_line(out: &mut String, st: &Style, via: &super::Via) {
     }
 }
 
-fn headline(report: &Report) -> String {
+/// The one line that says what a report comes to.
+pub fn headline(report: &Report) -> String {
     if let Some(e) = report.errors.first() {
         let lines = error_lines(report, e);
         let first = lines.first().map(Cow::as_ref).unwrap_or_default();

@@ -292,6 +292,22 @@ pub struct Report {
     pub errors: Vec<String>,
     #[serde(default)]
     pub hints: Vec<Hint>,
+    /// For a gateway that could not be read now: what its last good check said, and when
+    /// ([`crate::last_good`]). Set by the front end that keeps them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_good: Option<LastGoodSummary>,
+}
+
+/// What a host's last good check said, shown beside a check that could not read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LastGoodSummary {
+    /// When it was kept.
+    pub kept_at: DateTime<Utc>,
+    /// How long before this report's `taken_at`.
+    pub age_ms: i64,
+    pub verdict: Verdict,
+    /// Its headline, as the human report says it (`anthropic:manual expires in 20h`).
+    pub headline: String,
 }
 
 impl Report {
@@ -318,6 +334,7 @@ impl Report {
             via: None,
             errors: Vec::new(),
             hints: Vec::new(),
+            last_good: None,
         }
     }
 

@@ -13,6 +13,7 @@ use russh::{ChannelMsg, Sig};
 
 use super::config::{self as ssh_config, HostConfig};
 use super::known_hosts::{self, HostKeyCheck};
+use super::signer::{ForeignSigner, SshSigner, public_key_from_spki};
 use crate::gateway::{
     Command, Gateway, GatewayError, Limits, Output, Pty, PtyEvent, PtySize, Stream,
 };
@@ -47,6 +48,8 @@ pub struct ConnectOptions {
     pub ssh_config_files: Option<Vec<Utf8PathBuf>>,
     pub secrets: Option<Arc<dyn SecretStore>>,
     pub prompt: Option<PassphrasePrompt>,
+    /// Keys the platform keeps (Android Keystore), offered before ssh-agent and key files.
+    pub signers: Vec<Arc<dyn SshSigner>>,
 }
 
 impl ConnectOptions {
@@ -59,6 +62,7 @@ impl ConnectOptions {
             ssh_config_files: None,
             secrets: None,
             prompt: None,
+            signers: Vec::new(),
         }
     }
 
@@ -740,7 +744,34 @@ async fn authenticate(
         cfg.identity_files.clone()
     };
 
-    // 1. ssh-agent.
+    // 1. Keys the platform keeps: offered first, they are what an app has.
+    for signer in &opts.signers {
+        let label = signer.label();
+        let key = match public_key_from_spki(signer.algorithm(), &signer.public_key_spki()) {
+            Ok(k) => k,
+            Err(e) => {
+                tried.push(format!("{label}: {e}"));
+                continue;
+            }
+        };
+        let label = format!("{label} {}", known_hosts::fingerprint(&key));
+        let mut foreign = ForeignSigner {
+            signer: Arc::clone(signer),
+        };
+        match handle
+            .authenticate_publickey_with(user, key, None, &mut foreign)
+            .await
+        {
+            Ok(r) if r.success() => return Ok(()),
+            Ok(_) => {
+                tried.push(format!("{label}: refused"));
+                offered.push(label);
+            }
+            Err(e) => tried.push(format!("{label}: {e}")),
+        }
+    }
+
+    // 2. ssh-agent.
     let agent_path = match cfg.identity_agent.as_deref() {
         Some("none") => None,
         Some("SSH_AUTH_SOCK") | None => opts.env.get("SSH_AUTH_SOCK").map(str::to_owned),
@@ -782,7 +813,7 @@ async fn authenticate(
         }
     }
 
-    // 2. Key files.
+    // 3. Key files.
     for path in identity_files {
         if !path.exists() {
             if !cfg.identity_files.is_empty() {

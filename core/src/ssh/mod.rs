@@ -4,4 +4,5 @@ pub mod client;
 pub mod config;
 pub mod known_hosts;
 pub mod resolve;
+pub mod signer;
 pub use client::{ConnectOptions, HostKeyPolicy, SshError, SshGateway, connect};
