@@ -235,3 +235,37 @@ fn subject_of(o: &Observation) -> Option<Subject> {
         method,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::LastGoodSummary;
+
+    /// A gateway that cannot be read: the glance says so, and with a last good check kept,
+    /// what it said and how old it is (its outside headline made visible).
+    #[test]
+    fn an_unreadable_report_glances_with_its_last_good_check() {
+        let t = crate::time::from_ms(1_795_256_402_000);
+        let mut r = Report::new("gw", t, t, 86_400_000);
+        r.errors.push("cannot connect".into());
+        r.finish();
+        let g = glance(&r, true);
+        assert_eq!(g.level, Level::Unreachable);
+        assert!(!g.detail.contains("last good"), "{}", g.detail);
+        r.last_good = Some(LastGoodSummary {
+            kept_at: crate::time::from_ms(1_795_256_402_000 - 7_500_000),
+            age_ms: 7_500_000,
+            verdict: Verdict::Expiring,
+            headline: "anthropic:manual expires in 20h\u{1b}[2J".into(),
+        });
+        let g = glance(&r, true);
+        assert!(
+            g.detail.ends_with(
+                "last good check 2h 5m ago: expiring — anthropic:manual expires in 20h\\e[2J"
+            ),
+            "{}",
+            g.detail
+        );
+        assert_eq!(g.exit_code, 3);
+    }
+}
