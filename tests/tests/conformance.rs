@@ -118,7 +118,7 @@ fn every_recorded_state_gets_the_real_clis_verdict_and_profile_statuses() {
                     p.profile_id.clone(),
                     (
                         p.status.as_str().to_owned(),
-                        p.reason_code.map(str::to_owned),
+                        p.reason_code.as_deref().map(str::to_owned),
                     ),
                 )
             })

@@ -546,7 +546,7 @@ mod tests {
             expires_at_ms: Some(1),
             remaining_ms: Some(1),
             label: id.to_owned(),
-            source: "store",
+            source: "store".into(),
             shared: false,
         }
     }

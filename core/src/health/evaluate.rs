@@ -108,8 +108,7 @@ pub struct UnusableProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// `cooldown` or `disabled`.
-    #[serde(deserialize_with = "crate::report::de::static_str")]
-    pub kind: crate::report::de::Code,
+    pub kind: crate::report::Code,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1237,7 +1236,7 @@ impl Evaluator<'_, '_> {
                 Some(UnusableProfile {
                     profile_id: id.clone(),
                     provider: if id.starts_with("inline-api-key:") { None } else { provider },
-                    kind: if disabled { "disabled" } else { "cooldown" },
+                    kind: if disabled { "disabled" } else { "cooldown" }.into(),
                     reason,
                     classification: if disabled { None } else { s.cooldown_classification.clone() },
                     recovery_hint,

@@ -51,12 +51,8 @@ pub struct ProfileHealth {
     #[serde(rename = "type")]
     pub kind: CredentialType,
     pub status: ProfileStatus,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::report::de::opt_static_str"
-    )]
-    pub reason_code: Option<crate::report::de::Code>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<crate::report::Code>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at_ms: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,8 +61,7 @@ pub struct ProfileHealth {
     pub label: String,
     /// `store`; `claude-code` / `minimax-cli` when OpenClaw shows an external CLI's login for an
     /// unusable profile (`health::bootstrap`).
-    #[serde(deserialize_with = "crate::report::de::static_str")]
-    pub source: crate::report::de::Code,
+    pub source: crate::report::Code,
     /// Read from the shared store, not the agent's own database (several agents see it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub shared: bool,
@@ -150,7 +145,7 @@ pub fn profile_health(
         expires_at_ms: None,
         remaining_ms: None,
         label: label(cred, configured),
-        source: cred.external_source.unwrap_or("store"),
+        source: cred.external_source.unwrap_or("store").into(),
         shared: false,
     };
     let with_expiry = |h: &mut ProfileHealth, (status, at): (ProfileStatus, Option<f64>)| {
@@ -161,7 +156,7 @@ pub fn profile_health(
         }
     };
     if cred.setup_inactive && !legacy {
-        h.reason_code = Some("setup_inactive");
+        h.reason_code = Some("setup_inactive".into());
         h.label = format!("{} (saved, inactive)", h.label);
         return h;
     }
@@ -170,23 +165,23 @@ pub fn profile_health(
             if legacy {
                 h.status = ProfileStatus::Static;
             } else if cred.malformed_api_key {
-                h.reason_code = Some("malformed_api_key");
+                h.reason_code = Some("malformed_api_key".into());
             } else if !cred.secret.is_present() {
-                h.reason_code = Some("missing_credential");
+                h.reason_code = Some("missing_credential".into());
             } else {
                 h.status = ProfileStatus::Static;
             }
         }
         CredentialType::Token => {
             if !cred.secret.is_present() {
-                h.reason_code = Some("missing_credential");
+                h.reason_code = Some("missing_credential".into());
                 return h;
             }
             match expiry_state(cred.expires, now_ms, 0.0) {
-                ExpiryState::Invalid => h.reason_code = Some("invalid_expires"),
+                ExpiryState::Invalid => h.reason_code = Some("invalid_expires".into()),
                 ExpiryState::Expired => {
                     h.status = ProfileStatus::Expired;
-                    h.reason_code = Some("expired");
+                    h.reason_code = Some("expired".into());
                 }
                 ExpiryState::Missing => h.status = ProfileStatus::Static,
                 ExpiryState::Valid | ExpiryState::Expiring => {
@@ -197,15 +192,18 @@ pub fn profile_health(
         CredentialType::OAuth => {
             if cred.fence.is_some() && !legacy {
                 h.status = ProfileStatus::Expired;
-                h.reason_code = Some("expired");
+                h.reason_code = Some("expired".into());
                 return h;
             }
             if !cred.secret.is_present() && !cred.has_refresh {
-                h.reason_code = Some(if cred.oauth_ref {
-                    "unresolved_ref"
-                } else {
-                    "missing_credential"
-                });
+                h.reason_code = Some(
+                    if cred.oauth_ref {
+                        "unresolved_ref"
+                    } else {
+                        "missing_credential"
+                    }
+                    .into(),
+                );
                 return h;
             }
             with_expiry(

@@ -480,7 +480,7 @@ fn credential(
             o.level = Level::Missing;
             o.detail = format!(
                 "missing ({})",
-                p.reason_code.unwrap_or("no usable credential")
+                p.reason_code.as_deref().unwrap_or("no usable credential")
             );
         }
         ProfileStatus::Ok | ProfileStatus::Expiring | ProfileStatus::Static => {

@@ -52,7 +52,7 @@ impl Roster {
     pub fn from_config(root: &Value) -> Result<Self, OpenClawFailure> {
         let agents = root.get("agents");
         let invalid = |detail: String| OpenClawFailure {
-            code: "INVALID_CONFIG",
+            code: "INVALID_CONFIG".into(),
             message: format!("Invalid config: {detail}"),
             fix: "fix the agents section of openclaw.json (see `openclaw doctor`)".to_owned(),
         };
@@ -116,7 +116,7 @@ impl Roster {
     pub fn selection(&self) -> Selection {
         let invalid = |detail: &str| {
             Selection::Invalid(OpenClawFailure {
-                code: "INVALID_CONFIG",
+                code: "INVALID_CONFIG".into(),
                 message: format!("Invalid config: {detail}"),
                 fix: "fix the agents section of openclaw.json (see `openclaw doctor`)".to_owned(),
             })

@@ -113,7 +113,7 @@ fn dotenv_vars(layout: &Layout, env: &Environment) -> Result<Vec<(String, String
 
 fn invalid_config(path: &Utf8Path, detail: impl std::fmt::Display) -> OpenClawFailure {
     OpenClawFailure {
-        code: "INVALID_CONFIG",
+        code: "INVALID_CONFIG".into(),
         message: format!("Invalid config at {path}: {detail}"),
         fix: format!("fix {path} (then check it with `openclaw doctor`)"),
     }
@@ -167,7 +167,7 @@ fn load_with(
         Err(Error::Malformed { detail, .. }) => {
             return Ok((
                 Err(OpenClawFailure {
-                    code: "INVALID_CONFIG",
+                    code: "INVALID_CONFIG".into(),
                     message: format!("Failed to read config at {path}: JSON5: {detail}"),
                     fix: format!("fix the syntax error in {path}"),
                 }),

@@ -41,8 +41,7 @@ pub enum StoreFlavor {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OpenClawFailure {
     /// OpenClaw's error code where it has one (e.g. `AUTH_PROFILE_MIGRATION_REQUIRED`).
-    #[serde(deserialize_with = "crate::report::de::static_str")]
-    pub code: crate::report::de::Code,
+    pub code: crate::report::Code,
     /// The message OpenClaw prints, with paths shortened as it does.
     pub message: String,
     /// The command that fixes it.
@@ -107,7 +106,7 @@ pub fn shorten_home(layout: &Layout, path: &Utf8Path) -> String {
 
 fn unreadable(layout: &Layout, path: &Utf8Path) -> OpenClawFailure {
     OpenClawFailure {
-        code: "AUTH_PROFILE_STORE_UNREADABLE",
+        code: "AUTH_PROFILE_STORE_UNREADABLE".into(),
         message: format!(
             "Auth profile store {} is unreadable; run openclaw doctor --fix.",
             shorten_home(layout, path)
@@ -141,7 +140,7 @@ fn shared_db_path(
         return Ok(Ok(legacy_main));
     };
     let invalid = |shown: String| OpenClawFailure {
-        code: "INVALID_SHARED_AUTH_STORE_OWNERSHIP",
+        code: "INVALID_SHARED_AUTH_STORE_OWNERSHIP".into(),
         message: format!(
             "Config machine state auth.sharedStore has an invalid shared auth store location ({shown}); run openclaw doctor --fix."
         ),
@@ -223,7 +222,7 @@ fn read_sqlite_owner(
             && owner != want
         {
             return Ok(Err(OpenClawFailure {
-                code: "AGENT_DATABASE_OWNER_MISMATCH",
+                code: "AGENT_DATABASE_OWNER_MISMATCH".into(),
                 message: format!(
                     "OpenClaw agent database {} belongs to agent {owner}; requested agent {want}.",
                     shorten_home(layout, db_path)
@@ -287,7 +286,7 @@ fn legacy_check(layout: &Layout, owner: &OwnerDocs, dir: &Utf8Path) -> Option<Op
         |ps| ps.join(", "),
     );
     Some(OpenClawFailure {
-        code: "AUTH_PROFILE_MIGRATION_REQUIRED",
+        code: "AUTH_PROFILE_MIGRATION_REQUIRED".into(),
         message: format!(
             "Auth profile store {} requires legacy credential migration; affected providers: {providers}; run openclaw doctor --fix.",
             shorten_home(layout, &owner.path)

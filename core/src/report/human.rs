@@ -404,6 +404,7 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 _ if p.status == ProfileStatus::Static => "no expiry".to_owned(),
                 _ => p
                     .reason_code
+                    .as_deref()
                     .map(|r| v(r).replace('_', " "))
                     .unwrap_or_else(|| "expiry unknown".to_owned()),
             };
@@ -414,7 +415,7 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 .map(|u| {
                     format!(
                         " [{}{} {}]",
-                        v(u.kind),
+                        v(&u.kind),
                         u.reason
                             .as_deref()
                             .map(|r| format!(":{}", v(r)))
@@ -424,7 +425,7 @@ fn agent_section(out: &mut String, st: &Style, a: &AgentReport) {
                 })
                 .unwrap_or_default();
             let mut extra = String::new();
-            match p.source {
+            match p.source.as_ref() {
                 "claude-code" => extra.push_str(" (Claude Code's login)"),
                 "minimax-cli" => extra.push_str(" (MiniMax CLI's login)"),
                 _ => {}

@@ -3,7 +3,6 @@
 //! A Report never holds a secret: profile labels are OpenClaw's own (`id (email)`), and the
 //! only credential material is OpenClaw's masked form, which the JSON does not even carry.
 
-pub mod de;
 pub mod fix;
 pub mod human;
 pub mod simple;
@@ -193,6 +192,11 @@ pub struct ExternalCredential {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+
+/// A short code from OpenClaw's vocabulary (`cooldown`, `store`, `INVALID_CONFIG`…): a literal
+/// when clawauth sets it, owned when read back from a gateway's report. Owned data throughout,
+/// so a report can cross to another language and a hostile document cannot pin memory.
+pub type Code = std::borrow::Cow<'static, str>;
 
 /// A problem and the exact commands that fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]

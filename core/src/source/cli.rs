@@ -177,11 +177,11 @@ fn profile_from_json(p: &status_json::ProfileHealthJson, re: Option<Reclassify>)
         provider: p.provider.clone(),
         kind,
         status,
-        reason_code: p.reason_code.as_deref().map(intern_reason),
+        reason_code: p.reason_code.as_deref().map(|r| intern_reason(r).into()),
         expires_at_ms: p.expires_at.map(|e| e as i64),
         remaining_ms: remaining,
         label: p.label.clone().unwrap_or_else(|| p.profile_id.clone()),
-        source: "store",
+        source: "store".into(),
         shared: false,
     }
 }
@@ -429,7 +429,8 @@ fn unusable_from_json(doc: &StatusJson) -> Vec<UnusableProfile> {
                 "disabled"
             } else {
                 "cooldown"
-            },
+            }
+            .into(),
             reason: u.reason.clone(),
             classification: u.classification.clone(),
             recovery_hint: u.recovery_hint.clone().unwrap_or_default(),
@@ -456,7 +457,7 @@ pub fn agent_report(agent: &str, out: &CliOutput, re: Option<Reclassify>) -> Age
         Ok(StatusOutput::Failure(f)) => {
             report.verdict = Verdict::Expired;
             report.openclaw_error = Some(OpenClawFailure {
-                code: "CLI_ERROR",
+                code: "CLI_ERROR".into(),
                 message: crate::redact::scrub(&f.error.message),
                 fix: if f.error.message.contains("doctor") {
                     "openclaw doctor --fix".to_owned()
@@ -512,7 +513,7 @@ pub fn agent_report(agent: &str, out: &CliOutput, re: Option<Reclassify>) -> Age
             } else {
                 report.verdict = Verdict::Expired;
                 report.openclaw_error = Some(OpenClawFailure {
-                    code: "CLI_FAILED",
+                    code: "CLI_FAILED".into(),
                     message: format!(
                         "`openclaw models status --json --check` failed (exit {}): {}",
                         out.exit_code.map_or("signal".to_owned(), |c| c.to_string()),

@@ -79,14 +79,14 @@ pub fn targets(
         let a = a.trim();
         if a.is_empty() {
             return Err(OpenClawFailure {
-                code: "INVALID_ARGUMENT",
+                code: "INVALID_ARGUMENT".into(),
                 message: "--agent must not be blank".to_owned(),
                 fix: "pass an agent id, e.g. --agent main".to_owned(),
             });
         }
         if !roster.knows(a) {
             return Err(OpenClawFailure {
-                code: "UNKNOWN_AGENT",
+                code: "UNKNOWN_AGENT".into(),
                 message: format!(
                     "Unknown agent id \"{a}\". Use \"openclaw agents list\" to see configured agents."
                 ),
@@ -151,7 +151,7 @@ pub fn evaluate_agent(
             let mut r = failed_agent(
                 agent,
                 OpenClawFailure {
-                    code: "INVALID_CONFIG",
+                    code: "INVALID_CONFIG".into(),
                     message: format!("Invalid config at {}:\n{}", cfg.path, lines.join("\n")),
                     fix: format!("fix {} (then check it with `openclaw doctor`)", cfg.path),
                 },

@@ -296,7 +296,7 @@ fn read_and_evaluate(env: &Environment, req: &StatusRequest, taken_at: DateTime<
     let targets = direct::targets(&loaded, req.agent.as_deref());
     // A wrong --agent is this command line's mistake: refuse it whatever the source.
     if let Err(f) = &targets
-        && matches!(f.code, "UNKNOWN_AGENT" | "INVALID_ARGUMENT")
+        && matches!(f.code.as_ref(), "UNKNOWN_AGENT" | "INVALID_ARGUMENT")
     {
         report.agents.push(direct::failed_agent(
             req.agent.as_deref().unwrap_or("main"),
