@@ -718,6 +718,46 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
     }
 }
 
+/// Offers `key`, signed by `signer` (a platform key, ssh-agent) if the gateway wants it:
+/// `Ok(true)` when it accepted, `Ok(false)` when it refused, or why signing failed.
+async fn offer_signed<S: russh::Signer>(
+    handle: &mut Handle<Client>,
+    user: &str,
+    key: PublicKey,
+    hash: Option<HashAlg>,
+    signer: &mut S,
+) -> Result<bool, String>
+where
+    S::Error: std::fmt::Display,
+{
+    handle
+        .authenticate_publickey_with(user, key, hash, signer)
+        .await
+        .map(|r| r.success())
+        .map_err(|e| e.to_string())
+}
+
+/// Notes how an offer of the key `label` went; true when the gateway accepted it.
+fn record_offer(
+    offer: Result<bool, String>,
+    label: String,
+    tried: &mut Vec<String>,
+    offered: &mut Vec<String>,
+) -> bool {
+    match offer {
+        Ok(true) => true,
+        Ok(false) => {
+            tried.push(format!("{label}: refused"));
+            offered.push(label);
+            false
+        }
+        Err(e) => {
+            tried.push(format!("{label}: {e}"));
+            false
+        }
+    }
+}
+
 async fn authenticate(
     handle: &mut Handle<Client>,
     name: &str,
@@ -758,16 +798,9 @@ async fn authenticate(
         let mut foreign = ForeignSigner {
             signer: Arc::clone(signer),
         };
-        match handle
-            .authenticate_publickey_with(user, key, None, &mut foreign)
-            .await
-        {
-            Ok(r) if r.success() => return Ok(()),
-            Ok(_) => {
-                tried.push(format!("{label}: refused"));
-                offered.push(label);
-            }
-            Err(e) => tried.push(format!("{label}: {e}")),
+        let offer = offer_signed(handle, user, key, None, &mut foreign).await;
+        if record_offer(offer, label, &mut tried, &mut offered) {
+            return Ok(());
         }
     }
 
@@ -796,16 +829,9 @@ async fn authenticate(
                     }
                     let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
                     let label = format!("agent key {}", known_hosts::fingerprint(&key));
-                    match handle
-                        .authenticate_publickey_with(user, key, hash, &mut agent)
-                        .await
-                    {
-                        Ok(r) if r.success() => return Ok(()),
-                        Ok(_) => {
-                            tried.push(format!("{label}: refused"));
-                            offered.push(label);
-                        }
-                        Err(e) => tried.push(format!("{label}: {e}")),
+                    let offer = offer_signed(handle, user, key, hash, &mut agent).await;
+                    if record_offer(offer, label, &mut tried, &mut offered) {
+                        return Ok(());
                     }
                 }
             }
