@@ -19,6 +19,6 @@ phase "termux/build-static.sh aarch64 (the phone's binary the aarch64 tests run 
 termux/build-static.sh aarch64
 phase "cargo test"
 cargo test --workspace --locked
-phase "fuzz/run.sh ${FUZZ_SECONDS:-15} (every fuzz target on its committed corpus, then its inputs at the size caps)"
-fuzz/run.sh "${FUZZ_SECONDS:-15}"
+phase "fuzz/run.sh ${FUZZ_SECONDS:-10} (every fuzz target on its committed corpus, then its inputs at the size caps)"
+fuzz/run.sh "${FUZZ_SECONDS:-10}"
 phase "all tests passed"
