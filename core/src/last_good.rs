@@ -45,18 +45,13 @@ pub fn default_dir(env: &Environment) -> Option<Utf8PathBuf> {
 /// The file of `host` in `dir`: the host name percent-encoded, so any name is one plain file
 /// name inside `dir` (a `/` or `..` in a name cannot leave it).
 pub fn path(dir: &Utf8Path, host: &str) -> Utf8PathBuf {
-    let mut name = String::with_capacity(host.len() + 5);
-    for b in host.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_') || (b == b'.' && !name.is_empty())
-        {
-            name.push(char::from(b));
-        } else {
-            name.push_str(&format!("%{b:02X}"));
-        }
-    }
-    if name.is_empty() {
-        name.push_str("%00");
-    }
+    let encoded = crate::display::percent_encode(host);
+    // `.` is unreserved in URLs, but a leading one would make `.`, `..` or a hidden file.
+    let name = match encoded.strip_prefix('.') {
+        Some(rest) => format!("%2E{rest}"),
+        None if encoded.is_empty() => "%00".to_owned(),
+        None => encoded,
+    };
     dir.join(format!("{name}.json"))
 }
 
