@@ -114,16 +114,15 @@ pub fn parse_moment(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Pa
         })
 }
 
+/// The mean Gregorian year in milliseconds, for naming dates beyond the calendar.
+pub const YEAR_MS: i64 = 31_556_952_000;
+
 /// A moment for humans, to the minute: `2026-11-21 22:49 UTC`. A value beyond the calendar's
 /// range says so (`year 292278994, not a real date`) instead of showing the calendar's end.
 pub fn format_moment(ms: i64) -> String {
     match DateTime::from_timestamp_millis(ms) {
         Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
-        None => {
-            // The mean Gregorian year.
-            const YEAR_MS: i64 = 31_556_952_000;
-            format!("year {}, not a real date", 1970 + ms / YEAR_MS)
-        }
+        None => format!("year {}, not a real date", 1970 + ms / YEAR_MS),
     }
 }
 

@@ -277,7 +277,7 @@ fn parse_epoch(v: &str) -> Result<Option<i64>, String> {
         .ok()
         .and_then(|s| s.checked_mul(1000))
         .and_then(|s| s.checked_add(if s < 0 { -ms } else { ms }));
-    const YEAR_MS: i64 = 31_556_952_000;
+    use crate::time::YEAR_MS;
     let reads = match when {
         Some(t) if CLOCK_RANGE_MS.contains(&t) => return Ok(Some(t)),
         Some(t) if chrono::DateTime::from_timestamp_millis(t).is_some() => {
