@@ -106,6 +106,15 @@ impl Gw {
     fn paste(&self, args: &[&str], secret: &str) -> std::process::Output {
         clawauth_with_stdin(&self.lab, args, &[], &format!("{secret}\n"))
     }
+
+    /// `clawauth token paste --host gw --provider anthropic EXTRA… --expires-in EXPIRES_IN`
+    /// with `secret` on stdin.
+    fn token_paste(&self, extra: &[&str], expires_in: &str, secret: &str) -> std::process::Output {
+        let mut args = vec!["token", "paste", "--host", "gw", "--provider", "anthropic"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--expires-in", expires_in]);
+        self.paste(&args, secret)
+    }
 }
 
 /// The case: the routes run on a synced `anthropic:claude-code` token 5 h from expiry.
@@ -121,21 +130,7 @@ fn token_paste_renews_the_synced_profile_that_serves_the_routes() {
 
     // --profile-id still overrides, and says it will not help.
     let stray = fake_token("stray-manual");
-    let out = g.paste(
-        &[
-            "token",
-            "paste",
-            "--host",
-            "gw",
-            "--provider",
-            "anthropic",
-            "--profile-id",
-            "anthropic:manual",
-            "--expires-in",
-            "365d",
-        ],
-        &stray,
-    );
+    let out = g.token_paste(&["--profile-id", "anthropic:manual"], "365d", &stray);
     let shown = text(&out);
     assert!(
         shown.contains("storing the token as anthropic:manual")
@@ -161,19 +156,7 @@ fn token_paste_renews_the_synced_profile_that_serves_the_routes() {
 
     // Without --profile-id: the profile that serves the routes.
     let fresh = fake_token("fresh-365d");
-    let out = g.paste(
-        &[
-            "token",
-            "paste",
-            "--host",
-            "gw",
-            "--provider",
-            "anthropic",
-            "--expires-in",
-            "365d",
-        ],
-        &fresh,
-    );
+    let out = g.token_paste(&[], "365d", &fresh);
     let shown = text(&out);
     assert!(
         shown.contains(
@@ -211,19 +194,7 @@ fn token_paste_follows_a_stored_auth_order() {
     token(&g.oc, g.home(), "anthropic:backup", "30d", None);
     g.order_set(&["anthropic:work", "anthropic:backup"], None);
     assert_eq!(check(&g.oc, g.home(), None), 2);
-    let out = g.paste(
-        &[
-            "token",
-            "paste",
-            "--host",
-            "gw",
-            "--provider",
-            "anthropic",
-            "--expires-in",
-            "90d",
-        ],
-        &fake_token("work-renewed"),
-    );
+    let out = g.token_paste(&[], "90d", &fake_token("work-renewed"));
     let shown = text(&out);
     assert!(
         shown.contains("storing the token as anthropic:work — the profile OpenClaw uses"),
@@ -238,19 +209,7 @@ fn token_paste_follows_a_stored_auth_order() {
     g.order_set(&["anthropic:solo"], None);
     std::thread::sleep(std::time::Duration::from_millis(2500));
     assert_eq!(check(&g.oc, g.home(), None), 1, "missing before");
-    let out = g.paste(
-        &[
-            "token",
-            "paste",
-            "--host",
-            "gw",
-            "--provider",
-            "anthropic",
-            "--expires-in",
-            "30d",
-        ],
-        &fake_token("solo-renewed"),
-    );
+    let out = g.token_paste(&[], "30d", &fake_token("solo-renewed"));
     let shown = text(&out);
     assert!(
         shown.contains("storing the token as anthropic:solo — first in OpenClaw's order"),
@@ -281,17 +240,7 @@ fn token_paste_renews_each_agents_serving_profile() {
     let second_db = g
         .home()
         .join(".openclaw/agent-second/openclaw-agent.sqlite");
-    let args = [
-        "token",
-        "paste",
-        "--host",
-        "gw",
-        "--provider",
-        "anthropic",
-        "--expires-in",
-        "365d",
-    ];
-    let out = g.paste(&args, &fake_token("shared-renewed"));
+    let out = g.token_paste(&[], "365d", &fake_token("shared-renewed"));
     let shown = text(&out);
     assert!(
         shown.contains("storing the token as anthropic:shared for agent main")
@@ -312,7 +261,7 @@ fn token_paste_renews_each_agents_serving_profile() {
     assert_eq!(check(&g.oc, g.home(), Some("second")), 2);
     token(&g.oc, g.home(), "anthropic:shared", "3h", Some("main"));
     assert_eq!(check(&g.oc, g.home(), Some("main")), 2);
-    let out = g.paste(&args, &fake_token("both-agents"));
+    let out = g.token_paste(&[], "365d", &fake_token("both-agents"));
     let shown = text(&out);
     assert!(
         shown.contains("storing the token as anthropic:shared for agent main")
