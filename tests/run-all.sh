@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need, then checks formatting,
-# lints, runs every test of the workspace, then every fuzz target for a short fixed time.
+# lints, runs every test of the workspace and the Kotlin bindings' tests on the JVM, then every
+# fuzz target for a short fixed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,12 +14,18 @@ phase "cargo fmt --check"
 cargo fmt --all -- --check
 phase "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+phase "cargo clippy -p clawauth-core --no-default-features (the core as the Android library has it: no sqlite, no keyring)"
+cargo clippy -p clawauth-core --no-default-features --all-targets --locked -- -D warnings
 phase "cargo build (the binary the end-to-end tests run)"
 cargo build --workspace --locked
 phase "termux/build-static.sh aarch64 (the phone's binary the aarch64 tests run under qemu)"
 termux/build-static.sh aarch64
+phase "bindings/check-android.sh (the Android library: cargo check for aarch64-linux-android, no rusqlite, keyring or clap)"
+bindings/check-android.sh
 phase "cargo test"
 cargo test --workspace --locked
+phase "bindings/kotlin/run-tests.sh (the Kotlin bindings on the JVM: kotlinc -Werror, then JUnit 5)"
+bindings/kotlin/run-tests.sh
 phase "fuzz/run.sh ${FUZZ_SECONDS:-10} (every fuzz target on its committed corpus, then its inputs at the size caps)"
 fuzz/run.sh "${FUZZ_SECONDS:-10}"
 phase "all tests passed"

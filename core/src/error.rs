@@ -85,4 +85,30 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error as data for front ends: a state file that could not be read, or input
+    /// refused.
+    pub fn problem(&self) -> crate::report::Problem {
+        use crate::report::Problem;
+        let path = match self {
+            Self::Io { path, .. }
+            | Self::TooLarge { path, .. }
+            | Self::Malformed { path, .. }
+            | Self::TooDeep { path, .. }
+            | Self::NotRegular { path, .. }
+            | Self::Sqlite { path, .. }
+            | Self::Locked { path } => path,
+            Self::NonUtf8Path(_) | Self::Invalid(_) => {
+                return Problem::InvalidInput {
+                    reason: self.to_string(),
+                };
+            }
+        };
+        Problem::StateUnreadable {
+            path: path.to_string(),
+            reason: self.to_string(),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -97,6 +97,15 @@ pub fn beside(
     })
 }
 
+/// After a check of now of `host`: attaches the last good check when the report could not read
+/// the gateway, and keeps the report when it could. A failure to keep it is logged, never fatal.
+pub fn note(dir: &Utf8Path, host: &str, report: &mut Report, now: DateTime<Utc>) {
+    report.last_good = beside(dir, host, report);
+    if let Err(e) = keep(dir, host, report, now) {
+        tracing::warn!("cannot keep the last good check of {host}: {e}");
+    }
+}
+
 /// `host`'s last good check, if one was kept and can be read.
 pub fn load(dir: &Utf8Path, host: &str) -> Option<LastGood> {
     let p = path(dir, host);

@@ -256,10 +256,7 @@ pub fn check_hosts(
             if c.at.is_some() {
                 continue; // a forecast is not a check of now
             }
-            report.last_good = last_good::beside(&dir, name, report);
-            if let Err(e) = last_good::keep(&dir, name, report, now) {
-                tracing::warn!("cannot keep the last good check of {name}: {e}");
-            }
+            last_good::note(&dir, name, report, now);
         }
     }
     Ok(reports)

@@ -809,7 +809,7 @@ impl TerminalUi {
 }
 
 impl ReauthUi for TerminalUi {
-    fn step(&mut self, step: &Step) {
+    fn step(&mut self, step: &Step) -> impl Future<Output = ()> + Send {
         let text = match step {
             Step::Checking { host } => format!("checking {host}…"),
             Step::Status { summary, .. } => format!("now: {summary}"),
@@ -831,6 +831,7 @@ impl ReauthUi for TerminalUi {
         };
         // Names, URLs and codes in a step come from the gateway.
         eprintln!("==> {}", v(&text));
+        std::future::ready(())
     }
 
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {

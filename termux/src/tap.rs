@@ -459,7 +459,7 @@ struct PhoneUi {
 }
 
 impl ReauthUi for PhoneUi {
-    fn step(&mut self, step: &Step) {
+    fn step(&mut self, step: &Step) -> impl Future<Output = ()> + Send {
         let line = match step {
             Step::Checking { host } => format!("checking {host}…"),
             Step::Status { summary, .. } => format!("now: {summary}"),
@@ -484,6 +484,7 @@ impl ReauthUi for PhoneUi {
         };
         // Names, URLs and codes in a step come from the gateway.
         eprintln!("==> {}: {}", self.host, v(&line));
+        std::future::ready(())
     }
 
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send {

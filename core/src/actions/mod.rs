@@ -8,7 +8,9 @@
 
 pub mod input;
 pub mod legacy;
+pub mod outcome;
 pub mod placement;
+pub mod run;
 pub mod sync;
 
 use std::time::Duration;

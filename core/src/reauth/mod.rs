@@ -161,8 +161,8 @@ pub enum Step {
 
 /// The front end: the terminal, the widget, a test.
 pub trait ReauthUi: Send {
-    /// Show progress.
-    fn step(&mut self, step: &Step);
+    /// Show progress (the flow waits until it is shown).
+    fn step(&mut self, step: &Step) -> impl Future<Output = ()> + Send;
     /// Open `url` in the phone's browser (or show it).
     fn open_url(&mut self, url: &str) -> impl Future<Output = ()> + Send;
     /// Ask for a code or answer (shown as typed); `None` = cancelled.
@@ -330,12 +330,14 @@ impl Flow {
         self.enter(State::Checking);
         ui.step(&Step::Checking {
             host: s.name().to_owned(),
-        });
+        })
+        .await;
         let before = s.check().await;
         ui.step(&Step::Status {
             verdict: before.verdict,
             summary: summary(&before, &req.provider),
-        });
+        })
+        .await;
         let fine = before.verdict == Verdict::Ok;
         // Logins keep OpenClaw's own id for a provider without a profile (`<provider>:default`);
         // pastes take `<provider>:manual`, as OpenClaw's `paste-*` do.
@@ -411,7 +413,8 @@ impl Flow {
                 ui.step(&Step::Storing {
                     profile: p.profile_id.clone(),
                     reason: p.reason(),
-                });
+                })
+                .await;
             }
             let (stored, error) = s
                 .store(
@@ -442,8 +445,9 @@ impl Flow {
             s.finish_repair(&self.r.placements, &req.provider).await;
         ui.step(&Step::Restart {
             restart: restart.clone(),
-        });
-        ui.step(&Step::Rechecking);
+        })
+        .await;
+        ui.step(&Step::Rechecking).await;
         self.r.notes = notes;
         self.r.restart = Some(restart);
         self.r.new_expires_at_ms = self
@@ -481,7 +485,8 @@ impl Flow {
                 .map_err(|e| Failure::Gateway(e.to_string()))?;
         ui.step(&Step::Started {
             program: "claude setup-token".into(),
-        });
+        })
+        .await;
         let result = self.setup_token_in(&mut pty, size, req, ui).await;
         pty.close().await;
         result
@@ -522,7 +527,7 @@ impl Flow {
             }
         };
         self.enter(State::WaitingForCode);
-        ui.step(&Step::WaitingForBrowser);
+        ui.step(&Step::WaitingForBrowser).await;
         ui.open_url(&url).await;
         let code = within(
             req.user_timeout,
@@ -545,7 +550,7 @@ impl Flow {
             .await
             .map_err(|e| Failure::Gateway(e.to_string()))?;
         self.enter(State::WaitingForToken);
-        ui.step(&Step::WaitingForToken);
+        ui.step(&Step::WaitingForToken).await;
         let prefix = input::ANTHROPIC_TOKEN_PREFIX;
         let got = read_until(pty, &mut screen, req.program_timeout, |sc| {
             (sc.find_token(prefix).is_some()
@@ -614,7 +619,8 @@ impl Flow {
                 .map_err(|e| Failure::Gateway(e.to_string()))?;
         ui.step(&Step::Started {
             program: format!("openclaw models auth login --provider {}", req.provider),
-        });
+        })
+        .await;
         self.enter(State::Relaying);
         let result = relay(&mut pty, size, req, ui).await;
         pty.close().await;
@@ -664,7 +670,8 @@ async fn relay<P: Pty, U: ReauthUi>(
             ui.step(&Step::DeviceCode {
                 url: dc.url.clone(),
                 code: dc.code.clone(),
-            });
+            })
+            .await;
             if !opened.contains(&dc.url) {
                 opened.push(dc.url.clone());
                 ui.open_url(&dc.url).await;
@@ -674,7 +681,7 @@ async fn relay<P: Pty, U: ReauthUi>(
             && !opened.contains(&url)
         {
             opened.push(url.clone());
-            ui.step(&Step::WaitingForBrowser);
+            ui.step(&Step::WaitingForBrowser).await;
             ui.open_url(&url).await;
         }
         if let Some(prompt) = pending_prompt(&screen) {

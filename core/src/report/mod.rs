@@ -5,6 +5,7 @@
 
 pub mod fix;
 pub mod human;
+pub mod problem;
 pub mod simple;
 
 use chrono::{DateTime, Utc};
@@ -18,6 +19,7 @@ use crate::openclaw::store::{OpenClawFailure, StoreFlavor};
 /// no `openclaw` program): the phone, or a host OpenClaw was never installed on.
 pub const NO_OPENCLAW_HERE: &str = "no OpenClaw on this machine";
 pub use fix::{FixCommand, Renewal, RunsOn};
+pub use problem::{Phase, Problem};
 
 /// The version of the JSON document (`"schema": 1`). Bumped only for breaking changes;
 /// fields may be added within a version.
@@ -294,6 +296,9 @@ pub struct Report {
     /// What could not be read (each makes the verdict unknown unless noted).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// The same failures as data a front end can act on ([`Problem`]), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
     #[serde(default)]
     pub hints: Vec<Hint>,
     /// For a gateway that could not be read now: what its last good check said, and when
@@ -337,9 +342,16 @@ impl Report {
             codex: None,
             via: None,
             errors: Vec::new(),
+            problems: Vec::new(),
             hints: Vec::new(),
             last_good: None,
         }
+    }
+
+    /// Records a failure: `words` for the report's readers, `problem` for front ends.
+    pub fn fail(&mut self, problem: Problem, words: impl Into<String>) {
+        self.errors.push(words.into());
+        self.problems.push(problem);
     }
 
     /// The expiry (Unix ms) of profile `id`, in the first agent that lists it.
@@ -363,6 +375,14 @@ impl Report {
         }
         if !self.errors.is_empty() {
             v = Verdict::Unknown;
+            if self.problems.is_empty() {
+                // Failures recorded only in words (an older gateway's report) stay data too.
+                self.problems = self
+                    .errors
+                    .iter()
+                    .map(|e| Problem::Other { reason: e.clone() })
+                    .collect();
+            }
         }
         self.verdict = v;
         self.exit_code = v.exit_code();

@@ -18,7 +18,7 @@ use crate::health::profile::status_for_remaining;
 use crate::openclaw::credentials::{REFRESH_MARGIN_MS, WARN_MS};
 use crate::openclaw::env::Environment;
 use crate::openclaw::external::{claude_code_dir, codex_auth_path, read_claude_code, read_codex};
-use crate::report::{AgentReport, ExternalCredential, Report, Verdict};
+use crate::report::{AgentReport, ExternalCredential, Phase, Problem, Report, Verdict};
 use crate::time::to_ms;
 
 /// Which source answers.
@@ -182,7 +182,7 @@ pub async fn status(env: &Environment, req: &StatusRequest, taken_at: DateTime<U
                 a.notes.push(format!("direct read failed: {e}"));
             }
             if report.agents.iter().all(|a| a.cli.is_none()) {
-                report.errors.push(e);
+                report.fail(Problem::NeedsOpenclawCli { reason: e.clone() }, e);
             }
         }
         Merge::Replace => report.agents = answers,
@@ -224,10 +224,16 @@ pub async fn status_within(
         Err(_) => {
             let as_of = req.at.unwrap_or(taken_at);
             let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
-            report.errors.push(format!(
-                "the check did not finish within the {}s deadline (raise it with --deadline)",
-                deadline.as_secs_f32()
-            ));
+            report.fail(
+                Problem::TimedOut {
+                    phase: Phase::Deadline,
+                    after_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+                },
+                format!(
+                    "the check did not finish within the {}s deadline (raise it with --deadline)",
+                    deadline.as_secs_f32()
+                ),
+            );
             report.finish();
             report
         }
@@ -274,14 +280,18 @@ fn read_and_evaluate(env: &Environment, req: &StatusRequest, taken_at: DateTime<
             if let Some(why) = nothing_here(env, &l.layout, req) {
                 // The phone, or a machine OpenClaw never ran on: its defaults would only
                 // invent routes for a gateway that is not here.
-                report.errors.push(why);
+                let problem = Problem::StateUnreadable {
+                    path: l.layout.state_dir.to_string(),
+                    reason: why.clone(),
+                };
+                report.fail(problem, why);
                 return done(report);
             }
             l
         }
         Err(e) => {
             if req.source == SourceChoice::Direct {
-                report.errors.push(e.to_string());
+                report.fail(e.problem(), e.to_string());
                 return done(report);
             }
             // Let the CLI try what we could not read.

@@ -22,7 +22,7 @@ use super::{SourceChoice, StatusRequest, cli};
 use crate::gateway::{Command, Gateway, GatewayError, Limits, quote_path};
 use crate::openclaw::credentials::WARN_MS;
 use crate::openclaw::env::Environment;
-use crate::report::{RemoteSource, Report, Via};
+use crate::report::{Phase, Problem, RemoteSource, Report, Via};
 use crate::time::to_ms;
 
 /// What to ask the gateway.
@@ -427,7 +427,12 @@ pub async fn status_probed<G: Gateway>(
     };
     let fail = |via: Via, why: String| {
         let mut r = Report::new(gw.name(), taken_at, as_of, req.warn_ms);
-        r.errors.push(why);
+        r.fail(
+            Problem::GatewayCommandFailed {
+                reason: why.clone(),
+            },
+            why,
+        );
         r.via = Some(via);
         r.finish();
         r
@@ -1019,9 +1024,9 @@ pub async fn check_host(
     taken_at: DateTime<Utc>,
 ) -> Report {
     let as_of = req.at.unwrap_or(taken_at);
-    let unreachable = |why: String| {
+    let unreachable = |problem: Problem, why: String| {
         let mut r = Report::new(name, taken_at, as_of, req.warn_ms);
-        r.errors.push(why);
+        r.fail(problem, why);
         r.via = Some(Via {
             transport: "ssh".into(),
             destination: target.to_owned(),
@@ -1035,11 +1040,14 @@ pub async fn check_host(
         r
     };
     if let Err(e) = req.validate() {
-        return unreachable(format!("refused before connecting: {e}"));
+        return unreachable(
+            Problem::InvalidInput { reason: e.clone() },
+            format!("refused before connecting: {e}"),
+        );
     }
     let work = async {
         match crate::ssh::connect(name, target, opts).await {
-            Err(e) => unreachable(format!("cannot reach {name}: {e}")),
+            Err(e) => unreachable(e.problem(), format!("cannot reach {name}: {e}")),
             Ok(gw) => {
                 let conn = Connection {
                     transport: "ssh",
@@ -1054,10 +1062,16 @@ pub async fn check_host(
     };
     match tokio::time::timeout(deadline, work).await {
         Ok(r) => r,
-        Err(_) => unreachable(format!(
-            "{name} did not answer within the {}s deadline (raise it with --deadline)",
-            deadline.as_secs_f32()
-        )),
+        Err(_) => unreachable(
+            Problem::TimedOut {
+                phase: Phase::Deadline,
+                after_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+            },
+            format!(
+                "{name} did not answer within the {}s deadline (raise it with --deadline)",
+                deadline.as_secs_f32()
+            ),
+        ),
     }
 }
 

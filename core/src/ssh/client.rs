@@ -18,6 +18,7 @@ use crate::gateway::{
     Command, Gateway, GatewayError, Limits, Output, Pty, PtyEvent, PtySize, Stream,
 };
 use crate::openclaw::env::Environment;
+use crate::report::{Phase, Problem};
 use crate::secrets::{Secret, SecretStore, passphrase_key};
 
 /// What to do with a host key that known_hosts does not list.
@@ -202,12 +203,84 @@ pub enum SshError {
     },
 }
 
+impl SshError {
+    /// The problem as data ([`Problem`]) for front ends.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Config(reason) => Problem::InvalidInput {
+                reason: format!("ssh config: {reason}"),
+            },
+            Self::Resolve { host, reason } => Problem::CannotResolve {
+                host: host.clone(),
+                reason: reason.clone(),
+            },
+            Self::Connect { addr, reason } => Problem::CannotConnect {
+                address: addr.clone(),
+                reason: reason.clone(),
+            },
+            Self::ConnectTimeout { after, .. } => Problem::TimedOut {
+                phase: Phase::Connect,
+                after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+            },
+            Self::UnknownHostKey {
+                host,
+                key_type,
+                fingerprint,
+                ..
+            } => Problem::HostKeyUnknown {
+                host: host.clone(),
+                key_type: key_type.clone(),
+                fingerprint: fingerprint.clone(),
+            },
+            Self::HostKeyChanged(c) => Problem::HostKeyChanged {
+                host: c.host.clone(),
+                stored: c.stored.clone(),
+                offered: c.offered.clone(),
+                known_hosts: c.file.clone(),
+                line: c.line as u64,
+            },
+            Self::HostKeyRevoked {
+                host, fingerprint, ..
+            } => Problem::HostKeyRevoked {
+                host: host.clone(),
+                fingerprint: fingerprint.clone(),
+            },
+            Self::HostKey(reason) => Problem::Other {
+                reason: reason.clone(),
+            },
+            Self::Auth {
+                user,
+                host,
+                offered,
+                ..
+            } => Problem::KeysRefused {
+                user: user.clone(),
+                host: host.clone(),
+                offered: offered.clone(),
+            },
+            Self::NoKey { user, host, .. } => Problem::NoKey {
+                user: user.clone(),
+                host: host.clone(),
+            },
+            Self::KeyLocked { locked, .. } => Problem::KeyNeedsPassphrase {
+                keys: locked.clone(),
+            },
+            Self::Handshake { host, reason } => Problem::CannotConnect {
+                address: host.clone(),
+                reason: format!("SSH handshake failed: {reason}"),
+            },
+            // The jump host's own problem is the one to act on.
+            Self::Jump { source, .. } => source.problem(),
+        }
+    }
+}
+
 /// A host key that differs from the stored one (boxed in [`SshError`]).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
     "the host key of {host} has CHANGED — someone may be intercepting the connection, or the gateway was reinstalled.\n\
      stored:  {stored} ({file}:{line})\n\
-     offered: {offered}\n\
+     offered: {key_type} {offered}\n\
      hint: if the gateway really got a new key, remove the old one with `ssh-keygen -R '{known_as}' -f {file}` \
      and trust the new one with `clawauth hosts trust {name}`"
 )]
@@ -217,7 +290,10 @@ pub struct ChangedKey {
     pub known_as: String,
     pub file: String,
     pub line: usize,
+    /// `SHA256:…` of the stored key.
     pub stored: String,
+    /// The offered key's type (`ED25519`) and `SHA256:…` fingerprint.
+    pub key_type: String,
     pub offered: String,
 }
 
@@ -282,7 +358,8 @@ impl Client {
                 file: file.to_string(),
                 line: *line,
                 stored: stored_fingerprint.clone(),
-                offered: format!("{} {fp}", key_type(key)),
+                key_type: key_type(key),
+                offered: fp.clone(),
             }))),
             Ok(HostKeyCheck::Revoked { file, .. }) => Some(SshError::HostKeyRevoked {
                 host: known_as,

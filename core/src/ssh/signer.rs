@@ -100,6 +100,21 @@ pub fn public_key_from_spki(
     Ok(PublicKey::new(data, ""))
 }
 
+/// The `authorized_keys` line of a platform key (`ecdsa-sha2-nistp256 AAAA… comment`), to add
+/// on the gateway, and its `SHA256:…` fingerprint as sshd logs it.
+pub fn authorized_key(
+    algorithm: SignerAlgorithm,
+    spki: &[u8],
+    comment: &str,
+) -> Result<(String, String), SignerError> {
+    let mut key = public_key_from_spki(algorithm, spki)?;
+    key.set_comment(comment.replace(['\n', '\r'], " "));
+    let line = key
+        .to_openssh()
+        .map_err(|e| SignerError::UnsupportedKey(e.to_string()))?;
+    Ok((line, crate::ssh::known_hosts::fingerprint(&key)))
+}
+
 /// SSH's signature blob (`string algorithm, string signature`, RFC 4253 §6.6, RFC 5656 §3.1.2)
 /// of what the platform returned.
 pub fn ssh_signature(algorithm: SignerAlgorithm, platform: &[u8]) -> Result<Vec<u8>, SignerError> {
