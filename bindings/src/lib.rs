@@ -34,7 +34,9 @@ use clawauth_core::ssh::known_hosts::HostKeyCheck;
 use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
 
 pub use error::ClawauthError;
-pub use platform::{KeyAlgorithm, ReauthStep, ReauthUi, SecretStore, SshSigner};
+pub use platform::{
+    KeyAlgorithm, NameResolver, PassphrasePrompt, ReauthStep, ReauthUi, SecretStore, SshSigner,
+};
 pub use types::*;
 
 uniffi::setup_scaffolding!();
@@ -70,6 +72,8 @@ pub struct Clawauth {
     cache_dir: Utf8PathBuf,
     secrets: Option<Arc<dyn SecretStore>>,
     signers: Vec<Arc<dyn SshSigner>>,
+    prompt: Option<Arc<dyn PassphrasePrompt>>,
+    resolver: Option<Arc<dyn NameResolver>>,
 }
 
 fn dir(what: &str, p: &str) -> Result<Utf8PathBuf, ClawauthError> {
@@ -84,13 +88,17 @@ fn dir(what: &str, p: &str) -> Result<Utf8PathBuf, ClawauthError> {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Clawauth {
-    /// clawauth over the app's directories, with the platform's secret store (null: no stored
-    /// passphrases) and SSH keys (offered in order, before any key file under `files_dir/.ssh`).
+    /// clawauth over the app's directories, with what the platform owns: its secret store
+    /// (null: no stored passphrases), its SSH keys (offered in order, before any key file under
+    /// `files_dir/.ssh`), a passphrase dialog (null: never ask) and its name resolver (null:
+    /// clawauth resolves names itself).
     #[uniffi::constructor]
     pub fn new(
         dirs: AppDirs,
         secrets: Option<Arc<dyn SecretStore>>,
         signers: Vec<Arc<dyn SshSigner>>,
+        prompt: Option<Arc<dyn PassphrasePrompt>>,
+        resolver: Option<Arc<dyn NameResolver>>,
     ) -> Result<Arc<Self>, ClawauthError> {
         let files = dir("files directory", &dirs.files_dir)?;
         let config_dir = dir("config directory", &dirs.config_dir)?;
@@ -108,6 +116,8 @@ impl Clawauth {
             cache_dir,
             secrets,
             signers,
+            prompt,
+            resolver,
         }))
     }
 
@@ -132,8 +142,8 @@ impl Clawauth {
         ssh: String,
         agent: Option<String>,
     ) -> Result<(), ClawauthError> {
-        config::validate_host_name(&name).map_err(ClawauthError::invalid)?;
-        config::validate_ssh_target(&ssh).map_err(ClawauthError::invalid)?;
+        clawauth_core::validate::validate_host_name(&name).map_err(ClawauthError::invalid)?;
+        clawauth_core::validate::validate_ssh_target(&ssh).map_err(ClawauthError::invalid)?;
         let mut entry = HostEntry::new(ssh);
         entry.agent = agent;
         entry.validate().map_err(ClawauthError::invalid)?;
@@ -342,6 +352,10 @@ impl Clawauth {
                     as Arc<dyn clawauth_core::ssh::signer::SshSigner>
             })
             .collect();
+        opts.prompt = self.prompt.clone().map(platform::prompt_of);
+        opts.resolver = self.resolver.clone().map(|r| {
+            Arc::new(platform::ForeignResolver(r)) as Arc<dyn clawauth_core::ssh::client::Resolver>
+        });
         Ok((entry, opts, config))
     }
 

@@ -113,6 +113,60 @@ impl CoreSshSigner for ForeignSigner {
     }
 }
 
+/// Asks the person for the passphrase of an encrypted key file (a dialog); null: cancelled.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait PassphrasePrompt: Send + Sync {
+    async fn passphrase(&self, key_file: String) -> Result<Option<String>, ClawauthError>;
+}
+
+/// The app's [`PassphrasePrompt`] as the core's (a prompt that throws counts as cancelled).
+pub(crate) fn prompt_of(
+    p: Arc<dyn PassphrasePrompt>,
+) -> clawauth_core::ssh::client::PassphrasePrompt {
+    Arc::new(move |path| {
+        let p = p.clone();
+        Box::pin(async move {
+            match p.passphrase(path.to_string()).await {
+                Ok(v) => v.map(Secret::new),
+                Err(e) => {
+                    tracing::warn!("the app's passphrase prompt failed: {e}");
+                    None
+                }
+            }
+        })
+    })
+}
+
+/// The platform's name resolution (Android: `InetAddress.getAllByName` on the current
+/// network), so LAN names resolve as the phone's other apps see them.
+#[uniffi::export(with_foreign)]
+#[async_trait::async_trait]
+pub trait NameResolver: Send + Sync {
+    /// The addresses of `host` (`192.168.1.20`, `fe80::1`).
+    async fn resolve(&self, host: String) -> Result<Vec<String>, ClawauthError>;
+}
+
+/// The app's [`NameResolver`] as the core's.
+pub(crate) struct ForeignResolver(pub Arc<dyn NameResolver>);
+
+impl clawauth_core::ssh::client::Resolver for ForeignResolver {
+    fn resolve(&self, host: String) -> clawauth_core::ssh::client::ResolveFuture {
+        let r = self.0.clone();
+        Box::pin(async move {
+            let answers = r.resolve(host).await.map_err(|e| e.to_string())?;
+            answers
+                .iter()
+                .map(|a| {
+                    a.trim().parse::<std::net::IpAddr>().map_err(|_| {
+                        format!("{} is not an address", clawauth_core::display::visible(a))
+                    })
+                })
+                .collect()
+        })
+    }
+}
+
 /// A step of the guided re-auth, to show.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ReauthStep {

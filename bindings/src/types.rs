@@ -305,6 +305,15 @@ pub struct Profile {
     pub label: String,
 }
 
+/// Re-authenticate `provider` now? (The widget's tap on a red or amber cell.)
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReauthOffer {
+    pub provider: String,
+    pub method: Method,
+    /// Already stopped working (expired, missing), not just expiring.
+    pub lapsed: bool,
+}
+
 /// A host's last good check, shown when the gateway cannot be read now.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct LastGood {
@@ -328,6 +337,8 @@ pub struct CheckResult {
     pub problems: Vec<Problem>,
     /// The last good check, when this one could not read the gateway.
     pub last_good: Option<LastGood>,
+    /// What the guided flow offers (a re-auth of the credential that decides), if anything.
+    pub offer: Option<ReauthOffer>,
     /// The Report as JSON, schema 1 (as `clawauth status --format json`).
     pub json: String,
 }
@@ -335,6 +346,11 @@ pub struct CheckResult {
 impl From<&report::Report> for CheckResult {
     fn from(r: &report::Report) -> Self {
         let glance = clawauth_core::tap::glance(r, r.remote_host().is_some());
+        let offer = clawauth_core::tap::offer(&glance).map(|o| ReauthOffer {
+            provider: o.provider,
+            method: o.method.into(),
+            lapsed: o.lapsed,
+        });
         let routes = r
             .agents
             .iter()
@@ -387,6 +403,7 @@ impl From<&report::Report> for CheckResult {
                 headline: l.headline.clone(),
             }),
             json: r.to_json(),
+            offer,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod health;
 pub mod last_good;
 pub mod monitor;
 pub mod openclaw;
+pub mod paths;
 pub mod reauth;
 pub mod redact;
 pub mod report;
@@ -24,6 +25,7 @@ pub mod ssh;
 pub mod tap;
 pub mod termux_api;
 pub mod time;
+pub mod validate;
 
 #[cfg(test)]
 pub(crate) mod testutil;

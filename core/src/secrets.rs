@@ -354,9 +354,9 @@ impl FileStore {
         Self { path: path.into() }
     }
 
-    /// `<config dir>/secrets.json` (see [`crate::config::config_dir`]).
+    /// `<config dir>/secrets.json` (see [`crate::paths::config_dir`]).
     pub fn default_path(env: &Environment) -> Option<Utf8PathBuf> {
-        crate::config::config_dir(env).map(|d| d.join(SECRETS_FILE))
+        crate::paths::config_dir(env).map(|d| d.join(SECRETS_FILE))
     }
 
     /// The file's path.

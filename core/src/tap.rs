@@ -54,6 +54,37 @@ pub struct Subject {
     pub method: Method,
 }
 
+/// The guided tap's offer: re-authenticate `provider` now (or later), for a glance whose
+/// credential is expiring or gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offer {
+    pub provider: String,
+    pub method: Method,
+    /// The credential already stopped working (expired, missing): the models are down until it
+    /// is renewed, so "later" leaves a notification behind; an expiring one only a reminder.
+    pub lapsed: bool,
+}
+
+impl Offer {
+    /// The request the accepted offer runs.
+    pub fn request(&self) -> crate::reauth::ReauthRequest {
+        crate::reauth::ReauthRequest::new(self.provider.clone(), self.method)
+    }
+}
+
+/// What the guided tap offers for `g`: nothing when it is fine or the gateway could not be
+/// read (a re-auth cannot help), else a re-auth of the credential that decides.
+pub fn offer(g: &Glance) -> Option<Offer> {
+    match g.level {
+        Level::Ok | Level::Unreachable => None,
+        Level::Expiring | Level::Expired | Level::Missing => g.subject.as_ref().map(|s| Offer {
+            provider: s.provider.clone(),
+            method: s.method,
+            lapsed: g.level != Level::Expiring,
+        }),
+    }
+}
+
 /// A first look: nothing remembered (the monitor's memory only refines thresholds).
 struct Unremembered;
 
@@ -267,5 +298,46 @@ mod tests {
             g.detail
         );
         assert_eq!(g.exit_code, 3);
+    }
+
+    /// The guided tap offers a re-auth only where one can help: an expiring or lapsed
+    /// credential with a subject; never for a fine or unreadable gateway.
+    #[test]
+    fn the_offer_follows_the_level() {
+        let subject = Subject {
+            provider: "anthropic".into(),
+            profile_id: Some("anthropic:manual".into()),
+            agent: None,
+            remaining_ms: Some(3_600_000),
+            method: Method::SetupToken,
+        };
+        let at = |level, subject: Option<Subject>| Glance {
+            host: "gw".into(),
+            level,
+            headline: String::new(),
+            detail: String::new(),
+            subject,
+            page: None,
+            fix: None,
+            fixes: Vec::new(),
+            exit_code: 0,
+        };
+        assert_eq!(offer(&at(Level::Ok, Some(subject.clone()))), None);
+        assert_eq!(offer(&at(Level::Unreachable, None)), None);
+        assert_eq!(
+            offer(&at(Level::Expired, None)),
+            None,
+            "no subject, nothing to renew"
+        );
+        let o = offer(&at(Level::Expiring, Some(subject.clone()))).expect("offer");
+        assert_eq!(
+            (o.provider.as_str(), o.method, o.lapsed),
+            ("anthropic", Method::SetupToken, false)
+        );
+        assert!(
+            offer(&at(Level::Missing, Some(subject)))
+                .expect("offer")
+                .lapsed
+        );
     }
 }

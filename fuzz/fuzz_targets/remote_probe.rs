@@ -83,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
         86_400_000,
     );
     report.via = Some(Via {
-        transport: "ssh".to_owned(),
+        transport: clawauth_core::report::Transport::Ssh,
         destination: "pi@gw:22".to_owned(),
         source: RemoteSource::Files,
         connect_ms: 12,

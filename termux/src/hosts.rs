@@ -12,9 +12,10 @@ use clawauth_core::secrets::{Secret, passphrase_key};
 use clawauth_core::ssh::ConnectOptions;
 use clawauth_core::ssh::client::{OfferedKey, host_key_listed, offered_key, trust};
 use clawauth_core::ssh::known_hosts::HostKeyCheck;
+use clawauth_core::validate::validate_host_name;
 
+use crate::cli_common::positive_duration;
 use crate::remote::{connect_options, host_entry, load_config, secret_store};
-use crate::status::positive_duration;
 
 #[derive(Debug, Subcommand)]
 #[command(after_long_help = "EXAMPLES:\n  \
@@ -108,7 +109,7 @@ fn add(env: &Environment, a: AddArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    if let Err(e) = config::validate_host_name(&a.name) {
+    if let Err(e) = validate_host_name(&a.name) {
         return crate::usage_error(
             &format!("host name {:?}: {e}", a.name),
             "e.g. gw, pi-5, home.gw",

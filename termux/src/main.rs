@@ -3,6 +3,7 @@
 //! Front end only: it parses the command line, calls clawauth-core, renders, and maps the
 //! verdict to an exit code. Every decision lives in the core.
 
+mod cli_common;
 mod hosts;
 mod monitor;
 mod monitor_install;

@@ -264,7 +264,7 @@ fn monitor(a: RunArgs) -> ExitCode {
         Err(code) => return code,
     };
     let real_now = chrono::Utc::now();
-    let at = match crate::status::parse_at(a.at.as_deref(), real_now) {
+    let at = match crate::cli_common::parse_at(a.at.as_deref(), real_now) {
         Ok(at) => at,
         Err(code) => return code,
     };
@@ -328,7 +328,7 @@ fn monitor(a: RunArgs) -> ExitCode {
         let deadline = match a
             .deadline
             .as_deref()
-            .map(|v| crate::status::positive_duration("--deadline", v, "2m"))
+            .map(|v| crate::cli_common::positive_duration("--deadline", v, "2m"))
             .transpose()
         {
             Ok(d) => d.unwrap_or(config.defaults.deadline),

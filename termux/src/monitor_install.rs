@@ -11,12 +11,12 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clawauth_core::config::{validate_host_name, validate_ssh_target};
 use clawauth_core::fsutil::write_atomic;
 use clawauth_core::gateway::local::LocalGateway;
 use clawauth_core::gateway::{Command, Gateway, Limits, quote};
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::time::parse_duration_ms;
+use clawauth_core::validate::{validate_host_name, validate_ssh_target};
 
 /// The service unit: runs `clawauth monitor` once.
 const SERVICE: &str = "clawauth-monitor.service";

@@ -1,4 +1,6 @@
-//! `clawauth status --host NAME…`: gateways checked over SSH, concurrently, one connection each.
+//! Gateways over SSH, for every command that reaches one: clawauth's config and secret store,
+//! connection options, what `--host NAME` names, and checks of many hosts at once (one
+//! connection each) — `clawauth status --host` prints them ([`crate::status`]).
 
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -6,21 +8,23 @@ use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
 use chrono::{DateTime, Utc};
-use clawauth_core::config::{self, Config, HostEntry};
+use clawauth_core::config::{Config, HostEntry};
 use clawauth_core::display::visible;
 use clawauth_core::last_good;
 use clawauth_core::openclaw::env::Environment;
+use clawauth_core::paths::config_path;
 use clawauth_core::secrets::{self, LazyStore, Secret, SecretStore, StoreChoice};
 use clawauth_core::source::SourceChoice;
 use clawauth_core::source::remote::{Origin, RemoteRequest, SetBy, check_host};
 use clawauth_core::ssh::client::names_a_machine;
 use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
+use clawauth_core::validate::validate_ssh_target;
 
-use crate::status::{Output, positive_duration};
+use crate::cli_common::positive_duration;
 
 /// The config file and what it says (an absent file is an empty config).
 pub fn load_config(env: &Environment) -> Result<(Utf8PathBuf, Config), ExitCode> {
-    let Some(path) = config::config_path(env) else {
+    let Some(path) = config_path(env) else {
         return Err(crate::usage_error(
             "cannot locate clawauth's config: HOME is not set",
             "set HOME, or CLAWAUTH_CONFIG=/path/to/config.toml",
@@ -56,22 +60,31 @@ pub fn secret_store(env: &Environment, config: &Config) -> Result<Box<dyn Secret
     secrets::open(env, store_choice(config)?).map_err(|e| e.to_string())
 }
 
-/// Asks for a key's passphrase on the terminal, one prompt at a time.
+/// Asks for a key's passphrase on the terminal, one prompt at a time (the read blocks, so it
+/// runs off the async threads).
 pub fn terminal_prompt() -> Option<clawauth_core::ssh::client::PassphrasePrompt> {
     use std::io::IsTerminal;
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return None;
     }
     let lock = Arc::new(Mutex::new(()));
-    Some(Arc::new(move |path: &Utf8Path| {
-        let _one_at_a_time = lock.lock().ok()?;
-        match crate::prompt::read_hidden_line(&format!("Passphrase for {path}: ")) {
-            Ok(p) => Some(Secret::new(p.as_str())),
-            Err(e) => {
-                eprintln!("error: {e}");
-                None
-            }
-        }
+    Some(Arc::new(move |path: Utf8PathBuf| {
+        let lock = lock.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let _one_at_a_time = lock.lock().ok()?;
+                match crate::prompt::read_hidden_line(&format!("Passphrase for {path}: ")) {
+                    Ok(p) => Some(Secret::new(p.as_str())),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        None
+                    }
+                }
+            })
+            .await
+            .ok()
+            .flatten()
+        })
     }))
 }
 
@@ -129,7 +142,7 @@ pub fn host_entry(
                 .join(", ")
         )
     };
-    if let Err(e) = config::validate_ssh_target(name) {
+    if let Err(e) = validate_ssh_target(name) {
         return Err(crate::usage_error(
             &format!("{shown} is neither a host in {path} nor an ssh destination: {e}"),
             &known,
@@ -154,15 +167,6 @@ pub fn host_entry(
             &known,
         )),
     }
-}
-
-pub struct StatusFlags {
-    pub env: Environment,
-    pub now: DateTime<Utc>,
-    pub hosts: Vec<String>,
-    pub all: bool,
-    pub checks: Checks,
-    pub output: Output,
 }
 
 /// How each host is checked (flags win over config.toml).
@@ -260,33 +264,4 @@ pub fn check_hosts(
         }
     }
     Ok(reports)
-}
-
-pub fn status(f: StatusFlags) -> ExitCode {
-    let (path, config) = match load_config(&f.env) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let names: Vec<String> = if f.all {
-        if config.hosts.is_empty() {
-            return crate::usage_error(
-                &format!("--all: no hosts in {path}"),
-                "add one with `clawauth hosts add gw --ssh user@gateway`",
-            );
-        }
-        config.hosts.keys().cloned().collect()
-    } else {
-        unique(&f.hosts)
-    };
-    let runtime = match crate::runtime() {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let reports = check_hosts(&runtime, &f.env, &config, &path, &names, &f.checks, f.now);
-    // Don't wait for stray tasks of a connection that was cut off.
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    match reports {
-        Ok(r) => f.output.print(&f.env, &r),
-        Err(code) => code,
-    }
 }

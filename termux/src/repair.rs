@@ -25,8 +25,8 @@ use zeroize::Zeroizing;
 
 use clawauth_core::display::visible as v;
 
+use crate::cli_common::positive_duration;
 use crate::remote::{connect_options, host_entry, load_config};
-use crate::status::positive_duration;
 
 /// Exit code for a paste refused before anything was sent (sysexits' EX_DATAERR).
 pub const EXIT_DATAERR: u8 = 65;
@@ -312,7 +312,7 @@ pub fn run_job_at<J: Job>(
         .clone()
         .or(entry.as_ref().and_then(|e| e.service.clone()))
         .unwrap_or_else(|| clawauth_core::config::DEFAULT_SERVICE.to_owned());
-    if let Err(e) = clawauth_core::config::validate_service_name(&service) {
+    if let Err(e) = clawauth_core::validate::validate_service_name(&service) {
         return crate::usage_error(&format!("--service {service:?}: {e}"), "");
     }
     let target = Target { req, service };
@@ -336,7 +336,7 @@ pub fn run_job_at<J: Job>(
                     Err(e) => return job.unreachable(name, &e.to_string()),
                 };
                 let conn = Connection {
-                    transport: "ssh",
+                    transport: clawauth_core::report::Transport::Ssh,
                     destination: gw.destination.clone(),
                     connect_time: gw.connect_time,
                 };
@@ -350,7 +350,7 @@ pub fn run_job_at<J: Job>(
             _ => {
                 let gw = LocalGateway::new(clawauth_core::source::local_host_name(), env.clone());
                 let conn = Connection {
-                    transport: "local",
+                    transport: clawauth_core::report::Transport::Local,
                     destination: "this machine".into(),
                     connect_time: Duration::ZERO,
                 };

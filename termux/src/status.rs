@@ -10,7 +10,9 @@ use clawauth_core::display::visible;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::report::{HostsDocument, Report, Verdict, human, simple};
 use clawauth_core::source::{SourceChoice, StatusRequest, status_within};
-use clawauth_core::time::{parse_duration_ms, parse_moment};
+
+use crate::cli_common::{parse_at, positive_duration};
+use crate::remote::{Checks, check_hosts, load_config, unique};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Source {
@@ -183,38 +185,6 @@ pub struct StatusArgs {
 /// The deadline of a local check without --deadline (the hosts' default too).
 pub const LOCAL_DEADLINE: Duration = Duration::from_secs(60);
 
-/// Parses a positive duration flag, or explains the mistake.
-pub fn positive_duration(flag: &str, value: &str, example: &str) -> Result<Duration, ExitCode> {
-    match parse_duration_ms(value) {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms.unsigned_abs())),
-        Ok(_) => Err(crate::usage_error(
-            &format!("{flag} must be longer than zero"),
-            &format!("e.g. {flag} {example}"),
-        )),
-        Err(e) => Err(crate::usage_error(
-            &format!("{flag}: {e}"),
-            &format!("e.g. {flag} {example}"),
-        )),
-    }
-}
-
-/// Parses an `--at` flag (Unix ms, RFC 3339 or an offset from `now`), or explains the mistake.
-pub fn parse_at(
-    value: Option<&str>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, ExitCode> {
-    value
-        .map(|v| {
-            parse_moment(v, now).map_err(|e| {
-                crate::usage_error(
-                    &format!("--at: {e}"),
-                    "e.g. --at +3d or --at 2026-12-01T09:00:00Z",
-                )
-            })
-        })
-        .transpose()
-}
-
 pub fn run(args: StatusArgs) -> ExitCode {
     let env = Environment::from_process();
     let now = chrono::Utc::now();
@@ -248,12 +218,12 @@ pub fn run(args: StatusArgs) -> ExitCode {
         hosts: remote,
     };
     if remote {
-        return crate::remote::status(crate::remote::StatusFlags {
+        return over_ssh(StatusFlags {
             env,
             now,
             hosts: args.hosts,
             all: args.all,
-            checks: crate::remote::Checks {
+            checks: Checks {
                 accept_new: args.accept_new,
                 connect_timeout: args.connect_timeout,
                 deadline: args.deadline,
@@ -321,6 +291,47 @@ pub fn run(args: StatusArgs) -> ExitCode {
     // A check cut off by the deadline may still be reading on a blocking thread: don't wait.
     runtime.shutdown_background();
     output.print(&env, &[report])
+}
+
+/// What `clawauth status --host NAME…` (or `--all`) was asked.
+struct StatusFlags {
+    env: Environment,
+    now: chrono::DateTime<chrono::Utc>,
+    hosts: Vec<String>,
+    all: bool,
+    checks: Checks,
+    output: Output,
+}
+
+/// `clawauth status --host NAME…` (or `--all`): the gateways checked over SSH, all at once, one
+/// connection each, and their reports printed.
+fn over_ssh(f: StatusFlags) -> ExitCode {
+    let (path, config) = match load_config(&f.env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let names: Vec<String> = if f.all {
+        if config.hosts.is_empty() {
+            return crate::usage_error(
+                &format!("--all: no hosts in {path}"),
+                "add one with `clawauth hosts add gw --ssh user@gateway`",
+            );
+        }
+        config.hosts.keys().cloned().collect()
+    } else {
+        unique(&f.hosts)
+    };
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let reports = check_hosts(&runtime, &f.env, &config, &path, &names, &f.checks, f.now);
+    // Don't wait for stray tasks of a connection that was cut off.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match reports {
+        Ok(r) => f.output.print(&f.env, &r),
+        Err(code) => code,
+    }
 }
 
 /// How reports are printed and turned into an exit code.

@@ -15,7 +15,7 @@ use clawauth_core::actions::Session;
 use clawauth_core::actions::sync::{self, SyncAction, SyncOptions, SyncResult};
 use clawauth_core::gateway::Gateway;
 use clawauth_core::monitor::observe::Level;
-use clawauth_core::reauth::{self, ReauthRequest, ReauthResult, ReauthUi, Step};
+use clawauth_core::reauth::{self, ReauthResult, ReauthUi, Step};
 use clawauth_core::secrets::Secret;
 use clawauth_core::tap::{self, Glance};
 use clawauth_core::termux_api::{self, ApiError, Button, Notification};
@@ -23,8 +23,8 @@ use clawauth_core::time::{expires_in, expiry, to_ms};
 
 use clawauth_core::display::visible as v;
 
+use crate::cli_common::parse_at;
 use crate::repair::{Format, Job, Where, code, print_json, run_job_at};
-use crate::status::parse_at;
 
 /// Vibration lengths (ms): a nudge, a warning, an alarm.
 const NUDGE: u32 = 60;
@@ -298,7 +298,10 @@ pub fn quick(args: TapArgs) -> ExitCode {
     impl Job for Quick {
         async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
             let report = s.check().await;
-            self.show(&tap::glance(&report, s.conn.transport == "ssh"))
+            self.show(&tap::glance(
+                &report,
+                s.conn.transport == clawauth_core::report::Transport::Ssh,
+            ))
         }
         fn unreachable(self, host: &str, why: &str) -> ExitCode {
             self.show(&tap::unreachable(host, why, true))
@@ -319,7 +322,7 @@ pub fn guided(args: TapArgs) -> ExitCode {
     }
     impl Job for Guided {
         async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
-            let remote = s.conn.transport == "ssh";
+            let remote = s.conn.transport == clawauth_core::report::Transport::Ssh;
             let report = s.check().await;
             let g = tap::glance(&report, remote);
             let phone = self.phone.clone();
@@ -346,7 +349,7 @@ pub fn guided(args: TapArgs) -> ExitCode {
                 phone.vibrate(if lapsed { ALARM } else { WARN });
                 phone.radio(&g.headline, &["Re-auth now", "Later"])
             });
-            let Some(subject) = g.subject.clone().filter(|_| choice == Some(0)) else {
+            let Some(offer) = tap::offer(&g).filter(|_| choice == Some(0)) else {
                 on_phone(|| {
                     if lapsed {
                         phone.toast(
@@ -364,7 +367,7 @@ pub fn guided(args: TapArgs) -> ExitCode {
                 return checked;
             };
             // The re-auth stores the new credential where it serves the flagged routes.
-            let req = ReauthRequest::new(subject.provider.clone(), subject.method);
+            let req = offer.request();
             let mut ui = PhoneUi {
                 phone: phone.clone(),
                 host: g.host.clone(),

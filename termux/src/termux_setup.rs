@@ -12,12 +12,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use camino::{Utf8Path, Utf8PathBuf};
-use clawauth_core::config::{self, validate_host_name};
+use clawauth_core::config::Config;
 use clawauth_core::fsutil::write_atomic;
 use clawauth_core::gateway::quote;
 use clawauth_core::openclaw::env::Environment;
+use clawauth_core::paths::{self, ENV_CONFIG};
 use clawauth_core::termux_api::{self, INSTALL_HINT, Job, MIN_PERIOD};
 use clawauth_core::time::{format_window, parse_duration_ms};
+use clawauth_core::validate::validate_host_name;
 
 use crate::monitor_install::{Every, Existing, current_exe, existing, find_on_path};
 use crate::remote::{load_config, unique};
@@ -247,19 +249,19 @@ fn quoted_words(exe: &str, args: &[&str]) -> Result<String, String> {
 /// config now: Termux:Widget, the JobScheduler and notification buttons run commands without
 /// the variables of your shell.
 fn config_assignment(env: &Environment) -> Result<Option<String>, String> {
-    let moved = env.is_set(config::ENV_CONFIG)
+    let moved = env.is_set(ENV_CONFIG)
         || env
             .get("XDG_CONFIG_HOME")
             .is_some_and(|x| Utf8Path::new(x.trim()).is_absolute());
     if !moved {
         return Ok(None);
     }
-    let Some(path) = config::config_path(env) else {
+    let Some(path) = paths::config_path(env) else {
         return Ok(None);
     };
     let path = absolute(&path)?;
     let q = quote(path.as_str()).map_err(|e| format!("the config path {path:?}: {e}"))?;
-    Ok(Some(format!("{}={q}", config::ENV_CONFIG)))
+    Ok(Some(format!("{}={q}", ENV_CONFIG)))
 }
 
 /// `export CLAWAUTH_CONFIG=…` for a script, when the config is moved (see [`config_assignment`]).
@@ -317,7 +319,7 @@ fn shortcut_paths(dir: &Utf8Path, name: &str) -> Result<Vec<(&'static Kind, Utf8
 
 /// The scheduled check's path: beside config.toml, absolute.
 fn scheduled_path(env: &Environment) -> Result<Utf8PathBuf, ExitCode> {
-    let Some(dir) = config::config_dir(env) else {
+    let Some(dir) = paths::config_dir(env) else {
         return Err(crate::usage_error(
             "cannot tell where clawauth's config directory is: HOME is not set",
             "set HOME, or CLAWAUTH_CONFIG=/path/to/config.toml",
@@ -482,7 +484,7 @@ pub fn setup(args: SetupArgs) -> ExitCode {
 /// The hosts to write shortcuts for: `--host`s (each in config.toml), else every host there.
 fn selected_hosts(
     asked: &[String],
-    config: &config::Config,
+    config: &Config,
     path: &Utf8Path,
 ) -> Result<Vec<String>, ExitCode> {
     if asked.is_empty() {

@@ -154,7 +154,7 @@ pub enum ServiceRestart {
 impl<'g, G: Gateway> Session<'g, G> {
     /// Probes the gateway (clock, home, login `PATH`, programs) over `gw`.
     pub async fn open(gw: &'g G, conn: Connection, target: Target) -> Result<Self, ActionError> {
-        crate::config::validate_service_name(&target.service)
+        crate::validate::validate_service_name(&target.service)
             .map_err(|e| ActionError::Invalid(format!("service {:?}: {e}", target.service)))?;
         let probe = remote::probe(gw, &target.req)
             .await

@@ -51,7 +51,7 @@ pub async fn over_ssh<J: Job>(
 /// Opens the session on a connected gateway and runs `job`.
 async fn run_on<J: Job>(gw: &SshGateway, target: Target, job: J) -> Result<J::Output, Problem> {
     let conn = Connection {
-        transport: "ssh",
+        transport: crate::report::Transport::Ssh,
         destination: gw.destination.clone(),
         connect_time: gw.connect_time,
     };

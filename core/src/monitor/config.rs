@@ -428,8 +428,8 @@ impl RawMonitor {
             for h in hosts {
                 let name = h.get_ref();
                 if name != "local" {
-                    crate::config::validate_host_name(name)
-                        .or_else(|_| crate::config::validate_ssh_target(name))
+                    crate::validate::validate_host_name(name)
+                        .or_else(|_| crate::validate::validate_ssh_target(name))
                         .map_err(|e| (h.span(), format!("monitor.hosts {name:?}: {e}")))?;
                 }
                 names.push(name.clone());
@@ -462,7 +462,7 @@ impl RawMonitor {
             p.remind_unreachable_ms,
         )?;
         if let Some(s) = &self.state_file {
-            crate::config::validate_remote_path(s.get_ref()).map_err(|e| {
+            crate::validate::validate_remote_path(s.get_ref()).map_err(|e| {
                 (
                     s.span(),
                     format!("monitor.state_file {:?}: {e}", s.get_ref()),
@@ -520,7 +520,7 @@ impl RawMonitor {
             })?;
             let token_file = match &n.token_file {
                 Some(f) => {
-                    crate::config::validate_remote_path(f.get_ref()).map_err(|e| {
+                    crate::validate::validate_remote_path(f.get_ref()).map_err(|e| {
                         (
                             f.span(),
                             format!("monitor.ntfy.token_file {:?}: {e}", f.get_ref()),
@@ -543,7 +543,7 @@ impl RawMonitor {
         }
         if let Some(cmd) = &self.command {
             let prog = cmd.program.get_ref();
-            crate::config::validate_remote_path(prog).map_err(|e| {
+            crate::validate::validate_remote_path(prog).map_err(|e| {
                 (
                     cmd.program.span(),
                     format!("monitor.command.program {prog:?}: {e}"),

@@ -247,11 +247,40 @@ impl RemoteSource {
     }
 }
 
+/// How a gateway was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Over SSH (`--host`, the widget).
+    Ssh,
+    /// This machine is the gateway.
+    Local,
+    /// A word this version does not know (a newer gateway's report).
+    #[serde(other)]
+    Other,
+}
+
+impl Transport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ssh => "ssh",
+            Self::Local => "local",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How a remote gateway answered.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Via {
     /// `ssh`.
-    pub transport: String,
+    pub transport: Transport,
     /// `user@host:port` as connected.
     pub destination: String,
     /// The source that answered.
@@ -394,7 +423,7 @@ impl Report {
     pub fn remote_host(&self) -> Option<&str> {
         self.via
             .as_ref()
-            .filter(|v| v.transport == "ssh")
+            .filter(|v| v.transport == Transport::Ssh)
             .map(|_| self.host.as_str())
     }
 

@@ -22,7 +22,7 @@ use super::{SourceChoice, StatusRequest, cli};
 use crate::gateway::{Command, Gateway, GatewayError, Limits, quote_path};
 use crate::openclaw::credentials::WARN_MS;
 use crate::openclaw::env::Environment;
-use crate::report::{Phase, Problem, RemoteSource, Report, Via};
+use crate::report::{Phase, Problem, RemoteSource, Report, Transport, Via};
 use crate::time::to_ms;
 
 /// What to ask the gateway.
@@ -82,7 +82,7 @@ impl RemoteRequest {
     /// Refuses an agent id or path that could not be passed safely (before anything connects).
     pub fn validate(&self) -> Result<(), String> {
         if let Some(a) = &self.agent {
-            crate::config::validate_agent_id(a).map_err(|e| format!("agent {a:?}: {e}"))?;
+            crate::validate::validate_agent_id(a).map_err(|e| format!("agent {a:?}: {e}"))?;
         }
         for (what, p) in [
             ("state dir", &self.state_dir),
@@ -90,7 +90,8 @@ impl RemoteRequest {
             ("clawauth path", &self.clawauth),
         ] {
             if let Some(p) = p {
-                crate::config::validate_remote_path(p).map_err(|e| format!("{what} {p:?}: {e}"))?;
+                crate::validate::validate_remote_path(p)
+                    .map_err(|e| format!("{what} {p:?}: {e}"))?;
             }
         }
         Ok(())
@@ -117,7 +118,7 @@ impl Default for RemoteRequest {
 #[derive(Debug, Clone)]
 pub struct Connection {
     /// `ssh`, or `local` when the gateway is this machine.
-    pub transport: &'static str,
+    pub transport: crate::report::Transport,
     pub destination: String,
     pub connect_time: Duration,
 }
@@ -417,7 +418,7 @@ pub async fn status_probed<G: Gateway>(
 ) -> Report {
     let as_of = req.at.unwrap_or(taken_at);
     let mut via = Via {
-        transport: conn.transport.into(),
+        transport: conn.transport,
         destination: conn.destination.clone(),
         source: RemoteSource::None,
         connect_ms: conn.connect_time.as_millis() as u64,
@@ -1028,7 +1029,7 @@ pub async fn check_host(
         let mut r = Report::new(name, taken_at, as_of, req.warn_ms);
         r.fail(problem, why);
         r.via = Some(Via {
-            transport: "ssh".into(),
+            transport: Transport::Ssh,
             destination: target.to_owned(),
             source: RemoteSource::None,
             connect_ms: 0,
@@ -1050,7 +1051,7 @@ pub async fn check_host(
             Err(e) => unreachable(e.problem(), format!("cannot reach {name}: {e}")),
             Ok(gw) => {
                 let conn = Connection {
-                    transport: "ssh",
+                    transport: Transport::Ssh,
                     destination: gw.destination.clone(),
                     connect_time: gw.connect_time,
                 };

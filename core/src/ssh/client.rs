@@ -3,6 +3,7 @@
 //! with the passphrase from the secret store or a prompt), and serve the [`Gateway`] trait over
 //! the one connection.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,8 +33,23 @@ pub enum HostKeyPolicy {
     AcceptNew,
 }
 
-/// Asks the person at the terminal for a key's passphrase (`None`: nobody to ask).
-pub type PassphrasePrompt = Arc<dyn Fn(&Utf8Path) -> Option<Secret> + Send + Sync>;
+/// What a [`PassphrasePrompt`] returns: the passphrase, or `None` (nobody to ask, cancelled).
+pub type PromptFuture = std::pin::Pin<Box<dyn Future<Output = Option<Secret>> + Send>>;
+
+/// Asks the person for the passphrase of the key file given (a terminal prompt, a dialog on
+/// the phone); it may take as long as the person does.
+pub type PassphrasePrompt = Arc<dyn Fn(Utf8PathBuf) -> PromptFuture + Send + Sync>;
+
+/// What a [`Resolver`] returns: the name's addresses, or why there are none.
+pub type ResolveFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<Vec<IpAddr>, String>> + Send>>;
+
+/// The platform's name resolution (Android's: an app has no readable resolv.conf, and LAN
+/// names come from the network it is on). Without one, clawauth resolves itself
+/// ([`super::resolve`]: hosts files, then DNS with hickory).
+pub trait Resolver: Send + Sync {
+    fn resolve(&self, host: String) -> ResolveFuture;
+}
 
 /// How to connect.
 #[derive(Clone)]
@@ -51,6 +67,8 @@ pub struct ConnectOptions {
     pub prompt: Option<PassphrasePrompt>,
     /// Keys the platform keeps (Android Keystore), offered before ssh-agent and key files.
     pub signers: Vec<Arc<dyn SshSigner>>,
+    /// The platform's resolver for names that are not addresses (default: clawauth's own).
+    pub resolver: Option<Arc<dyn Resolver>>,
 }
 
 impl ConnectOptions {
@@ -64,6 +82,7 @@ impl ConnectOptions {
             secrets: None,
             prompt: None,
             signers: Vec::new(),
+            resolver: None,
         }
     }
 
@@ -546,12 +565,7 @@ async fn tcp_connect(
     opts: &ConnectOptions,
 ) -> Result<tokio::net::TcpStream, SshError> {
     let started = Instant::now();
-    let addrs = super::resolve::resolve(&opts.env, &cfg.host_name, cfg.port, opts.connect_timeout)
-        .await
-        .map_err(|e| SshError::Resolve {
-            host: cfg.host_name.clone(),
-            reason: e.to_string(),
-        })?;
+    let addrs = resolve_with(opts, &cfg.host_name, cfg.port).await?;
     let mut last = None;
     for addr in addrs {
         let left = opts.connect_timeout.saturating_sub(started.elapsed());
@@ -578,6 +592,50 @@ async fn tcp_connect(
         host: cfg.host_name.clone(),
         reason: "no address".into(),
     }))
+}
+
+/// The addresses of `host`: through the platform's [`Resolver`] when there is one (an address
+/// literal never asks it), else clawauth's own resolution; within the connect timeout.
+async fn resolve_with(
+    opts: &ConnectOptions,
+    host: &str,
+    port: u16,
+) -> Result<Vec<std::net::SocketAddr>, SshError> {
+    let failed = |reason: String| SshError::Resolve {
+        host: host.to_owned(),
+        reason,
+    };
+    let literal = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .parse::<IpAddr>()
+        .is_ok();
+    match &opts.resolver {
+        Some(r) if !literal => {
+            let ips = tokio::time::timeout(opts.connect_timeout, r.resolve(host.to_owned()))
+                .await
+                .map_err(|_| {
+                    failed(format!(
+                        "the platform's resolver gave no answer within {}s",
+                        opts.connect_timeout.as_secs_f32()
+                    ))
+                })?
+                .map_err(|e| failed(format!("the platform's resolver: {e}")))?;
+            if ips.is_empty() {
+                return Err(failed(
+                    "the platform's resolver knows no address for it".into(),
+                ));
+            }
+            Ok(ips
+                .into_iter()
+                .map(|ip| std::net::SocketAddr::new(ip, port))
+                .collect())
+        }
+        _ => super::resolve::resolve(&opts.env, host, port, opts.connect_timeout)
+            .await
+            .map_err(|e| failed(e.to_string())),
+    }
 }
 
 /// Connects to one destination (directly or through its ProxyJump hop), checks its host key and
@@ -770,10 +828,16 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
         .and_then(|s| s.get(&passphrase_key(path)).ok().flatten());
     let (pass, from_store) = match stored {
         Some(p) => (p, true),
-        None => match opts.prompt.as_ref().and_then(|ask| ask(path)) {
-            Some(p) => (p, false),
-            None => return LoadedKey::Locked,
-        },
+        None => {
+            let asked = match opts.prompt.as_ref() {
+                Some(ask) => ask(path.to_owned()).await,
+                None => None,
+            };
+            match asked {
+                Some(p) => (p, false),
+                None => return LoadedKey::Locked,
+            }
+        }
     };
     let path_owned = path.to_owned();
     // bcrypt-pbkdf is deliberately slow: keep it off the async threads.

@@ -41,6 +41,7 @@ class CheckTest {
         assertTrue(p.remainingMs!! > 29L * 86_400_000, p.toString())
         assertTrue(r.routes.any { it.provider == "anthropic" && it.outcome == "ok" }, r.routes.toString())
         assertTrue(r.json.contains("\"schema\": 1"), r.json.take(200))
+        assertNull(r.offer, "nothing to offer when all is well")
     }
 
     @Test
@@ -51,6 +52,10 @@ class CheckTest {
         assertEquals(2, r.exitCode)
         assertEquals("anthropic", r.glance.subject?.provider)
         assertTrue(r.problems.isEmpty(), r.problems.toString())
+        val offer = assertNotNull(r.offer)
+        assertEquals("anthropic", offer.provider)
+        assertEquals(uniffi.clawauth_ffi.Method.SETUP_TOKEN, offer.method)
+        assertEquals(false, offer.lapsed)
     }
 
     @Test
@@ -60,6 +65,7 @@ class CheckTest {
         assertEquals(Verdict.EXPIRED, r.verdict)
         assertEquals(1, r.exitCode)
         assertTrue(r.problems.isEmpty(), r.problems.toString())
+        assertEquals(true, r.offer?.lapsed)
     }
 
     @Test

@@ -85,6 +85,55 @@ class FlowTest {
         assertTrue(claudeCodeProfileDaysLeft(gw) > 364.0)
     }
 
+    /** The gateway's processes running `path` (from /proc: the gateway is this machine). */
+    private fun running(path: String): List<String> =
+        (java.io.File("/proc").listFiles() ?: emptyArray()).mapNotNull { d ->
+            val cmd = runCatching { java.io.File(d, "cmdline").readText() }.getOrNull() ?: return@mapNotNull null
+            if (d.name.all(Char::isDigit) && cmd.split('\u0000').any { it == path }) d.name else null
+        }
+
+    /**
+     * Cancelled while `claude setup-token` waits on the gateway's PTY for the code: the call
+     * returns at once, the program on the gateway is gone (its PTY closed), and the old credential
+     * is still the one OpenClaw uses.
+     */
+    @Test
+    fun cancellingAReauthClosesThePtyOnTheGatewayAndKeepsTheOldCredential() {
+        val gw = Lab.gateway("reauth")
+        val signer = JcaSigner(KeyAlgorithm.ECDSA_P256)
+        Lab.authorize(gw, signer)
+        val before = claudeCodeProfileDaysLeft(gw)
+        val claude = "${gw.home}/bin/claude"
+        val waiting = kotlinx.coroutines.CompletableDeferred<Unit>()
+        val ui = object : ReauthUi {
+            override suspend fun step(step: ReauthStep) {}
+            override suspend fun openUrl(url: String) {}
+            override suspend fun askCode(prompt: String): String? {
+                waiting.complete(Unit)
+                kotlinx.coroutines.awaitCancellation() // the person never comes back
+            }
+            override suspend fun askSecret(prompt: String): String? = null
+            override suspend fun confirm(question: String): Boolean = true
+        }
+        App(listOf(signer)).use { app ->
+            app.knownHosts(gw.knownHostsLine!!)
+            app.api.addHost("gw", gw.target, null)
+            runBlocking {
+                val flow = launch(Dispatchers.Default) { app.api.reauth("gw", "anthropic", ui) }
+                withTimeout(120_000) { waiting.await() }
+                assertTrue(running(claude).isNotEmpty(), "claude setup-token runs on the gateway")
+                val t0 = System.nanoTime()
+                flow.cancelAndJoin()
+                val tookMs = (System.nanoTime() - t0) / 1_000_000
+                assertTrue(tookMs < 1_000, "cancel took $tookMs ms")
+            }
+            val deadline = System.nanoTime() + 5_000_000_000
+            while (running(claude).isNotEmpty() && System.nanoTime() < deadline) Thread.sleep(50)
+            assertEquals(emptyList(), running(claude), "claude setup-token ended with its PTY")
+        }
+        assertEquals(before, claudeCodeProfileDaysLeft(gw), 0.01)
+    }
+
     /** A gateway that accepts and never answers: cancelling returns at once and hangs up. */
     @Test
     fun cancellingACheckReturnsWithinASecondAndHangsUp() {

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentLinkedQueue
 import uniffi.clawauth_ffi.AppDirs
 import uniffi.clawauth_ffi.Clawauth
 import uniffi.clawauth_ffi.KeyAlgorithm
+import uniffi.clawauth_ffi.NameResolver
+import uniffi.clawauth_ffi.PassphrasePrompt
 import uniffi.clawauth_ffi.SecretStore
 import uniffi.clawauth_ffi.SshSigner
 import uniffi.clawauth_ffi.authorizedKey
@@ -124,14 +126,21 @@ class MemoryStore : SecretStore {
     override fun delete(key: String): Boolean = values.remove(key) != null
 }
 
-/** A fresh app: its own directories, `signers`, `secrets`. */
-class App(signers: List<SshSigner>, secrets: SecretStore? = null) : AutoCloseable {
+/** A fresh app: its own directories, `signers`, `secrets`, a passphrase dialog, a resolver. */
+class App(
+    signers: List<SshSigner>,
+    secrets: SecretStore? = null,
+    prompt: PassphrasePrompt? = null,
+    resolver: NameResolver? = null,
+) : AutoCloseable {
     val root: File = Files.createTempDirectory("clawauth-jvm.").toFile()
     val files = File(root, "files").apply { mkdirs() }
     val api: Clawauth = Clawauth(
         AppDirs(files.path, File(root, "config").apply { mkdirs() }.path, File(root, "cache").apply { mkdirs() }.path),
         secrets,
         signers,
+        prompt,
+        resolver,
     )
 
     fun knownHosts(vararg lines: String) {

@@ -10,6 +10,8 @@ import kotlinx.coroutines.runBlocking
 import uniffi.clawauth_ffi.ClawauthException
 import uniffi.clawauth_ffi.KeyAlgorithm
 import uniffi.clawauth_ffi.Level
+import uniffi.clawauth_ffi.NameResolver
+import uniffi.clawauth_ffi.PassphrasePrompt
 import uniffi.clawauth_ffi.Problem
 import uniffi.clawauth_ffi.authorizedKey
 
@@ -82,6 +84,62 @@ class PlatformTest {
             assertEquals(Level.OK, r.glance.level, r.problems.toString())
             assertTrue(acceptedIn(gw.sshdLog!!, fingerprintOf(line)))
             assertTrue(!r.json.contains(passphrase))
+        }
+    }
+
+    /** An encrypted key file and no stored passphrase: the app's dialog is asked (suspending). */
+    @Test
+    fun aPassphraseIsAskedThroughTheAppsDialog() {
+        val gw = Lab.gateway("ok")
+        val asked = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        val passphrase = "typed on the phone"
+        val dialog = object : PassphrasePrompt {
+            override suspend fun passphrase(keyFile: String): String? {
+                asked.add(keyFile)
+                kotlinx.coroutines.delay(50) // the person types
+                return passphrase
+            }
+        }
+        App(emptyList(), prompt = dialog).use { app ->
+            val keyFile = File(File(app.files, ".ssh").apply { mkdirs() }, "id_ecdsa")
+            val keygen = ProcessBuilder(
+                "ssh-keygen", "-q", "-t", "ecdsa", "-N", passphrase, "-C", "jvm", "-f", keyFile.path,
+            ).redirectErrorStream(true).start()
+            assertTrue(keygen.waitFor(30, TimeUnit.SECONDS) && keygen.exitValue() == 0, "ssh-keygen")
+            val line = File(keyFile.path + ".pub").readText().trim()
+            File(gw.authorizedKeys!!).appendText("${gw.keyOptions} $line\n")
+            app.knownHosts(gw.knownHostsLine!!)
+            app.api.addHost("gw", gw.target, null)
+            val r = runBlocking { app.api.check("gw") }
+            assertEquals(Level.OK, r.glance.level, r.problems.toString())
+            assertEquals(listOf(keyFile.path), asked.toList())
+            assertTrue(acceptedIn(gw.sshdLog!!, fingerprintOf(line)))
+        }
+    }
+
+    /** A LAN name only the platform's resolver knows (the app has no resolv.conf). */
+    @Test
+    fun aLanNameResolvesThroughThePlatform() {
+        val gw = Lab.gateway("ok")
+        val signer = JcaSigner(KeyAlgorithm.ECDSA_P256)
+        Lab.authorize(gw, signer)
+        val asked = java.util.concurrent.ConcurrentLinkedQueue<String>()
+        val resolver = object : NameResolver {
+            override suspend fun resolve(host: String): List<String> {
+                asked.add(host)
+                return if (host == "gateway.lan") listOf("127.0.0.1") else emptyList()
+            }
+        }
+        val port = gw.target.substringAfterLast(':')
+        App(listOf(signer), resolver = resolver).use { app ->
+            app.knownHosts(gw.knownHostsLine!!.replace("[127.0.0.1]", "[gateway.lan]"))
+            app.api.addHost("gw", "root@gateway.lan:$port", null)
+            val r = runBlocking { app.api.check("gw") }
+            assertEquals(Level.OK, r.glance.level, r.problems.toString())
+            assertEquals(listOf("gateway.lan"), asked.toList())
+            app.api.addHost("gw", "root@nowhere.lan:$port", null)
+            val p = runBlocking { app.api.check("gw") }.problems.single()
+            assertTrue(p is Problem.CannotResolve && p.host == "nowhere.lan", p.toString())
         }
     }
 
