@@ -6,7 +6,7 @@
 #      linux-keyutils / linux-keyutils-keyring-store / keyring-core (the kernel keyring, which
 #      Android's seccomp filter forbids) or clap (the command line). Exit 1 naming the crate and
 #      the path that pulls it in otherwise.
-#   2. `cargo check --target aarch64-linux-android -p clawauth-ffi` must pass.
+#   2. `cargo clippy --target aarch64-linux-android -p clawauth-ffi -- -D warnings` must pass (a check, plus lints).
 #
 # Usage: bindings/check-android.sh        (CARGO_TARGET_DIR is honoured, default ./target)
 #
@@ -76,7 +76,7 @@ if ((${#found[@]})); then
 fi
 say "$(wc -l <<<"$crates") crates, none of them forbidden"
 
-# --- 2. cargo check ------------------------------------------------------------------------------
+# --- 2. cargo clippy (a check, plus the lints: the core as the phone has it, without sqlite/keyring) -
 wrapper="$target_dir/android-check/cc/$triple-clang-check"
 text=$(printf '#!/bin/sh\n# Written by bindings/check-android.sh: a CHECK-ONLY C compiler for %s (musl headers\n# stand in for the NDK headers; the objects are never shipped).\nexec clang --target=aarch64-linux-android24 --sysroot=%q -isystem %q -D_GNU_SOURCE "$@"\n' \
   "$triple" "$sysroot" "$sysroot/usr/include/aarch64-linux-musl")
@@ -86,9 +86,9 @@ if [ ! -x "$wrapper" ] || [ "$(cat "$wrapper")" != "$text" ]; then
   chmod 755 "$wrapper"
 fi
 var=${triple//-/_}
-say "cargo check --target $triple -p clawauth-ffi (about 2 min from scratch on 2 cores)"
+say "cargo clippy --target $triple -p clawauth-ffi -- -D warnings (about 2 min from scratch on 2 cores)"
 started=$SECONDS
 env "CC_$var=$wrapper" "AR_$var=llvm-ar" \
-  cargo check --locked --target "$triple" -p clawauth-ffi ||
-  die "cargo check --target $triple -p clawauth-ffi failed"
+  cargo clippy --locked --target "$triple" -p clawauth-ffi -- -D warnings ||
+  die "cargo clippy --target $triple -p clawauth-ffi failed"
 say "clawauth-ffi checks for $triple in $((SECONDS - started)) s and carries none of ${forbidden[*]}"

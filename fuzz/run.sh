@@ -12,7 +12,8 @@
 # Environment: FUZZ_RSS_MB (memory limit, default 512), FUZZ_TIMEOUT (seconds one input may
 # take, default 2), FUZZ_CAP_SECONDS (CPU seconds an input at the size cap may take, default
 # 1), FUZZ_EXTRA (more libFuzzer flags, e.g. "-fork=2" for a long campaign),
-# FUZZ_CORPUS_OUT (a directory outside the repo that keeps each target's grown corpus).
+# FUZZ_CORPUS_OUT (a directory outside the repo that keeps each target's grown corpus),
+# FUZZ_BUILD_ONLY=1 (build the targets and stop: CI builds them while the tests run).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -123,6 +124,10 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 say "building the fuzz targets (nightly, release with overflow checks)"
 cargo +nightly fuzz build -O -a -s none >&2
+if [ "${FUZZ_BUILD_ONLY:-}" = 1 ]; then
+  say "built; FUZZ_BUILD_ONLY=1, so nothing runs"
+  exit 0
+fi
 host=$(rustc +nightly -vV | sed -n 's/^host: //p')
 bin=target/$host/release
 
