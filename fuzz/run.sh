@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs clawauth's libFuzzer targets (cargo-fuzz, nightly toolchain; the workspace itself stays
-# on stable): each target for SECONDS on a temporary copy of its committed corpus
+# Runs clawauth's libFuzzer targets (nightly toolchain; the workspace itself stays on stable): each target for SECONDS on a temporary copy of its committed corpus
 # (fuzz/corpus/<target>, never written to), then its inputs at the reader's size cap, each of
 # which must finish within a second of CPU time. Fails on any finding: a panic (overflow checks are on), a
 # broken property, an input slower than the timeout, or more memory than the limit. Findings
 # are kept in fuzz/artifacts/<target>/ (ignored by git); replay one with
-#   cargo +nightly fuzz run -O -a -s none <target> fuzz/artifacts/<target>/<file>
+#   fuzz/target/<host>/release/<target> fuzz/artifacts/<target>/<file>
+# The targets are built as `cargo fuzz build -O -a -s none` builds them (the same RUSTFLAGS, so
+# cargo-fuzz, when installed, reuses the build), without needing cargo-fuzz itself.
 #
 #   fuzz/run.sh [SECONDS] [TARGET…]     default: 60 s each, every target
 #
@@ -117,19 +118,30 @@ cap_inputs() {
   esac
 }
 
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-  echo "error: cargo-fuzz or the nightly toolchain is missing" >&2
-  echo "hint: tests/install-tools.sh installs both (cargo install cargo-fuzz --locked; rustup toolchain install nightly --profile minimal)" >&2
+if ! rustc +nightly -vV >/dev/null 2>&1; then
+  echo "error: the nightly toolchain is missing (libFuzzer's coverage instrumentation needs it)" >&2
+  echo "hint: tests/install-tools.sh installs it (rustup toolchain install nightly --profile minimal)" >&2
   exit 2
 fi
+host=$(rustc +nightly -vV | sed -n 's/^host: //p')
+bin=target/$host/release
+# cargo-fuzz's flags for -O (release, one codegen unit), -a (debug assertions, so overflow
+# checks) and -s none (no sanitizer): libFuzzer's coverage counters, comparison tracing and
+# stack depth, and `cfg(fuzzing)`.
+fuzz_flags=(
+  -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
+  -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table
+  -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-simplifycfg-branch-fold-threshold=0
+  --cfg fuzzing -Clink-dead-code -Cllvm-args=-sanitizer-coverage-stack-depth -Cdebug-assertions
+  -Ccodegen-units=1
+)
 say "building the fuzz targets (nightly, release with overflow checks)"
-cargo +nightly fuzz build -O -a -s none >&2
+CARGO_FUZZ=1 RUSTFLAGS="${fuzz_flags[*]}${RUSTFLAGS:+ $RUSTFLAGS}" cargo +nightly build --locked \
+  --manifest-path Cargo.toml --target "$host" --release --config profile.release.debug=true --bins >&2
 if [ "${FUZZ_BUILD_ONLY:-}" = 1 ]; then
   say "built; FUZZ_BUILD_ONLY=1, so nothing runs"
   exit 0
 fi
-host=$(rustc +nightly -vV | sed -n 's/^host: //p')
-bin=target/$host/release
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -180,7 +192,7 @@ done
 
 if ((${#failed[@]})); then
   echo "error: fuzzing found problems in: ${failed[*]}" >&2
-  echo "hint: the inputs are in fuzz/artifacts/; replay one with: cargo +nightly fuzz run -O -a -s none TARGET fuzz/artifacts/TARGET/FILE" >&2
+  echo "hint: the inputs are in fuzz/artifacts/; replay one with: fuzz/$bin/TARGET fuzz/artifacts/TARGET/FILE" >&2
   exit 1
 fi
 say "fuzzing: ${#targets[@]} targets, no findings"

@@ -22,7 +22,6 @@
 #   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
 #                     (the static binaries), aarch64-linux-android (bindings/check-android.sh),
 #                     the nightly toolchain (minimal profile) for fuzz/
-#   cargo install   : cargo-fuzz (fuzz/run.sh)
 set -euo pipefail
 
 NODE_VERSION=24.21.0
@@ -57,13 +56,10 @@ if command -v rustup >/dev/null; then
   done
 fi
 
-# --- fuzzing: cargo-fuzz and the nightly toolchain (fuzz/ only; the workspace stays on stable) ---
+# --- fuzzing: the nightly toolchain (fuzz/ only; the workspace stays on stable). fuzz/run.sh
+# builds the targets with cargo-fuzz's flags itself, so cargo-fuzz is not needed to run them.
 if command -v rustup >/dev/null; then
   rustup toolchain list 2>/dev/null | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-fi
-if ! cargo fuzz --version >/dev/null 2>&1; then
-  say "installing cargo-fuzz"
-  cargo install cargo-fuzz --locked
 fi
 
 # --- node 24 and the real OpenClaw CLI ---------------------------------------------------------

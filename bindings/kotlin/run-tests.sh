@@ -78,7 +78,10 @@ fi
 # --- the generated Kotlin: regenerated every run, replaced only when it changed ----------------------
 phase "uniffi-bindgen generate (kotlin)"
 rm -rf "$out/gen.new"
-cargo run -q -p uniffi-bindgen -- generate --library "$lib" --language kotlin --out-dir "$out/gen.new" --no-format
+# Built with the workspace's features (as `cargo build --workspace` left it): `-p uniffi-bindgen`
+# alone would resolve uniffi's features differently and rebuild it (1.5 min in CI).
+cargo build -q --workspace --bin uniffi-bindgen
+"$root/target/debug/uniffi-bindgen" generate --library "$lib" --language kotlin --out-dir "$out/gen.new" --no-format
 if [ -d "$out/gen" ] && diff -rq "$out/gen" "$out/gen.new" >/dev/null; then
   rm -rf "$out/gen.new"
   phase_done "unchanged"
@@ -138,7 +141,7 @@ run_cp=$out/test-classes:$test_cp:$klib/kotlin-stdlib.jar
 # --- the gateways the tests check: tests/src/bin/jvm-lab.rs, up until its stdin closes ------------
 if [ -z "${CLAWAUTH_JVM_LAB:-}" ]; then
   phase "jvm-lab: real sshd gateways with states written by the real OpenClaw CLI"
-  cargo build -q -p clawauth-tests --bin jvm-lab
+  cargo build -q --workspace --bin jvm-lab
   lab_dir=$out/lab
   rm -rf "$lab_dir"
   mkdir -p "$lab_dir"
