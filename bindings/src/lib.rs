@@ -28,7 +28,7 @@ use clawauth_core::last_good;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::reauth::{self as core_reauth, ReauthRequest};
 use clawauth_core::secrets::Secret;
-use clawauth_core::source::remote::{RemoteRequest, check_host};
+use clawauth_core::source::remote::check_host;
 use clawauth_core::ssh::client::{offered_key, trust};
 use clawauth_core::ssh::known_hosts::HostKeyCheck;
 use clawauth_core::ssh::{ConnectOptions, HostKeyPolicy};
@@ -69,7 +69,8 @@ const PERSON_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 pub struct Clawauth {
     env: Environment,
     config_path: Utf8PathBuf,
-    cache_dir: Utf8PathBuf,
+    /// Where each host's last good check is kept (`last_good::default_dir` of the app's cache).
+    last_good_dir: Utf8PathBuf,
     secrets: Option<Arc<dyn SecretStore>>,
     signers: Vec<Arc<dyn SshSigner>>,
     prompt: Option<Arc<dyn PassphrasePrompt>>,
@@ -110,10 +111,12 @@ impl Clawauth {
             .with("USER", "clawauth")
             .with("CLAWAUTH_CONFIG", config_path.as_str())
             .with("XDG_CACHE_HOME", cache_dir.as_str());
+        let last_good_dir = last_good::default_dir(&env)
+            .ok_or_else(|| ClawauthError::invalid("no cache directory for the last good checks"))?;
         Ok(Arc::new(Self {
             env,
             config_path,
-            cache_dir,
+            last_good_dir,
             secrets,
             signers,
             prompt,
@@ -210,7 +213,7 @@ impl Clawauth {
     pub async fn check(&self, host: String) -> Result<CheckResult, ClawauthError> {
         let (entry, opts, config) = self.setup(&host)?;
         let target = target_of(&entry, &config.defaults);
-        let req = RemoteRequest { ..target.req };
+        let req = target.req;
         let now = Utc::now();
         let mut report = check_host(
             &host,
@@ -221,18 +224,13 @@ impl Clawauth {
             now,
         )
         .await;
-        last_good::note(
-            &self.cache_dir.join("clawauth").join("last-good"),
-            &host,
-            &mut report,
-            now,
-        );
+        last_good::note(&self.last_good_dir, &host, &mut report, now);
         Ok(CheckResult::from(&report))
     }
 
     /// Gateway `host`'s last good check, if one was kept.
     pub fn last_good(&self, host: String) -> Option<LastGood> {
-        let l = last_good::load(&self.cache_dir.join("clawauth").join("last-good"), &host)?;
+        let l = last_good::load(&self.last_good_dir, &host)?;
         Some(LastGood {
             kept_at_ms: l.kept_at.timestamp_millis(),
             age_ms: l.age_ms(Utc::now()),

@@ -42,10 +42,7 @@ pub async fn over_ssh<J: Job>(
     };
     tokio::time::timeout(deadline, work)
         .await
-        .unwrap_or(Err(Problem::TimedOut {
-            phase: Phase::Deadline,
-            after_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-        }))
+        .unwrap_or(Err(Problem::timed_out(Phase::Deadline, deadline)))
 }
 
 /// Opens the session on a connected gateway and runs `job`.

@@ -81,6 +81,14 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// `phase` ran out of `after`.
+    pub fn timed_out(phase: Phase, after: std::time::Duration) -> Self {
+        Self::TimedOut {
+            phase,
+            after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
     /// The variant's name as in the JSON (`host_key_changed`).
     pub fn kind(&self) -> &'static str {
         match self {

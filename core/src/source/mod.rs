@@ -225,10 +225,7 @@ pub async fn status_within(
             let as_of = req.at.unwrap_or(taken_at);
             let mut report = Report::new(local_host_name(), taken_at, as_of, req.warn_ms);
             report.fail(
-                Problem::TimedOut {
-                    phase: Phase::Deadline,
-                    after_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-                },
+                Problem::timed_out(Phase::Deadline, deadline),
                 format!(
                     "the check did not finish within the {}s deadline (raise it with --deadline)",
                     deadline.as_secs_f32()

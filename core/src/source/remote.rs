@@ -1064,10 +1064,7 @@ pub async fn check_host(
     match tokio::time::timeout(deadline, work).await {
         Ok(r) => r,
         Err(_) => unreachable(
-            Problem::TimedOut {
-                phase: Phase::Deadline,
-                after_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-            },
+            Problem::timed_out(Phase::Deadline, deadline),
             format!(
                 "{name} did not answer within the {}s deadline (raise it with --deadline)",
                 deadline.as_secs_f32()

@@ -237,10 +237,7 @@ impl SshError {
                 address: addr.clone(),
                 reason: reason.clone(),
             },
-            Self::ConnectTimeout { after, .. } => Problem::TimedOut {
-                phase: Phase::Connect,
-                after_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
-            },
+            Self::ConnectTimeout { after, .. } => Problem::timed_out(Phase::Connect, *after),
             Self::UnknownHostKey {
                 host,
                 key_type,
