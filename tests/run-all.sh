@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need, then checks formatting,
-# lints, runs every test of the workspace and the Kotlin bindings' tests on the JVM, then every
-# fuzz target for a short fixed time.
+# lints, runs every test of the workspace, the Kotlin tests on the JVM (the bindings and the
+# widget's logic), checks the Android app (its Kotlin against API stubs, its resources with aapt2),
+# then runs every fuzz target for a short fixed time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,10 @@ phase "bindings/check-android.sh (the Android library: cargo clippy -D warnings 
 bindings/check-android.sh
 phase "cargo test"
 cargo test --workspace --locked
-phase "bindings/kotlin/run-tests.sh (the Kotlin bindings on the JVM: kotlinc -Werror, then JUnit 5)"
+phase "bindings/kotlin/run-tests.sh (the Kotlin bindings and the widget's logic on the JVM: kotlinc -Werror, then JUnit 5)"
 bindings/kotlin/run-tests.sh
+phase "android-widget/check-app.sh (the app's Kotlin against Android API 36 stubs, its resources with aapt2 against API 29)"
+android-widget/check-app.sh
 phase "fuzz/run.sh ${FUZZ_SECONDS:-5} (every fuzz target on its committed corpus, then its inputs at the size caps)"
 fuzz/run.sh "${FUZZ_SECONDS:-5}"
 phase "all tests passed"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Runs the Kotlin bindings' tests on the JVM against the real library: builds clawauth-ffi (debug),
-# generates its Kotlin with uniffi-bindgen, compiles that and bindings/kotlin/src/test/kotlin/**/*.kt
-# with kotlinc -Werror, and runs the tests under the JUnit 5 console launcher. Prints each phase's
+# Runs the Kotlin tests on the JVM against the real library: builds clawauth-ffi (debug), generates
+# its Kotlin with uniffi-bindgen, compiles that, then the bindings' tests
+# (bindings/kotlin/src/test/kotlin), the Android widget's pure-Kotlin logic
+# (android-widget/app/src/main/java/dev/clawauth/widget/logic: no Android types) and its tests
+# (android-widget/app/src/test/kotlin) with kotlinc -Werror, and runs them all under the JUnit 5
+# console launcher. Prints each phase's
 # time, and as its last line `N passed, N failed` (failed: failed and aborted tests, and failed or
 # aborted containers, e.g. a class whose @BeforeAll threw). Exits non-zero if any failed or none ran.
 #
@@ -28,10 +31,12 @@ klib=$kotlin_home/lib
 jlib=/usr/share/java
 out=$root/target/kotlin
 test_src=$root/bindings/kotlin/src/test/kotlin
+widget_logic=$root/android-widget/app/src/main/java/dev/clawauth/widget/logic
+widget_tests=$root/android-widget/app/src/test/kotlin
 kotlinc_flags=(-Werror -jvm-target 17)
 # C1 only: a compiler run is short, and the C2 JIT's own work made it about twice as slow on 2 cores
 # (the bindings: 27 s with kotlinc's default -Xmx512M -Xms128M, 13 s with these).
-kotlinc_java_opts=${KOTLINC_JAVA_OPTS:--Xmx1g -Xms256m -XX:TieredStopAtLevel=1}
+kotlinc_java_opts=${KOTLINC_JAVA_OPTS:--Xmx1g -Xms256m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m}
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -108,9 +113,9 @@ else
 fi
 
 # --- compile the tests ---------------------------------------------------------------------------
-mapfile -t test_files < <(find "$test_src" -name '*.kt' 2>/dev/null | sort)
+mapfile -t test_files < <(find "$test_src" "$widget_logic" "$widget_tests" -name '*.kt' 2>/dev/null | sort)
 if ((${#test_files[@]} == 0)); then
-  say "no Kotlin tests under ${test_src#"$root"/}"
+  say "no Kotlin tests under ${test_src#"$root"/} or ${widget_tests#"$root"/}"
   echo "0 passed, 0 failed"
   exit 1
 fi

@@ -19,12 +19,13 @@ use std::time::Duration;
 use camino::Utf8PathBuf;
 use chrono::Utc;
 use clawauth_core::actions::outcome::Outcome as CoreOutcome;
-use clawauth_core::actions::run::{Job, over_ssh, target_of};
+use clawauth_core::actions::run::{Job, TargetChoices, over_ssh, target_for};
 use clawauth_core::actions::sync::{self as core_sync, SyncOptions};
 use clawauth_core::actions::{PasteRequest, SecretKind, Session, input};
 use clawauth_core::config::{self, Config, HostEntry};
 use clawauth_core::gateway::Gateway;
 use clawauth_core::last_good;
+use clawauth_core::monitor;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::reauth::{self as core_reauth, ReauthRequest};
 use clawauth_core::secrets::Secret;
@@ -212,7 +213,7 @@ impl Clawauth {
     /// result says why (its problems) and carries the last good check.
     pub async fn check(&self, host: String) -> Result<CheckResult, ClawauthError> {
         let (entry, opts, config) = self.setup(&host)?;
-        let target = target_of(&entry, &config.defaults);
+        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
         let req = target.req;
         let now = Utc::now();
         let mut report = check_host(
@@ -226,6 +227,51 @@ impl Clawauth {
         .await;
         last_good::note(&self.last_good_dir, &host, &mut report, now);
         Ok(CheckResult::from(&report))
+    }
+
+    /// Checks gateway `host` (as [`Self::check`]) and runs the monitor's alert policy on the
+    /// result in its changes-only form: a notice when something got worse or was fixed since
+    /// the last notice the app was given, none when nothing changed (no reminders). What was
+    /// noticed is remembered under the app's files directory, atomically, so a notice is given
+    /// once per change across scheduled runs and reboots.
+    pub async fn watch(&self, host: String) -> Result<Watched, ClawauthError> {
+        let (entry, opts, config) = self.setup(&host)?;
+        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
+        let now = Utc::now();
+        let mut report = check_host(
+            &host,
+            &entry.ssh,
+            &opts,
+            &target.req,
+            config.defaults.deadline,
+            now,
+        )
+        .await;
+        last_good::note(&self.last_good_dir, &host, &mut report, now);
+        let result = CheckResult::from(&report);
+        let inbox = Arc::new(monitor::notify::Inbox::default());
+        let run = monitor::RunOptions {
+            policy: monitor::config::Policy::default().changes_only(),
+            state_path: monitor::state::default_path(&self.env)
+                .ok_or_else(|| ClawauthError::invalid("no directory for the monitor's state"))?,
+            dry_run: false,
+            now_ms: now.timestamp_millis(),
+            lock_wait: Duration::from_secs(10),
+            crash_after_send: false,
+        };
+        let targets = [monitor::Target {
+            report,
+            remote: true,
+        }];
+        monitor::run(
+            &targets,
+            &[monitor::notify::Notifier::App(inbox.clone())],
+            &run,
+        )
+        .await
+        .map_err(|e| ClawauthError::other(e.to_string()))?;
+        let notices = inbox.take().into_iter().map(Notice::from).collect();
+        Ok(Watched { result, notices })
     }
 
     /// Gateway `host`'s last good check, if one was kept.
@@ -364,7 +410,7 @@ impl Clawauth {
         job: J,
     ) -> Result<J::Output, ClawauthError> {
         let (entry, opts, config) = self.setup(host)?;
-        let target = target_of(&entry, &config.defaults);
+        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
         over_ssh(
             host,
             &entry.ssh,
@@ -374,7 +420,7 @@ impl Clawauth {
             job,
         )
         .await
-        .map_err(ClawauthError::from)
+        .map_err(|u| ClawauthError::from(u.problem))
     }
 
     async fn paste(

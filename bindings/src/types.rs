@@ -478,3 +478,72 @@ pub struct AuthorizedKey {
     /// `SHA256:…`, as sshd logs an accepted key.
     pub fingerprint: String,
 }
+
+/// What the monitor's policy says about a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum NoticeKind {
+    /// Fine (or never noticed) before, bad now.
+    Problem,
+    /// Worse than last noticed.
+    Worse,
+    /// Still bad, but better than last noticed.
+    Better,
+    /// Unchanged and still bad (never in the app's changes-only form).
+    Reminder,
+    /// Fine again.
+    Recovered,
+}
+
+impl From<clawauth_core::monitor::decide::Kind> for NoticeKind {
+    fn from(k: clawauth_core::monitor::decide::Kind) -> Self {
+        use clawauth_core::monitor::decide::Kind as K;
+        match k {
+            K::Problem => Self::Problem,
+            K::Worse => Self::Worse,
+            K::Better => Self::Better,
+            K::Reminder => Self::Reminder,
+            K::Recovered => Self::Recovered,
+        }
+    }
+}
+
+/// A notification to post: the monitor's alert, worded for any front end.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Notice {
+    pub host: String,
+    pub kind: NoticeKind,
+    pub level: Level,
+    /// One line (`gw: Anthropic token expired`); outside text in it is made visible.
+    pub title: String,
+    /// A few plain lines: what, since when, what it serves.
+    pub text: String,
+    /// 1 (min) … 5 (urgent).
+    pub priority: u8,
+    /// `clawauth://reauth?host=…` when a re-auth fixes it.
+    pub click: Option<String>,
+    /// Stable per subject: a later notice about the same credential replaces this one.
+    pub sequence_id: String,
+}
+
+impl From<clawauth_core::monitor::message::Message> for Notice {
+    fn from(m: clawauth_core::monitor::message::Message) -> Self {
+        Self {
+            host: m.host,
+            kind: m.kind.into(),
+            level: m.level.into(),
+            title: m.title,
+            text: m.text,
+            priority: m.priority,
+            click: m.click,
+            sequence_id: m.sequence_id,
+        }
+    }
+}
+
+/// A check and the notices it gave rise to ([`crate::Clawauth::watch`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Watched {
+    pub result: CheckResult,
+    /// Empty when nothing changed since the last notice.
+    pub notices: Vec<Notice>,
+}

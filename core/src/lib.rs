@@ -23,7 +23,6 @@ pub mod secrets;
 pub mod source;
 pub mod ssh;
 pub mod tap;
-pub mod termux_api;
 pub mod time;
 pub mod validate;
 

@@ -245,7 +245,11 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
     let offered = match offered {
         Ok(o) => o,
         Err(e) => {
-            crate::print_error(&format!("cannot get the host key of {}: {e}", t.name));
+            crate::advice::print(
+                &format!("cannot get the host key of {}: {e}", t.name),
+                &e.problem(),
+                &t.name,
+            );
             return ExitCode::from(3);
         }
     };
@@ -258,7 +262,7 @@ fn trust_host(env: &Environment, t: TrustArgs) -> ExitCode {
         HostKeyCheck::Changed { .. } | HostKeyCheck::Revoked { .. } => {
             // The same refusal a connection gets; nothing here overrides it.
             if let Some(e) = &offered.refused {
-                crate::print_error(&e.to_string());
+                crate::advice::print(&e.to_string(), &e.problem(), &t.name);
             }
             return ExitCode::from(1);
         }

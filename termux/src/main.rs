@@ -3,6 +3,7 @@
 //! Front end only: it parses the command line, calls clawauth-core, renders, and maps the
 //! verdict to an exit code. Every decision lives in the core.
 
+mod advice;
 mod cli_common;
 mod hosts;
 mod monitor;
@@ -12,6 +13,7 @@ mod remote;
 mod repair;
 mod status;
 mod tap;
+mod termux_api;
 mod termux_setup;
 
 use std::process::ExitCode;

@@ -5,11 +5,13 @@ use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::termux_api;
 use clap::{Args, Subcommand, ValueEnum};
 use clawauth_core::actions::placement::Choice;
+use clawauth_core::actions::run::{TargetChoices, Unreached, over_ssh, target_for};
 use clawauth_core::actions::sync::{SyncAction, SyncOptions, SyncResult};
 use clawauth_core::actions::{
-    Judgement, PasteRequest, Placement, SecretKind, ServiceRestart, Session, Target, input, sync,
+    Judgement, PasteRequest, Placement, SecretKind, ServiceRestart, Session, input, sync,
 };
 use clawauth_core::gateway::Gateway;
 use clawauth_core::gateway::local::LocalGateway;
@@ -18,8 +20,7 @@ use clawauth_core::openclaw::env::Environment;
 use clawauth_core::reauth::{self, Method, ReauthRequest, ReauthResult, ReauthUi, Step};
 use clawauth_core::report::Report;
 use clawauth_core::secrets::Secret;
-use clawauth_core::source::remote::{Connection, RemoteRequest};
-use clawauth_core::termux_api;
+use clawauth_core::source::remote::Connection;
 use clawauth_core::time::{expiry, parse_duration_ms, to_ms};
 use zeroize::Zeroizing;
 
@@ -247,16 +248,45 @@ pub struct ReauthArgs {
 }
 
 /// A repair run against one gateway, local or over SSH.
-pub trait Job {
-    fn run<G: Gateway>(self, s: &Session<'_, G>) -> impl Future<Output = ExitCode>;
+pub trait Job: Send {
+    fn run<G: Gateway>(self, s: &Session<'_, G>) -> impl Future<Output = ExitCode> + Send;
 
-    /// The gateway `host` could not be reached or probed (`why`): exit 3.
-    fn unreachable(self, host: &str, why: &str) -> ExitCode
+    /// The gateway `host` could not be reached or probed: exit 3.
+    fn unreachable(self, host: &str, why: &Unreached) -> ExitCode
     where
         Self: Sized,
     {
-        crate::print_error(&format!("cannot reach {host}: {why}"));
+        crate::advice::print(&format!("cannot reach {host}: {why}"), &why.problem, host);
         ExitCode::from(3)
+    }
+
+    /// How long the whole repair may take, connecting included. Each step has its own, shorter
+    /// timeout; this bounds the lot.
+    fn deadline(&self) -> Duration {
+        REPAIR_DEADLINE
+    }
+}
+
+/// The bound of a repair that needs nobody (sync, paste): a paste gives OpenClaw 90 s, the
+/// service restart and the re-check follow.
+const REPAIR_DEADLINE: Duration = Duration::from_secs(10 * 60);
+
+/// The bound of a re-auth, which waits for a person (a browser, a code to copy).
+pub const REAUTH_DEADLINE: Duration = Duration::from_secs(30 * 60);
+
+/// The CLI's [`Job`] as the core's, so the core's [`over_ssh`] runs it. The job waits in a slot
+/// it is taken from when it runs: when the gateway cannot be reached it is still there to tell
+/// the person (a toast, a notification) in its own way.
+struct Cli<'a, J>(&'a std::sync::Mutex<Option<J>>);
+
+impl<J: Job> clawauth_core::actions::run::Job for Cli<'_, J> {
+    type Output = ExitCode;
+    async fn run<G: Gateway>(self, s: &Session<'_, G>) -> ExitCode {
+        let job = self.0.lock().ok().and_then(|mut slot| slot.take());
+        match job {
+            Some(job) => job.run(s).await,
+            None => ExitCode::from(crate::EXIT_INTERNAL),
+        }
     }
 }
 
@@ -265,7 +295,9 @@ pub fn run_job<J: Job>(at: &Where, job: J) -> ExitCode {
     run_job_at(at, None, job)
 }
 
-/// [`run_job`], with the gateway checked as of `when` (time travel, `--at`).
+/// [`run_job`], with the gateway checked as of `when` (time travel, `--at`). The target comes
+/// from the core ([`target_for`]: the flags over config.toml), and over SSH the core's
+/// [`over_ssh`] runs the job within its deadline.
 pub fn run_job_at<J: Job>(
     at: &Where,
     when: Option<chrono::DateTime<chrono::Utc>>,
@@ -283,39 +315,23 @@ pub fn run_job_at<J: Job>(
         },
         None => None,
     };
-    let req = RemoteRequest {
-        agent: at
-            .agent
-            .clone()
-            .or(entry.as_ref().and_then(|e| e.agent.clone())),
-        state_dir: at
-            .state_dir
-            .clone()
-            .or(entry.as_ref().and_then(|e| e.state_dir.clone())),
-        openclaw: at
-            .openclaw
-            .clone()
-            .or(entry.as_ref().and_then(|e| e.openclaw.clone())),
-        clawauth: entry.as_ref().and_then(|e| e.clawauth.clone()),
-        cli_timeout: config.defaults.cli_timeout,
+    let choices = TargetChoices {
+        agent: at.agent.clone(),
+        state_dir: at.state_dir.clone(),
+        openclaw: at.openclaw.clone(),
+        service: at.service.clone(),
         at: when,
-        ..RemoteRequest::default()
     };
-    if let Err(e) = req.validate() {
-        return crate::usage_error(
-            &e,
-            "agent ids look like main or work-2; --state-dir and --openclaw-bin are absolute or ~/ paths",
-        );
-    }
-    let service = at
-        .service
-        .clone()
-        .or(entry.as_ref().and_then(|e| e.service.clone()))
-        .unwrap_or_else(|| clawauth_core::config::DEFAULT_SERVICE.to_owned());
-    if let Err(e) = clawauth_core::validate::validate_service_name(&service) {
-        return crate::usage_error(&format!("--service {service:?}: {e}"), "");
-    }
-    let target = Target { req, service };
+    let target = match target_for(entry.as_ref(), &config.defaults, choices) {
+        Ok(t) => t,
+        Err(p) => {
+            return crate::usage_error(
+                &p.describe(),
+                "agent ids look like main or work-2; --state-dir and --openclaw-bin are absolute or ~/ paths; \
+                 --service names a systemd unit (letters, digits, -_.@:)",
+            );
+        }
+    };
     let connect_timeout = match at.connect_timeout.as_deref() {
         Some(v) => match positive_duration("--connect-timeout", v, "10s") {
             Ok(d) => d,
@@ -331,21 +347,19 @@ pub fn run_job_at<J: Job>(
         match (&at.host, &entry) {
             (Some(name), Some(entry)) => {
                 let opts = connect_options(&env, &config, at.accept_new, connect_timeout);
-                let gw = match clawauth_core::ssh::connect(name, &entry.ssh, &opts).await {
-                    Ok(gw) => gw,
-                    Err(e) => return job.unreachable(name, &e.to_string()),
-                };
-                let conn = Connection {
-                    transport: clawauth_core::report::Transport::Ssh,
-                    destination: gw.destination.clone(),
-                    connect_time: gw.connect_time,
-                };
-                let code = match Session::open(&gw, conn, target).await {
-                    Ok(s) => job.run(&s).await,
-                    Err(e) => job.unreachable(name, &e.to_string()),
-                };
-                gw.close().await;
-                code
+                let deadline = job.deadline();
+                let slot = std::sync::Mutex::new(Some(job));
+                match over_ssh(name, &entry.ssh, &opts, target, deadline, Cli(&slot)).await {
+                    Ok(code) => code,
+                    Err(why) => match slot.into_inner().ok().flatten() {
+                        Some(job) => job.unreachable(name, &why),
+                        // Cut off by the deadline while it ran: it said what it did so far.
+                        None => {
+                            crate::advice::print(&why.to_string(), &why.problem, name);
+                            ExitCode::from(3)
+                        }
+                    },
+                }
             }
             _ => {
                 let gw = LocalGateway::new(clawauth_core::source::local_host_name(), env.clone());
@@ -926,6 +940,9 @@ pub fn reauth(args: ReauthArgs) -> ExitCode {
                 Format::Human => print_reauth(&r, &s.target.service),
             }
             code(r.exit_code())
+        }
+        fn deadline(&self) -> Duration {
+            REAUTH_DEADLINE
         }
     }
     let ui = TerminalUi {

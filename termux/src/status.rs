@@ -358,7 +358,16 @@ impl Output {
         let text = match self.format {
             Format::Human => reports
                 .iter()
-                .map(|r| human::render(r, color))
+                .map(|r| {
+                    let mut text = human::render(r, color);
+                    // The core says what is wrong; the CLI adds which of its commands fixes it.
+                    let name = r.remote_host().unwrap_or_default();
+                    for l in crate::advice::lines(&r.problems, name) {
+                        text.push_str(&l);
+                        text.push('\n');
+                    }
+                    text
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             Format::Json if self.hosts => format!("{}\n", HostsDocument::new(reports).to_json()),

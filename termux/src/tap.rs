@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::termux_api::{self, ApiError, Button, Notification};
 use clap::Args;
 use clawauth_core::actions::Session;
 use clawauth_core::actions::sync::{self, SyncAction, SyncOptions, SyncResult};
@@ -18,13 +19,13 @@ use clawauth_core::monitor::observe::Level;
 use clawauth_core::reauth::{self, ReauthResult, ReauthUi, Step};
 use clawauth_core::secrets::Secret;
 use clawauth_core::tap::{self, Glance};
-use clawauth_core::termux_api::{self, ApiError, Button, Notification};
 use clawauth_core::time::{expires_in, expiry, to_ms};
 
 use clawauth_core::display::visible as v;
 
 use crate::cli_common::parse_at;
 use crate::repair::{Format, Job, Where, code, print_json, run_job_at};
+use clawauth_core::actions::run::Unreached;
 
 /// Vibration lengths (ms): a nudge, a warning, an alarm.
 const NUDGE: u32 = 60;
@@ -303,8 +304,8 @@ pub fn quick(args: TapArgs) -> ExitCode {
                 s.conn.transport == clawauth_core::report::Transport::Ssh,
             ))
         }
-        fn unreachable(self, host: &str, why: &str) -> ExitCode {
-            self.show(&tap::unreachable(host, why, true))
+        fn unreachable(self, host: &str, why: &Unreached) -> ExitCode {
+            self.show(&tap::unreachable(host, &why.message, true))
         }
     }
     let format = args.at.format;
@@ -377,8 +378,12 @@ pub fn guided(args: TapArgs) -> ExitCode {
             code(r.exit_code())
         }
 
-        fn unreachable(self, host: &str, why: &str) -> ExitCode {
-            let g = tap::unreachable(host, why, true);
+        fn deadline(&self) -> std::time::Duration {
+            crate::repair::REAUTH_DEADLINE
+        }
+
+        fn unreachable(self, host: &str, why: &Unreached) -> ExitCode {
+            let g = tap::unreachable(host, &why.message, true);
             self.phone.vibrate(WARN);
             self.phone.toast(&g.headline, false);
             ExitCode::from(3)
@@ -553,8 +558,8 @@ pub fn sync(args: TapArgs) -> ExitCode {
             on_phone(|| show_sync(&self.phone, &r));
             code(r.exit_code())
         }
-        fn unreachable(self, host: &str, why: &str) -> ExitCode {
-            let g = tap::unreachable(host, why, true);
+        fn unreachable(self, host: &str, why: &Unreached) -> ExitCode {
+            let g = tap::unreachable(host, &why.message, true);
             self.phone.vibrate(ALARM);
             self.phone
                 .toast(&format!("Sync failed · {}", g.headline), false);

@@ -11,13 +11,13 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::termux_api::{self, INSTALL_HINT, Job, MIN_PERIOD};
 use camino::{Utf8Path, Utf8PathBuf};
 use clawauth_core::config::Config;
 use clawauth_core::fsutil::write_atomic;
 use clawauth_core::gateway::quote;
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::paths::{self, ENV_CONFIG};
-use clawauth_core::termux_api::{self, INSTALL_HINT, Job, MIN_PERIOD};
 use clawauth_core::time::{format_window, parse_duration_ms};
 use clawauth_core::validate::validate_host_name;
 

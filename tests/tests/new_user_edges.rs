@@ -315,7 +315,9 @@ fn status_where_openclaw_was_never_installed_says_so_and_suggests_host() {
             .as_array()
             .expect("hints")
             .iter()
-            .any(|h| h["command"] == "clawauth status --host NAME"),
+            .any(|h| h["command"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("&& clawauth status --host NAME"))),
         "{doc}"
     );
     let out = clawauth(&["status"], &[("HOME", h)]);
@@ -679,7 +681,7 @@ fn a_configured_path_missing_on_the_gateway_is_reported_as_such() {
         ),
         (
             &["--state-dir", "/also/missing"][..],
-            "--state-dir /also/missing does not exist on gw",
+            "the state dir /also/missing given for this run does not exist on gw",
         ),
     ] {
         let mut args = vec!["status", "--host", "gw", "--check", "--format", "json"];

@@ -90,7 +90,7 @@ pub fn validate_secret(
         } else {
             format!(
                 "a terminal or chat app probably wrapped it at that point; copy the {noun} again as one \
-                 line (on Termux: long-press → Copy, then `--from-clipboard`)"
+                 line"
             )
         };
         return refuse(format!(
@@ -108,7 +108,7 @@ pub fn validate_secret(
         ("anthropic", SecretKind::ApiKey) => {
             if body.starts_with(ANTHROPIC_TOKEN_PREFIX) {
                 return refuse(
-                    "this is a setup-token (sk-ant-oat01-…), not an API key: use `clawauth token paste --provider anthropic`"
+                    "this is a setup-token (sk-ant-oat01-…), not an API key: paste it as a token"
                         .to_owned(),
                 );
             }
@@ -133,7 +133,7 @@ pub fn validate_secret(
 fn check_anthropic_token(body: &str) -> Result<(), PasteRefused> {
     let Some(rest) = body.strip_prefix(ANTHROPIC_TOKEN_PREFIX) else {
         let hint = if body.starts_with("sk-ant-api") {
-            "this looks like an API key: use `clawauth api-key paste --provider anthropic`"
+            "this looks like an API key: paste it as an API key"
         } else {
             "copy the whole token that `claude setup-token` printed"
         };
@@ -172,13 +172,13 @@ pub fn validate_provider(p: &str) -> Result<(), PasteRefused> {
     }
     if matches!(p, "openai-codex" | "codex-cli") {
         return Err(PasteRefused(format!(
-            "{p:?} is a legacy provider id that OpenClaw refuses; use --provider openai"
+            "{p:?} is a legacy provider id that OpenClaw refuses; the provider is openai"
         )));
     }
     if p == "claude-cli" {
         return Err(PasteRefused(
-            "\"claude-cli\" is OpenClaw's old id for Claude Code's login; use --provider anthropic \
-             (or `clawauth sync` to hand Claude Code's login to OpenClaw)"
+            "\"claude-cli\" is OpenClaw's old id for Claude Code's login; the provider is anthropic \
+             (a sync hands Claude Code's login to OpenClaw)"
                 .to_owned(),
         ));
     }

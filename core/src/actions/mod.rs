@@ -251,7 +251,7 @@ impl<'g, G: Gateway> Session<'g, G> {
         if let Some(ms) = req.expires_in_ms {
             if req.kind != SecretKind::Token || ms <= 0 {
                 return Err(ActionError::Invalid(
-                    "--expires-in needs a token and a positive duration".into(),
+                    "an expiry applies only to a token, and must be a positive duration".into(),
                 ));
             }
             args.extend(["--expires-in".to_owned(), format!("{ms}ms")]);

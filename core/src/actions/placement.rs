@@ -155,9 +155,9 @@ impl Placement {
             Choice::Default => {
                 format!("OpenClaw's default profile; the provider has none yet for {routes}")
             }
-            Choice::Requested => format!("as asked (--profile-id){holds}"),
+            Choice::Requested => format!("the profile asked for{holds}"),
             Choice::RequestedNotServing => format!(
-                "as asked (--profile-id); OpenClaw uses {other} for {routes} now, and the \
+                "the profile asked for; OpenClaw uses {other} for {routes} now, and the \
                  re-check will tell whether it takes this one instead"
             ),
         }

@@ -326,11 +326,11 @@ fn serving_until(p: &Placement) -> Result<i64, String> {
         )),
         (CredentialType::Token, None) if !routes_fail => Err(format!(
             "the Anthropic routes use {id}, a token without a recorded expiry (a setup-token \
-             pasted without --expires-in); sync does not replace it"
+             pasted without one); sync does not replace it"
         )),
         (CredentialType::OAuth, _) if !routes_fail => Err(format!(
             "the Anthropic routes use {id}, an OAuth login that OpenClaw refreshes itself; sync \
-             does not replace it (`clawauth reauth` replaces it with a setup-token)"
+             does not replace it (a re-auth replaces it with a setup-token)"
         )),
         (_, Some(e)) if !routes_fail => Ok(e),
         // A failing route: whatever holds the profile does not work.
@@ -358,7 +358,7 @@ async fn run<G: Gateway>(
     let login = read_claude_login(s).await?.ok_or_else(|| {
         ActionError::Missing(format!(
             "Claude Code is not logged in on {host} (no claudeAiOauth login in its .credentials.json): \
-             run `claude` there and log in, or use `clawauth reauth --host {host}`"
+             run `claude` there and log in, or re-auth {host} instead"
         ))
     })?;
     r.claude_code = Some(login.facts.clone());
@@ -366,13 +366,13 @@ async fn run<G: Gateway>(
     let Some(claude_exp) = login.facts.expires_at_ms else {
         return Err(ActionError::Invalid(format!(
             "Claude Code's login on {host} has no expiry (expiresAt), so it cannot be synced with one: \
-             use `clawauth token paste --host {host}` for a setup-token"
+             paste a setup-token on {host} instead"
         )));
     };
     if claude_exp.saturating_sub(now) <= MIN_LEFT_MS + EXPIRY_MARGIN_MS {
         return Err(ActionError::Refused(format!(
             "Claude Code's own login on {host} {} ({}): run `claude` on the gateway once so it renews \
-             its token, then sync again — or use `clawauth reauth --host {host}`",
+             its token, then sync again — or re-auth {host} instead",
             if claude_exp <= now {
                 "has expired"
             } else {
@@ -497,7 +497,7 @@ async fn run<G: Gateway>(
             let Some(refresh) = &login.refresh else {
                 return Err(ActionError::Invalid(format!(
                     "Claude Code's login on {host} has no refresh token, and OpenClaw 2026.6 only takes \
-                     Claude Code logins with one: use `clawauth token paste --host {host}`"
+                     Claude Code logins with one: paste a setup-token on {host} instead"
                 )));
             };
             let cred = ClaudeOauth {

@@ -16,6 +16,7 @@ pub mod message;
 pub mod notify;
 pub mod observe;
 pub mod state;
+pub mod termux_notification;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

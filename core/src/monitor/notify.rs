@@ -10,9 +10,9 @@ use tokio::io::AsyncWriteExt;
 
 use super::config::{CommandConfig, NtfyConfig};
 use super::message::Message;
+use crate::monitor::termux_notification as termux_api;
 use crate::openclaw::env::Environment;
 use crate::secrets::{Secret, SecretStore};
-use crate::termux_api;
 
 /// The secret-store key of the ntfy access token.
 pub const NTFY_TOKEN_KEY: &str = "ntfy-token";
@@ -260,7 +260,7 @@ pub fn ntfy_refusal(
     };
     let hint = match status {
         401 | 403 => {
-            " (check the access token: `clawauth monitor ntfy-token set`, or token_file in [monitor.ntfy])"
+            " (check the access token: the stored ntfy token, or token_file in [monitor.ntfy])"
         }
         404 => " (check server and topic in [monitor.ntfy])",
         _ => "",
@@ -478,11 +478,30 @@ impl Termux {
     }
 }
 
+/// The alerts for an app that posts them itself (the widget's notifications): delivering one
+/// keeps it here for the app to take.
+#[derive(Debug, Default)]
+pub struct Inbox {
+    messages: std::sync::Mutex<Vec<Message>>,
+}
+
+impl Inbox {
+    /// The alerts delivered so far, in order; the inbox is empty afterwards.
+    pub fn take(&self) -> Vec<Message> {
+        self.messages
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
+}
+
 /// One configured notifier.
 pub enum Notifier {
     Ntfy(Ntfy),
     Command(CommandNotifier),
     Termux(Termux),
+    /// An app's own notifications ([`Inbox`]).
+    App(std::sync::Arc<Inbox>),
     /// Configured but not usable (an unreadable token file, say): every send fails with `why`,
     /// so its alerts stay due and are retried once it is fixed.
     Unavailable {
@@ -498,6 +517,7 @@ impl Notifier {
             Self::Ntfy(_) => "ntfy",
             Self::Command(_) => "command",
             Self::Termux(_) => "termux",
+            Self::App(_) => "app",
             Self::Unavailable { channel, .. } => channel,
         }
     }
@@ -508,6 +528,7 @@ impl Notifier {
             Self::Ntfy(n) => format!("ntfy {}", n.url()),
             Self::Command(c) => format!("command {}", c.cfg.program),
             Self::Termux(_) => "termux-notification".to_owned(),
+            Self::App(_) => "the app's notifications".to_owned(),
             Self::Unavailable { channel, .. } => format!("{channel} (not usable)"),
         }
     }
@@ -517,6 +538,11 @@ impl Notifier {
             Self::Ntfy(n) => n.send(m).await,
             Self::Command(c) => c.send(m).await,
             Self::Termux(t) => t.send(m).await,
+            Self::App(inbox) => inbox
+                .messages
+                .lock()
+                .map(|mut all| all.push(m.clone()))
+                .map_err(|_| "the app's inbox is unusable".to_owned()),
             Self::Unavailable { why, .. } => Err(why.clone()),
         }
     }

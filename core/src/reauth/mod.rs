@@ -323,7 +323,7 @@ impl Flow {
         }
         if req.method == Method::SetupToken && req.provider != "anthropic" {
             return Err(Failure::InvalidSecret(format!(
-                "setup-token is Anthropic's (claude setup-token); for {} use --method login or api-key",
+                "setup-token is Anthropic's (claude setup-token); {} renews with a login or an API key",
                 req.provider
             )));
         }
@@ -473,7 +473,7 @@ impl Flow {
         let claude = s.probe.claude.clone().ok_or_else(|| {
             Failure::Missing(format!(
                 "Claude Code (`claude`) is not on {}'s login PATH: install it there \
-                 (npm install -g @anthropic-ai/claude-code), or use --method api-key",
+                 (npm install -g @anthropic-ai/claude-code), or renew with an API key instead",
                 s.name()
             ))
         })?;

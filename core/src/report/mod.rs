@@ -609,7 +609,7 @@ fn hints(report: &Report) -> Vec<Hint> {
             push(
                 &mut out,
                 format!(
-                    "only the OpenClaw CLI can decide agent {}: {} (point --openclaw-bin at it if it is not found)",
+                    "only the OpenClaw CLI can decide agent {}: {}",
                     a.agent,
                     a.needs_cli.join("; ")
                 ),
@@ -625,14 +625,19 @@ fn hints(report: &Report) -> Vec<Hint> {
     {
         push(
             &mut out,
-            "check a gateway over SSH instead (add it first with `clawauth hosts add NAME --ssh user@gateway`), \
-             or point --state-dir at OpenClaw's state if it lives elsewhere"
+            "no OpenClaw state on this machine: check a gateway over SSH (add it as a host first), \
+             or name the directory of OpenClaw's state if it lives elsewhere"
                 .to_owned(),
             vec![FixCommand::of(
                 RunsOn::Here,
-                vec![["clawauth", "status", "--host", "NAME"]
-                    .map(str::to_owned)
-                    .to_vec()],
+                vec![
+                    ["clawauth", "hosts", "add", "NAME", "--ssh", "user@gateway"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                    ["clawauth", "status", "--host", "NAME"]
+                        .map(str::to_owned)
+                        .to_vec(),
+                ],
             )],
         );
     }

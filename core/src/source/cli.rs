@@ -71,7 +71,7 @@ pub enum CliError {
         program: Utf8PathBuf,
         reason: String,
     },
-    #[error("`{program} models status --json --check` did not finish within {}s (raise it with --cli-timeout)", .timeout.as_secs())]
+    #[error("`{program} models status --json --check` did not finish within {}s", .timeout.as_secs())]
     Timeout {
         program: Utf8PathBuf,
         timeout: Duration,
@@ -462,7 +462,7 @@ pub fn agent_report(agent: &str, out: &CliOutput, re: Option<Reclassify>) -> Age
                 fix: if f.error.message.contains("doctor") {
                     "openclaw doctor --fix".to_owned()
                 } else if f.error.message.contains("--agent") {
-                    "clawauth status --agent <id>   # one per agent".to_owned()
+                    "openclaw models status --agent <id>   # one per agent".to_owned()
                 } else {
                     "openclaw doctor".to_owned()
                 },

@@ -80,8 +80,8 @@ pub fn targets(
         if a.is_empty() {
             return Err(OpenClawFailure {
                 code: "INVALID_ARGUMENT".into(),
-                message: "--agent must not be blank".to_owned(),
-                fix: "pass an agent id, e.g. --agent main".to_owned(),
+                message: "the agent id must not be blank".to_owned(),
+                fix: "name an agent, e.g. main".to_owned(),
             });
         }
         if !roster.knows(a) {
@@ -250,7 +250,7 @@ pub fn evaluate_agent(
     };
     if !layout.state_exists() {
         report.notes.push(format!(
-            "no OpenClaw state at {} (set OPENCLAW_STATE_DIR or pass --state-dir if it lives elsewhere)",
+            "no OpenClaw state at {} (OPENCLAW_STATE_DIR names it when it lives elsewhere)",
             layout.state_dir
         ));
     }

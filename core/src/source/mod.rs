@@ -227,7 +227,7 @@ pub async fn status_within(
             report.fail(
                 Problem::timed_out(Phase::Deadline, deadline),
                 format!(
-                    "the check did not finish within the {}s deadline (raise it with --deadline)",
+                    "the check did not finish within the {}s deadline",
                     deadline.as_secs_f32()
                 ),
             );
@@ -414,10 +414,8 @@ async fn run_cli_for(
             .iter()
             .map(|(_, name)| {
                 let mut a = AgentReport::new(name.clone(), crate::report::SourceKind::Cli);
-                a.notes.push(
-                    "the OpenClaw CLI was not found on PATH; pass --openclaw-bin /path/to/openclaw"
-                        .to_owned(),
-                );
+                a.notes
+                    .push("the OpenClaw CLI was not found on PATH".to_owned());
                 a.needs_cli.push("openclaw not found".to_owned());
                 a
             })

@@ -49,7 +49,7 @@ pub enum Origin {
     /// Not said (messages then say "the configured …").
     #[default]
     Unsaid,
-    /// A command-line flag (`--state-dir`, `--openclaw-bin`).
+    /// Chosen for this one run (a command-line flag, a field on a screen).
     Flag,
     /// The host's table in config.toml.
     ConfigToml,
@@ -64,17 +64,13 @@ pub struct SetBy {
 }
 
 /// How the user set `value` for `key` (`state_dir`, `openclaw` or `clawauth`), in their words:
-/// `clawauth = "/opt/x/clawauth" (config.toml)`, `--state-dir /srv/oc`.
+/// `clawauth = "/opt/x/clawauth" (config.toml)`, `the state dir /srv/oc given for this run`.
 fn setting(key: &str, value: &str, origin: Origin) -> String {
-    let flag = match key {
-        "state_dir" => "--state-dir",
-        "openclaw" => "--openclaw-bin",
-        _ => "",
-    };
+    let what = key.replace('_', " ");
     match origin {
         Origin::ConfigToml => format!("{key} = {value:?} (config.toml)"),
-        Origin::Flag if !flag.is_empty() => format!("{flag} {value}"),
-        _ => format!("the configured {} {value}", key.replace('_', " ")),
+        Origin::Flag => format!("the {what} {value} given for this run"),
+        Origin::Unsaid => format!("the configured {what} {value}"),
     }
 }
 
@@ -1066,7 +1062,7 @@ pub async fn check_host(
         Err(_) => unreachable(
             Problem::timed_out(Phase::Deadline, deadline),
             format!(
-                "{name} did not answer within the {}s deadline (raise it with --deadline)",
+                "{name} did not answer within the {}s deadline",
                 deadline.as_secs_f32()
             ),
         ),
@@ -1154,7 +1150,7 @@ mod tests {
         );
         assert_eq!(
             setting("state_dir", "/srv", Origin::Flag),
-            "--state-dir /srv"
+            "the state dir /srv given for this run"
         );
         assert_eq!(
             setting("state_dir", "/srv", Origin::Unsaid),

@@ -149,16 +149,12 @@ pub enum SshError {
     Connect { addr: String, reason: String },
     #[error("no answer from {addr} within {}s (connect timeout)", .after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
-    #[error(
-        "the host key of {host} is not known: {key_type} {fingerprint}\n\
-         hint: if that is your gateway's key (check with `ssh-keygen -lf /etc/ssh/ssh_host_{hint_type}_key.pub` on it), \
-         trust it with `clawauth hosts trust {name}`, or pass --accept-new the first time"
-    )]
+    #[error("the host key of {host} is not known: {key_type} {fingerprint}")]
     UnknownHostKey {
+        /// The gateway as configured (`gw`).
         name: String,
         host: String,
         key_type: String,
-        hint_type: String,
         fingerprint: String,
     },
     #[error("{0}")]
@@ -171,13 +167,7 @@ pub enum SshError {
     },
     #[error("{0}")]
     HostKey(String),
-    #[error(
-        "{user}@{host} refused every key clawauth offered ({})\n\
-         hint: add the public key ({}) to ~/.ssh/authorized_keys of {user} on the gateway, \
-         or point IdentityFile in ~/.ssh/config at a key it accepts",
-        tried.join("; "),
-        offered.join(", ")
-    )]
+    #[error("{user}@{host} refused every key clawauth offered ({})", tried.join("; "))]
     Auth {
         user: String,
         host: String,
@@ -185,12 +175,7 @@ pub enum SshError {
         offered: Vec<String>,
         tried: Vec<String>,
     },
-    #[error(
-        "no SSH key to offer {user}@{host} ({})\n\
-         hint: make one with `ssh-keygen -t ed25519`, add ~/.ssh/id_ed25519.pub to ~/.ssh/authorized_keys \
-         of {user} on the gateway, then `clawauth hosts trust {name}`",
-        tried.join("; ")
-    )]
+    #[error("no SSH key to offer {user}@{host} ({})", tried.join("; "))]
     NoKey {
         name: String,
         user: String,
@@ -198,11 +183,9 @@ pub enum SshError {
         tried: Vec<String>,
     },
     #[error(
-        "{} is encrypted and clawauth has no passphrase for it: none in {store}, and none typed at a terminal{}\n\
-         hint: store it once with `clawauth passphrase set {}`",
+        "{} is encrypted and clawauth has no passphrase for it: none in {store}, and none typed{}",
         locked.join(", "),
-        if tried.is_empty() { String::new() } else { format!(" ({})", tried.join("; ")) },
-        crate::display::shell_word(locked.first().map_or("KEY", String::as_str))
+        if tried.is_empty() { String::new() } else { format!(" ({})", tried.join("; ")) }
     )]
     KeyLocked {
         /// The encrypted key files.
@@ -296,9 +279,7 @@ impl SshError {
 #[error(
     "the host key of {host} has CHANGED — someone may be intercepting the connection, or the gateway was reinstalled.\n\
      stored:  {stored} ({file}:{line})\n\
-     offered: {key_type} {offered}\n\
-     hint: if the gateway really got a new key, remove the old one with `ssh-keygen -R '{known_as}' -f {file}` \
-     and trust the new one with `clawauth hosts trust {name}`"
+     offered: {key_type} {offered}"
 )]
 pub struct ChangedKey {
     pub name: String,
@@ -347,15 +328,6 @@ fn key_type(key: &PublicKey) -> String {
     }
 }
 
-fn key_file_type(key: &PublicKey) -> &'static str {
-    match key.algorithm().as_str() {
-        "ssh-ed25519" => "ed25519",
-        "ssh-rsa" => "rsa",
-        a if a.starts_with("ecdsa") => "ecdsa",
-        _ => "*",
-    }
-}
-
 impl Client {
     /// Checks `key` against known_hosts (learning it under `AcceptNew`); the error when refused.
     fn decide(&self, key: &PublicKey, check: &Result<HostKeyCheck, String>) -> Option<SshError> {
@@ -400,7 +372,6 @@ impl Client {
                 name: self.name.clone(),
                 host: known_as,
                 key_type: key_type(key),
-                hint_type: key_file_type(key).to_owned(),
                 fingerprint: fp,
             }),
             Err(e) => Some(SshError::HostKey(e.clone())),
@@ -848,7 +819,7 @@ async fn load_key(path: &Utf8Path, opts: &ConnectOptions) -> LoadedKey {
             "{path_owned}: the {} passphrase does not decrypt it{}",
             if from_store { "stored" } else { "given" },
             if from_store {
-                format!(" (store the right one with `clawauth passphrase set {path_owned}`)")
+                " (the stored one is wrong: store the right one)".to_owned()
             } else {
                 String::new()
             }

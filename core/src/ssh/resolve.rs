@@ -55,17 +55,13 @@ pub const FALLBACK_NAMESERVERS: [IpAddr; 4] = [
 pub enum ResolveError {
     #[error("cannot resolve {name:?}: {detail}")]
     InvalidName { name: String, detail: String },
-    #[error(
-        "cannot resolve {name:?} using {servers}: {detail}; check the name, or the nameservers (set CLAWAUTH_RESOLV_CONF to a resolv.conf that works)"
-    )]
+    #[error("cannot resolve {name:?} using {servers}: {detail}")]
     NotFound {
         name: String,
         servers: String,
         detail: String,
     },
-    #[error(
-        "resolving {name:?} using {servers} took longer than {timeout:?}; check the network or the nameservers (CLAWAUTH_RESOLV_CONF)"
-    )]
+    #[error("resolving {name:?} using {servers} took longer than {timeout:?}")]
     Timeout {
         name: String,
         servers: String,
