@@ -27,6 +27,6 @@ phase "bindings/kotlin/run-tests.sh (the Kotlin bindings and the widget's logic 
 bindings/kotlin/run-tests.sh
 phase "android-widget/check-app.sh (the app's Kotlin against Android API 36 stubs, its resources with aapt2 against API 29)"
 android-widget/check-app.sh
-phase "fuzz/run.sh ${FUZZ_SECONDS:-5} (every fuzz target on its committed corpus, then its inputs at the size caps)"
-fuzz/run.sh "${FUZZ_SECONDS:-5}"
+phase "fuzz/run.sh ${FUZZ_SECONDS:-5} (every fuzz target on its committed corpus, then its inputs at the size caps; the quick build: opt-level 1)"
+FUZZ_QUICK_BUILD=${FUZZ_QUICK_BUILD:-1} fuzz/run.sh "${FUZZ_SECONDS:-5}"
 phase "all tests passed"
