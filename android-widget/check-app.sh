@@ -39,8 +39,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# say, die, phase, phase_done, print_timings
+# shellcheck source=tests/lib/phases.sh
+source "$root/tests/lib/phases.sh"
 
 src_dir=${1:-android-widget/app/src/main/java}
 [ -d "$src_dir" ] || die "no source directory $src_dir"
@@ -63,18 +64,6 @@ stubs_version=$(sed -n 's/^CHAQUOPY_STUBS_VERSION=//p' tests/install-tools.sh)
 [ -n "$stubs_version" ] || die "tests/install-tools.sh sets no CHAQUOPY_STUBS_VERSION"
 pyi=$tools/android-stubs/pyi-$stubs_version
 
-# Phase timings, as in bindings/kotlin/run-tests.sh.
-timings=()
-phase_name=""
-phase_start=0
-now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#$t / 1000)); }
-phase() { phase_name=$1; phase_start=$(now_ms); say "$1"; }
-phase_done() {
-  local ms=$(($(now_ms) - phase_start)) line
-  line=$(printf '%5d.%01d s  %s%s' $((ms / 1000)) $((ms % 1000 / 100)) "$phase_name" "${1:+ ($1)}")
-  timings+=("$line")
-  say "$line"
-}
 
 # Checks: each passes or fails with a line of its own in the summary.
 passed=0
@@ -278,8 +267,7 @@ else
 fi
 
 # --- summary -------------------------------------------------------------------------------------
-say "phase timings:"
-printf '    %s\n' "${timings[@]}" >&2
+print_timings
 say "checks:"
 printf '    %s\n' "${results[@]}" >&2
 not_checked+=("the Kotlin against the real android.jar: the stubs approximate protected (as public), abstract zero-argument methods, nullability (none) and the int/long, float/double widths chaquopy's stubs lost (target/android-stubs/report.txt lists the decisions)")

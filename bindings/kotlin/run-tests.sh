@@ -38,22 +38,9 @@ kotlinc_flags=(-Werror -jvm-target 17)
 # (the bindings: 27 s with kotlinc's default -Xmx512M -Xms128M, 13 s with these).
 kotlinc_java_opts=${KOTLINC_JAVA_OPTS:--Xmx1g -Xms256m -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m}
 
-say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
-
-# Phase timings: each phase's wall time is printed when it ends and again in a table at the end.
-timings=()
-phase_name=""
-phase_start=0
-now_ms() { local t=${EPOCHREALTIME/./}; echo $((10#$t / 1000)); }
-phase() { phase_name=$1; phase_start=$(now_ms); say "$1"; }
-phase_done() {
-  local ms=$(($(now_ms) - phase_start)) line
-  line=$(printf '%5d.%01d s  %s%s' $((ms / 1000)) $((ms % 1000 / 100)) "$phase_name" "${1:+ ($1)}")
-  timings+=("$line")
-  say "$line"
-}
-print_timings() { say "phase timings:"; printf '    %s\n' "${timings[@]}" >&2; }
+# say, die, phase, phase_done, print_timings
+# shellcheck source=tests/lib/phases.sh
+source "$root/tests/lib/phases.sh"
 
 [ -x "$kotlinc" ] || die "no kotlinc at $kotlinc (run tests/install-tools.sh)"
 for jar in jna junit-platform-console-standalone junit-jupiter-api apiguardian-api opentest4j; do

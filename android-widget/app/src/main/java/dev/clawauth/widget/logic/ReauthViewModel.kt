@@ -66,13 +66,18 @@ class ReauthViewModel(
         _state.value = ReauthScreen.Progress("Connecting to $host")
         try {
             val outcome = clawauth.reauth(host, provider, Ui())
-            _state.value = ReauthScreen.Done(outcome.headline, outcome.newExpiresAtMs, outcome.done)
+            // Cancelled at a question: the core stopped with the old credential in place.
+            _state.value = if (cancelled && !outcome.done) {
+                ReauthScreen.Failed(CANCELLED)
+            } else {
+                ReauthScreen.Done(outcome.headline, outcome.newExpiresAtMs, outcome.done)
+            }
         } catch (e: CancellationException) {
-            _state.value = ReauthScreen.Failed("Cancelled: the old credential is still in place.")
+            _state.value = ReauthScreen.Failed(CANCELLED)
             throw e
         } catch (e: ClawauthException) {
             _state.value = ReauthScreen.Failed(
-                if (cancelled) "Cancelled: the old credential is still in place." else e.message ?: "re-auth failed",
+                if (cancelled) CANCELLED else e.message ?: "re-auth failed",
             )
         } finally {
             synchronized(lock) { running = null }
@@ -137,6 +142,8 @@ class ReauthViewModel(
     }
 
     companion object {
+        private const val CANCELLED = "Cancelled: the old credential is still in place."
+
         /** A step in words (the core's own words where it gives them). */
         fun words(step: ReauthStep): String = when (step) {
             is ReauthStep.Checking -> "Checking ${step.host}"
