@@ -212,20 +212,7 @@ impl Clawauth {
     /// Checks gateway `host` over SSH. A gateway that cannot be read is not an error: the
     /// result says why (its problems) and carries the last good check.
     pub async fn check(&self, host: String) -> Result<CheckResult, ClawauthError> {
-        let (entry, opts, config) = self.setup(&host)?;
-        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
-        let req = target.req;
-        let now = Utc::now();
-        let mut report = check_host(
-            &host,
-            &entry.ssh,
-            &opts,
-            &req,
-            config.defaults.deadline,
-            now,
-        )
-        .await;
-        last_good::note(&self.last_good_dir, &host, &mut report, now);
+        let report = self.checked(&host).await?;
         Ok(CheckResult::from(&report))
     }
 
@@ -235,19 +222,7 @@ impl Clawauth {
     /// noticed is remembered under the app's files directory, atomically, so a notice is given
     /// once per change across scheduled runs and reboots.
     pub async fn watch(&self, host: String) -> Result<Watched, ClawauthError> {
-        let (entry, opts, config) = self.setup(&host)?;
-        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
-        let now = Utc::now();
-        let mut report = check_host(
-            &host,
-            &entry.ssh,
-            &opts,
-            &target.req,
-            config.defaults.deadline,
-            now,
-        )
-        .await;
-        last_good::note(&self.last_good_dir, &host, &mut report, now);
+        let report = self.checked(&host).await?;
         let result = CheckResult::from(&report);
         let inbox = Arc::new(monitor::notify::Inbox::default());
         let run = monitor::RunOptions {
@@ -255,7 +230,7 @@ impl Clawauth {
             state_path: monitor::state::default_path(&self.env)
                 .ok_or_else(|| ClawauthError::invalid("no directory for the monitor's state"))?,
             dry_run: false,
-            now_ms: now.timestamp_millis(),
+            now_ms: report.taken_at.timestamp_millis(),
             lock_wait: Duration::from_secs(10),
             crash_after_send: false,
         };
@@ -374,6 +349,25 @@ impl Clawauth {
     }
 
     /// The host's entry, the connect options and the config.
+    /// Checks gateway `host` over SSH and keeps the result as its last good check when it is
+    /// one (what [`Self::check`] and [`Self::watch`] share).
+    async fn checked(&self, host: &str) -> Result<clawauth_core::report::Report, ClawauthError> {
+        let (entry, opts, config) = self.setup(host)?;
+        let target = target_for(Some(&entry), &config.defaults, TargetChoices::default())?;
+        let now = Utc::now();
+        let mut report = check_host(
+            host,
+            &entry.ssh,
+            &opts,
+            &target.req,
+            config.defaults.deadline,
+            now,
+        )
+        .await;
+        last_good::note(&self.last_good_dir, host, &mut report, now);
+        Ok(report)
+    }
+
     fn setup(&self, name: &str) -> Result<(HostEntry, ConnectOptions, Config), ClawauthError> {
         let config = self.config()?;
         let entry = config.host(name).cloned().ok_or_else(|| {
