@@ -18,7 +18,10 @@
 # Time on 2 idle cores: about 4 min per target from scratch (7 with other builds running), about
 # 2 min after a source change (LTO redoes the whole binary), a second when nothing changed.
 #
-# Profile: the workspace's [profile.release] (opt-level "z", LTO, one codegen unit, stripped).
+# Profile: the workspace's [profile.release-static]: [profile.release] (opt-level "z", LTO, one
+# codegen unit, stripped) with panic = "abort", built without unwind tables and linked with
+# termux/no-unwind-tables.ld (nothing unwinds, so the tables are dropped). Where the bytes go:
+# termux/size-by-crate.py.
 # Cargo.lock is used as it is (--locked). Nothing is written to .cargo/config: the cross
 # compiler settings are set for the cargo invocation only.
 #
@@ -160,12 +163,21 @@ declare -A built_secs=()
 build() { # build ARCH
   local arch=$1 triple="$1-unknown-linux-musl" out="$static_dir/clawauth-$1-linux-musl"
   local var=${triple//-/_} env_vars minutes machine
+  # The linker script by its content's hash: cargo does not watch it, but a changed path in
+  # RUSTFLAGS relinks.
+  local ld_hash ld_script
+  ld_hash=$(sha256sum "$root/termux/no-unwind-tables.ld" | cut -c1-16)
+  ld_script="$static_dir/ld/no-unwind-tables-$ld_hash.ld"
+  mkdir -p "$static_dir/ld"
+  [ -f "$ld_script" ] || cp "$root/termux/no-unwind-tables.ld" "$ld_script"
+  local rustflags="-C force-unwind-tables=no -C link-arg=$ld_script"
   case "$arch" in
   aarch64)
     env_vars=(
       "CC_$var=$(clang_wrapper)"
       "AR_$var=llvm-ar"
       "CARGO_TARGET_${var^^}_LINKER=rust-lld"
+      "CARGO_TARGET_${var^^}_RUSTFLAGS=$rustflags"
     )
     minutes=4 machine=AArch64
     ;;
@@ -174,17 +186,18 @@ build() { # build ARCH
       "CC_$var=musl-gcc"
       "AR_$var=ar"
       "CARGO_TARGET_${var^^}_LINKER=rust-lld"
+      "CARGO_TARGET_${var^^}_RUSTFLAGS=$rustflags"
     )
     minutes=4 machine=X86-64
     ;;
   esac
   say "building $triple (release, size-optimized; ~$minutes min on 2 cores from scratch, ~2 min after a source change)"
   local started=$SECONDS
-  env "${env_vars[@]}" cargo build --release --locked -p clawauth --bin clawauth --target "$triple" ||
+  env "${env_vars[@]}" cargo build --profile release-static --locked -p clawauth --bin clawauth --target "$triple" ||
     die "cargo build --target $triple failed"
   built_secs[$arch]=$((SECONDS - started))
   mkdir -p "$static_dir"
-  cp "$target_dir/$triple/release/clawauth" "$out.tmp"
+  cp "$target_dir/$triple/release-static/clawauth" "$out.tmp"
   mv "$out.tmp" "$out"
   check_static "$out" "$machine"
 }

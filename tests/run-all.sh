@@ -9,6 +9,21 @@ cd "$(dirname "$0")/.."
 # Each phase says when it starts, so a slow CI run shows where the time went.
 phase() { printf '==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2; }
 
+# Free disk before and after: a full run needs about NEED_GB (the workspace's debug, test,
+# static and fuzz builds); a machine with less is said so up front, not by a linker error later.
+disk() {
+    local free_kb used
+    free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+    used=$(du -sh target 2>/dev/null | cut -f1)
+    printf '==> disk: %s GB free here, target/ %s\n' $((free_kb / 1024 / 1024)) "${used:-empty}" >&2
+    if [ "$1" = first ] && [ "$free_kb" -lt $((NEED_GB * 1024 * 1024)) ]; then
+        printf 'warning: only %s GB free; a full run needs about %s GB (free some space, or set CARGO_TARGET_DIR to a bigger disk)\n' \
+            $((free_kb / 1024 / 1024)) "$NEED_GB" >&2
+    fi
+}
+NEED_GB=12
+disk first
+
 tests/install-tools.sh
 
 phase "cargo fmt --check"
@@ -29,4 +44,5 @@ phase "android-widget/check-app.sh (the app's Kotlin against Android API 36 stub
 android-widget/check-app.sh
 phase "fuzz/run.sh ${FUZZ_SECONDS:-5} (every fuzz target on its committed corpus, then its inputs at the size caps; the quick build: opt-level 1)"
 FUZZ_QUICK_BUILD=${FUZZ_QUICK_BUILD:-1} fuzz/run.sh "${FUZZ_SECONDS:-5}"
+disk last
 phase "all tests passed"

@@ -50,7 +50,7 @@ enum Command {
         about = "Check the gateway's credentials: which model routes work, which expire, and how to fix them"
     )]
     Status(status::StatusArgs),
-    /// Manage the gateways clawauth checks over SSH: add, list, remove, trust
+    /// Manage the gateways clawauth checks over SSH: add, list, remove, trust, install
     #[command(subcommand)]
     Hosts(hosts::HostsCommand),
     /// Store or forget the passphrase of an encrypted SSH key in clawauth's secret store
@@ -173,15 +173,41 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         })
 }
 
-/// Logs go to stderr, filtered by `CLAWAUTH_LOG` (e.g. `CLAWAUTH_LOG=debug`); warnings by default.
+/// Logs go to stderr, filtered by `CLAWAUTH_LOG` (`debug`, or per target as
+/// `clawauth_core=debug,russh=warn`); warnings by default. The filter is tracing-subscriber's
+/// `Targets` (levels by target prefix), not `EnvFilter`: that one's span and field matching
+/// pull in a regex engine, a third of a megabyte in the phone's binary for nothing used here.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("CLAWAUTH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
+    use tracing_subscriber::prelude::*;
+    let (filter, bad) = log_filter(std::env::var("CLAWAUTH_LOG").ok().as_deref());
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(false)
+                .with_filter(filter),
+        )
         .try_init();
+    if let Some(why) = bad {
+        eprintln!(
+            "warning: CLAWAUTH_LOG is not a log filter ({why}); logging warnings only. \
+             Examples: CLAWAUTH_LOG=debug, CLAWAUTH_LOG=clawauth_core=debug,russh=info"
+        );
+    }
+}
+
+/// The filter `CLAWAUTH_LOG` asks for (warnings when unset), and why it was not used when it is
+/// not a filter.
+fn log_filter(value: Option<&str>) -> (tracing_subscriber::filter::Targets, Option<String>) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    let warn = || Targets::new().with_default(LevelFilter::WARN);
+    match value.map(str::trim) {
+        None | Some("") => (warn(), None),
+        Some(v) => match v.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (warn(), Some(e.to_string())),
+        },
+    }
 }
 
 /// Prints `error: MESSAGE` on stderr. A message may quote a gateway, a server or another
@@ -206,4 +232,28 @@ pub fn usage_error(what: &str, hint: &str) -> ExitCode {
         eprintln!("hint: {hint}");
     }
     ExitCode::from(EXIT_USAGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+    use tracing::Level;
+
+    #[test]
+    fn clawauth_log_takes_a_level_or_levels_by_target() {
+        let (t, bad) = log_filter(None);
+        assert!(bad.is_none());
+        assert!(t.would_enable("clawauth_core::ssh", &Level::WARN));
+        assert!(!t.would_enable("clawauth_core::ssh", &Level::INFO));
+        let (t, bad) = log_filter(Some("debug"));
+        assert!(bad.is_none());
+        assert!(t.would_enable("russh::client", &Level::DEBUG));
+        let (t, bad) = log_filter(Some("clawauth_core=debug,russh=warn"));
+        assert!(bad.is_none());
+        assert!(t.would_enable("clawauth_core::source::remote", &Level::DEBUG));
+        assert!(!t.would_enable("russh::client", &Level::INFO));
+        let (t, bad) = log_filter(Some("clawauth_core=loud"));
+        assert!(bad.is_some(), "a level that is not one is said");
+        assert!(t.would_enable("x", &Level::WARN) && !t.would_enable("x", &Level::INFO));
+    }
 }

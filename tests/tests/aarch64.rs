@@ -89,6 +89,9 @@ fn parse_elf(bytes: &[u8]) -> Elf {
     }
 }
 
+/// The most bytes the phone's static binary may have.
+const PHONE_BINARY_MAX: usize = 6_000_000;
+
 #[test]
 fn the_phone_binary_is_a_static_aarch64_elf() {
     let bin = static_bin();
@@ -103,6 +106,13 @@ fn the_phone_binary_is_a_static_aarch64_elf() {
     );
     // ET_EXEC (static) or ET_DYN (static-pie); either way no interpreter.
     assert!(matches!(elf.e_type, 2 | 3), "e_type {}", elf.e_type);
+    // The phone downloads it: at most 6,000,000 bytes (README, "Binary size", says where they
+    // go; termux/size-by-crate.py measures it).
+    assert!(
+        bytes.len() <= PHONE_BINARY_MAX,
+        "the phone's binary is {} bytes, over the {PHONE_BINARY_MAX} allowed: see termux/size-by-crate.py",
+        bytes.len()
+    );
     assert!(
         !elf.program_types.contains(&PT_INTERP),
         "it has a PT_INTERP: it would need a dynamic loader, which Termux's is not: {:?}",
