@@ -1,7 +1,10 @@
 //! What a gateway's shell answers to clawauth's probe (`source::remote::read_probe`: its clock,
 //! home, login PATH, programs and unusable settings, after any start-up chatter) and to the
 //! legacy-files rung (`read_bundle`, `mirror_path`: the files it sends back), then the probe's
-//! findings on the report's `via` line. Properties beyond "no panic":
+//! findings on the report's `via` line; and the whole answer of a one-command check
+//! (`read_answer`: the probe, one program's framed output, its files, the end clock reading).
+//! Properties beyond "no panic":
+//! - a program's output and errors never exceed their caps, whatever the frames say;
 //! - a clock is used only when it reads a plausible date; its skew is exactly the difference
 //!   from the midpoint, never a wrapped figure, and an implausible clock is said so;
 //! - every file the gateway sends lands inside the copy, whatever name it gives;
@@ -11,7 +14,7 @@
 use arbitrary::Arbitrary;
 use camino::Utf8Path;
 use clawauth_core::report::{RemoteSource, Report, Via, human};
-use clawauth_core::source::remote::{mirror_path, read_bundle, read_probe};
+use clawauth_core::source::remote::{mirror_path, read_answer, read_bundle, read_probe};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common.rs"]
@@ -30,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
         let text = String::from_utf8_lossy(rest);
         let _ = read_probe(&text, common::FIXTURE_NOW_MS, 50);
         let _ = read_bundle(&text);
+        check_answer(rest, common::FIXTURE_NOW_MS, 50);
         return;
     }
     let Some(input) = common::decode(data, |rest| Input {
@@ -40,6 +44,9 @@ fuzz_target!(|data: &[u8]| {
     }) else {
         return;
     };
+    if input.text.contains("@@clawauth-") {
+        check_answer(input.text.as_bytes(), input.sent_ms, input.round_trip_ms);
+    }
     if input.bundle {
         let root = Utf8Path::new("/mirror");
         if let Ok(files) = read_bundle(input.text) {
@@ -107,3 +114,19 @@ fuzz_target!(|data: &[u8]| {
         assert!(note.contains("cannot be right"), "{note}");
     }
 });
+
+/// A one-command check's answer (nonce `n`): read without panicking, each part within its cap,
+/// and the clock used only when plausible.
+fn check_answer(bytes: &[u8], sent_ms: i64, round_trip_ms: i64) {
+    let Some(answer) = read_answer(bytes, "n", sent_ms, round_trip_ms) else {
+        return;
+    };
+    if let Some(ran) = &answer.ran {
+        assert!(ran.stdout.len() <= 8 * 1024 * 1024, "{}", ran.stdout.len());
+        assert!(ran.stderr.len() <= 256 * 1024, "{}", ran.stderr.len());
+        let _ = read_bundle(&ran.files);
+    }
+    if let Some(now) = answer.probe.now_ms {
+        assert!((0..=253_402_300_799_999).contains(&now), "{now}");
+    }
+}

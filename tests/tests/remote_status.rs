@@ -10,9 +10,12 @@ use clawauth_tests::openclaw_cli::openclaw;
 use clawauth_tests::{Set, clawauth_bin, conformance_cases, restore};
 use serde_json::Value;
 
-/// Runs one remote check and returns (exit code, report); asserts exactly one new connection.
+/// Runs one remote check and returns (exit code, report); asserts exactly one new connection,
+/// and exactly one command on it when clawauth or OpenClaw answered there (the probe, the
+/// program and Claude Code's files in one script).
 fn check_once(lab: &Lab, args: &[&str]) -> (i32, Value) {
     let before = lab.sshd.connections();
+    let sessions_before = lab.sshd.sessions();
     let mut full = vec!["status", "--check", "--format", "json"];
     full.extend_from_slice(args);
     let out = lab.clawauth(&full, &[]);
@@ -20,6 +23,17 @@ fn check_once(lab: &Lab, args: &[&str]) -> (i32, Value) {
     let report = host_report(&out);
     lab.sshd
         .assert_one_connection_since(before, &format!("per check: {}", text(&out)));
+    if matches!(
+        report["via"]["source"].as_str(),
+        Some("clawauth" | "openclaw-cli")
+    ) {
+        assert_eq!(
+            lab.sshd.sessions() - sessions_before,
+            1,
+            "one command per check: {}",
+            lab.sshd.log_tail(20)
+        );
+    }
     (code, report)
 }
 

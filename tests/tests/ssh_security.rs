@@ -27,6 +27,23 @@ fn sample(lab: &Lab) {
     lab.add_host("gw", &["--clawauth", &Lab::clawauth_path()]);
 }
 
+/// Host `gw` as the `~/.ssh/config` alias `pi-gateway`, with clawauth installed there.
+fn add_alias_host(lab: &Lab) {
+    let out = lab.clawauth(
+        &[
+            "hosts",
+            "add",
+            "gw",
+            "--ssh",
+            "pi-gateway",
+            "--clawauth",
+            &Lab::clawauth_path(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 fn check(lab: &Lab, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["status", "--host", "gw", "--check", "--at", SAMPLE_AT];
     args.extend_from_slice(extra);
@@ -256,19 +273,7 @@ fn ssh_config_alias_with_include_and_identity_file() {
         ),
     )
     .expect("write include");
-    let out = lab.clawauth(
-        &[
-            "hosts",
-            "add",
-            "gw",
-            "--ssh",
-            "pi-gateway",
-            "--clawauth",
-            &Lab::clawauth_path(),
-        ],
-        &[],
-    );
-    assert!(out.status.success(), "{}", text(&out));
+    add_alias_host(&lab);
     let out = check(&lab, &["--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let report = host_report(&out);
@@ -413,4 +418,49 @@ fn gateway_trait_over_ssh() {
     });
     // One connection for all of it (the forwarded one is sshd talking to itself).
     assert_eq!(lab.sshd.wait_connections(2), 2, "{}", lab.sshd.log_tail(10));
+}
+
+/// The identity configured for the host is offered before ssh-agent's other keys, as OpenSSH
+/// does: an agent holding keys the gateway refuses costs no refused offer (sshd logs each as
+/// "Failed publickey" at LogLevel VERBOSE).
+#[test]
+fn the_configured_identity_is_offered_before_the_agents_other_keys() {
+    let lab = Lab::new();
+    lab.trust();
+    let home = lab.sample_gateway("gw-home");
+    let key = client_key(&lab.phone.join(".ssh"), "gateway_key", "ed25519", None);
+    lab.gateway_for(&key, &home, "/usr/bin:/bin");
+    let agent_dir = lab.scratch.join("agent");
+    std::fs::create_dir_all(&agent_dir).expect("mkdir");
+    let agent = start_agent(&agent_dir);
+    for (name, kind) in [
+        ("other_a", "ed25519"),
+        ("other_b", "ecdsa"),
+        ("other_c", "ed25519"),
+    ] {
+        let other = client_key(&agent_dir, name, kind, None);
+        agent.add(&other.private);
+    }
+    std::fs::write(
+        lab.phone.join(".ssh/config"),
+        format!(
+            "Host pi-gateway\n  HostName 127.0.0.1\n  Port {}\n  User root\n  IdentityFile ~/.ssh/gateway_key\n",
+            lab.sshd.port
+        ),
+    )
+    .expect("write config");
+    add_alias_host(&lab);
+    let before = lab.sshd.log().len();
+    let out = lab.clawauth(
+        &["status", "--host", "gw", "--check", "--at", SAMPLE_AT],
+        &[("SSH_AUTH_SOCK", agent.socket.as_str())],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let log = lab.sshd.log();
+    let new = &log[before..];
+    assert!(new.contains("Accepted publickey"), "{new}");
+    assert!(
+        !new.contains("Failed publickey"),
+        "an agent key was offered before the configured one:\n{new}"
+    );
 }

@@ -111,8 +111,18 @@ fn quick_check_tap_shows_each_state_with_one_connection() {
     let p = Phone::new("3d");
     p.clawauth_on_gateway();
 
+    let (connections, sessions) = (p.lab.sshd.connections(), p.lab.sshd.sessions());
     let (code, calls, shown) = p.tap(&["termux", "quick", "--host", "gw"], &[]);
     assert_eq!(code, 0, "{shown}");
+    p.lab
+        .sshd
+        .assert_one_connection_since(connections, "one connection per quick tap");
+    assert_eq!(
+        p.lab.sshd.sessions() - sessions,
+        1,
+        "one command per quick tap: {}",
+        p.lab.sshd.log_tail(20)
+    );
     assert_eq!(programs(&calls), ["termux-toast"], "{calls:?}");
     assert_eq!(calls[0][1], "-s", "a short toast for ok");
     let ok = &calls[0][2];

@@ -57,6 +57,9 @@ pub struct Session<'g, G: Gateway> {
     pub conn: Connection,
     pub probe: Probe,
     pub target: Target,
+    /// What the opening check's command ran after the probe, for the first [`Session::check`]
+    /// (a repair's "before"), so opening a session costs no command of its own.
+    opened: std::sync::Mutex<Option<Option<remote::Ran>>>,
 }
 
 /// Time allowed for one `openclaw models auth paste-*` (Node start-up is seconds on a Pi).
@@ -152,18 +155,21 @@ pub enum ServiceRestart {
 }
 
 impl<'g, G: Gateway> Session<'g, G> {
-    /// Probes the gateway (clock, home, login `PATH`, programs) over `gw`.
+    /// Checks the gateway over `gw` (one command: the probe of its clock, home, login `PATH`
+    /// and programs, and the source that answers), keeping the answer for the first
+    /// [`Session::check`].
     pub async fn open(gw: &'g G, conn: Connection, target: Target) -> Result<Self, ActionError> {
         crate::validate::validate_service_name(&target.service)
             .map_err(|e| ActionError::Invalid(format!("service {:?}: {e}", target.service)))?;
-        let probe = remote::probe(gw, &target.req)
+        let answer = remote::check(gw, &target.req)
             .await
             .map_err(ActionError::Missing)?;
         Ok(Self {
             gw,
             conn,
-            probe,
+            probe: answer.probe,
             target,
+            opened: std::sync::Mutex::new(Some(answer.ran)),
         })
     }
 
@@ -171,12 +177,32 @@ impl<'g, G: Gateway> Session<'g, G> {
         self.gw.name()
     }
 
-    /// The gateway's Report, over this connection.
+    /// The gateway's Report, over this connection: the opening check's the first time, a new
+    /// check (one command) after that.
     pub async fn check(&self) -> Report {
+        let opened = self.opened.lock().ok().and_then(|mut o| o.take());
+        let ran = match opened {
+            Some(ran) => ran,
+            None => match remote::check(self.gw, &self.target.req).await {
+                Ok(answer) => answer.ran,
+                Err(e) => {
+                    return remote::status_probed(
+                        self.gw,
+                        &self.conn,
+                        Err(&e),
+                        None,
+                        &self.target.req,
+                        Utc::now(),
+                    )
+                    .await;
+                }
+            },
+        };
         remote::status_probed(
             self.gw,
             &self.conn,
             Ok(&self.probe),
+            ran,
             &self.target.req,
             Utc::now(),
         )

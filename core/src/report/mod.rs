@@ -223,7 +223,7 @@ impl Hint {
 }
 
 /// Which source on a remote gateway answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RemoteSource {
     /// clawauth installed on the gateway.
@@ -233,6 +233,7 @@ pub enum RemoteSource {
     /// The state files read over SSH and evaluated here.
     Files,
     /// None did.
+    #[default]
     None,
 }
 

@@ -23,8 +23,8 @@ use crate::redact::last_line;
 use crate::report::{AgentReport, CliRun, ModelSettings, SourceKind, Verdict, verdict_of_routes};
 
 /// Largest stdout accepted from the CLI.
-const STDOUT_CAP: usize = 8 * 1024 * 1024;
-const STDERR_CAP: usize = 256 * 1024;
+pub(crate) const STDOUT_CAP: usize = 8 * 1024 * 1024;
+pub(crate) const STDERR_CAP: usize = 256 * 1024;
 
 /// Finds the `openclaw` program: `--openclaw-bin`, `$OPENCLAW_BIN`, `PATH`, then the usual
 /// npm install locations.

@@ -9,8 +9,11 @@
 //!    `.credentials.json`, read over the connection and evaluated here by the same rules as a
 //!    local check.
 //!
-//! A probe (one short script) first reports the gateway's clock, home, login `PATH` and where
-//! the programs are. Every value that goes into a remote command is validated and quoted.
+//! A check is one command ([`check_script`]): a probe reports the gateway's clock, home, login
+//! `PATH` and where the programs are, then the same script runs the first of rungs 1 and 2 that
+//! can, its output framed with a marker of this check's own. A rung that fails after that, and
+//! rung 3, run as their own commands on the same connection. Every value that goes into a
+//! remote command is validated and quoted.
 
 use std::time::{Duration, Instant};
 
@@ -153,7 +156,8 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
     // The login shell's PATH finds programs installed by npm, nvm, volta, ~/.local/bin… that a
     // non-interactive SSH command does not see. A marker keeps .profile chatter out of it.
     let mut s = String::from(
-        "printf 'clawauth-probe 1\\n'\n\
+        "BAD=\n\
+         printf 'clawauth-probe 1\\n'\n\
          printf 'now %s\\n' \"$(date +%s.%N 2>/dev/null)\"\n\
          printf 'home %s\\n' \"$HOME\"\n\
          T=; command -v timeout >/dev/null 2>&1 && T='timeout -k 2 10'\n\
@@ -162,32 +166,318 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
          printf 'path %s\\n' \"$PATH\"\n\
          printf 'timeout %s\\n' \"$(command -v timeout 2>/dev/null)\"\n",
     );
-    for (name, configured) in [
-        ("clawauth", req.clawauth.as_deref()),
-        ("openclaw", req.openclaw.as_deref()),
-        ("claude", None),
+    // Each program's path is printed and kept in a variable (CA, OC, CC) for the run below.
+    for (name, var, configured) in [
+        ("clawauth", "CA", req.clawauth.as_deref()),
+        ("openclaw", "OC", req.openclaw.as_deref()),
+        ("claude", "CC", None),
     ] {
         match configured {
             // A configured path that is not there is said, not mistaken for "not installed".
             Some(p) => s.push_str(&format!(
-                "p={}; if [ -f \"$p\" ] && [ -x \"$p\" ]; then printf '{name} %s\\n' \"$p\"; \
+                "{var}=; p={}; if [ -f \"$p\" ] && [ -x \"$p\" ]; then {var}=$p; printf '{name} %s\\n' \"$p\"; \
                  elif [ -e \"$p\" ]; then printf 'unusable {name} not-executable\\n'; \
                  else printf 'unusable {name} missing\\n'; fi\n",
                 quote_path(p)?
             )),
             None => s.push_str(&format!(
-                "printf '{name} %s\\n' \"$(command -v {name} 2>/dev/null)\"\n"
+                "{var}=$(command -v {name} 2>/dev/null); printf '{name} %s\\n' \"${var}\"\n"
             )),
         }
     }
     if let Some(d) = req.state_dir.as_deref() {
         s.push_str(&format!(
-            "p={}; if [ -d \"$p\" ]; then :; elif [ -e \"$p\" ]; then printf 'unusable state_dir not-a-directory\\n'; \
-             else printf 'unusable state_dir missing\\n'; fi\n",
+            "p={}; if [ -d \"$p\" ]; then :; elif [ -e \"$p\" ]; then printf 'unusable state_dir not-a-directory\\n'; BAD=1; \
+             else printf 'unusable state_dir missing\\n'; BAD=1; fi\n",
             quote_path(d)?
         ));
     }
     Ok(s)
+}
+
+/// Cap on what one check's answer may hold in all: the probe, one program's output and errors,
+/// and the Claude Code and Codex files that go with OpenClaw's answer.
+const ANSWER_CAP: usize = 64 * 1024 + cli::STDOUT_CAP + cli::STDERR_CAP + BUNDLE_CAP;
+
+/// What a check's script ran on the gateway after the probe: clawauth's report, or OpenClaw's
+/// answer with the files it does not show (Claude Code's and Codex's own logins).
+#[derive(Debug, Clone, Default)]
+pub struct Ran {
+    /// [`RemoteSource::Clawauth`] or [`RemoteSource::OpenclawCli`].
+    pub source: RemoteSource,
+    /// Its output, cut at the source's cap (`truncated` says so).
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub truncated: bool,
+    /// Its exit status; `None` when the status line is missing or not a number.
+    pub status: Option<i32>,
+    /// How long it ran, by the gateway's clock.
+    pub duration: Duration,
+    /// The framed files (`@@file@@`) printed after it, for the OpenClaw rung.
+    pub files: String,
+}
+
+/// A check's whole answer: what the probe found, and what ran after it.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub probe: Probe,
+    pub ran: Option<Ran>,
+}
+
+/// A fresh marker for one check's answer, so nothing a program prints (a profile's label, a
+/// hostile state file) can end a frame early.
+fn nonce() -> String {
+    use rand::RngExt as _;
+    let n: u128 = rand::rng().random();
+    format!("{n:032x}")
+}
+
+/// One check in one command (DESIGN.md §Core 6): the probe, then the first source of the
+/// ladder that can run (clawauth's report, else OpenClaw's answer followed by Claude Code's
+/// and Codex's files), each program under the gateway's `timeout`, its output cut on the
+/// gateway at its cap + 1 byte, framed with `nonce`, and the gateway's clock read at the start
+/// and at the end (the clock skew is measured as NTP does, whatever the run took).
+pub fn check_script(req: &RemoteRequest, nonce: &str) -> Result<String, GatewayError> {
+    let mut s = probe_script(req)?;
+    let secs = |d: Duration| d.as_secs().max(1);
+    // run SOURCE CAP PROGRAM ARGS…: the program's stdout (at most CAP bytes), its exit status
+    // and how long it took by the gateway's clock, then its stderr (at most ERRCAP bytes).
+    s.push_str(&format!(
+        "N={nonce}\n\
+         exec 3>&1\n\
+         run() {{\n\
+           src=$1; cap=$2; shift 2\n\
+           e=$(mktemp 2>/dev/null) || e=\n\
+           printf '@@clawauth-run %s %s\\n' \"$N\" \"$src\"\n\
+           t0=$(date +%s.%N 2>/dev/null)\n\
+           st=$( {{ {{ $TT \"$@\" <&- 4>&- 2>\"${{e:-/dev/null}}\" </dev/null; echo $? >&4; }} | head -c \"$cap\" >&3; }} 4>&1 )\n\
+           printf '\\n@@clawauth-end %s %s %s %s\\n' \"$N\" \"$st\" \"$t0\" \"$(date +%s.%N 2>/dev/null)\"\n\
+           printf '@@clawauth-err %s\\n' \"$N\"\n\
+           [ -n \"$e\" ] && head -c {errcap} \"$e\"; rm -f \"$e\"\n\
+           printf '\\n@@clawauth-end %s\\n' \"$N\"\n\
+         }}\n\
+         TT=; command -v timeout >/dev/null 2>&1 && TT='timeout -k 5 {t}s'\n",
+        errcap = cli::STDERR_CAP + 1,
+        t = secs(req.cli_timeout + Duration::from_secs(10)),
+    ));
+    let mut branches = Vec::new();
+    if req.source != SourceChoice::Cli {
+        let mut words = vec!["\"$CA\"".to_owned()];
+        for a in clawauth_args(req) {
+            words.push(match a {
+                Arg::Plain(v) => crate::gateway::quote(&v)?,
+                Arg::Path(v) => quote_path(&v)?,
+            });
+        }
+        branches.push(format!(
+            "[ -n \"$CA\" ]; then\n  run clawauth {cap} {}\n",
+            words.join(" "),
+            cap = REPORT_CAP + 1
+        ));
+    }
+    if req.source != SourceChoice::Direct {
+        let mut words = vec!["env".to_owned(), "OPENCLAW_NO_AUTO_UPDATE=1".to_owned()];
+        if let Some(d) = &req.state_dir {
+            words.push(format!("OPENCLAW_STATE_DIR={}", quote_path(d)?));
+        }
+        words.push("\"$OC\"".to_owned());
+        for a in cli::command("x", None, req.agent.as_deref()).args {
+            words.push(crate::gateway::quote(&a)?);
+        }
+        branches.push(format!(
+            "[ -n \"$OC\" ]; then\n  run openclaw {cap} {}\n{files}",
+            words.join(" "),
+            cap = cli::STDOUT_CAP + 1,
+            files = bundle_script(req, false)?
+        ));
+    }
+    if !branches.is_empty() {
+        // A state dir that is not there: no source runs (each would read the wrong place).
+        s.push_str("if [ -n \"$BAD\" ]; then :\nelif ");
+        s.push_str(&branches.join("elif "));
+        s.push_str("fi\n");
+    }
+    s.push_str("printf '@@clawauth-done %s %s\\n' \"$N\" \"$(date +%s.%N 2>/dev/null)\"\n");
+    Ok(s)
+}
+
+/// An argument for clawauth on the gateway: a plain word, or a path (`~/` means its home).
+enum Arg {
+    Plain(String),
+    Path(String),
+}
+
+/// `status --format json …` for clawauth on the gateway, asking what `req` asks.
+fn clawauth_args(req: &RemoteRequest) -> Vec<Arg> {
+    let mut args: Vec<Arg> = ["status", "--format", "json", "--source"]
+        .map(|a| Arg::Plain(a.to_owned()))
+        .into();
+    args.push(Arg::Plain(
+        if req.source == SourceChoice::Direct {
+            "direct"
+        } else {
+            "auto"
+        }
+        .to_owned(),
+    ));
+    if let Some(a) = &req.agent {
+        args.extend([Arg::Plain("--agent".into()), Arg::Plain(a.clone())]);
+    }
+    if let Some(d) = &req.state_dir {
+        args.extend([Arg::Plain("--state-dir".into()), Arg::Path(d.clone())]);
+    }
+    if let Some(o) = &req.openclaw {
+        args.extend([Arg::Plain("--openclaw-bin".into()), Arg::Path(o.clone())]);
+    }
+    if let Some(at) = req.at {
+        args.extend([Arg::Plain("--at".into()), Arg::Plain(to_ms(at).to_string())]);
+    }
+    args.extend([
+        Arg::Plain("--warn".into()),
+        Arg::Plain(format!("{}ms", req.warn_ms)),
+        Arg::Plain("--cli-timeout".into()),
+        Arg::Plain(format!("{}ms", req.cli_timeout.as_millis())),
+    ]);
+    args
+}
+
+/// Reads a check's answer (see [`check_script`]): `sent_ms` is this machine's clock when the
+/// command was sent and `round_trip_ms` how long its answer took. `None` when the gateway's shell
+/// did not run the probe at all. A program's output is taken byte for byte between its frames
+/// and cut at its source's cap; a frame that never ends (the connection cut mid-answer, an
+/// answer over the cap) leaves that program's output marked truncated.
+pub fn read_answer(out: &[u8], nonce: &str, sent_ms: i64, round_trip_ms: i64) -> Option<Answer> {
+    let run_mark = format!("@@clawauth-run {nonce} ");
+    let done_mark = format!("@@clawauth-done {nonce} ");
+    let probe_end = find(out, run_mark.as_bytes(), 0)
+        .or_else(|| find(out, done_mark.as_bytes(), 0))
+        .unwrap_or(out.len());
+    let mut probe = parse_probe(&String::from_utf8_lossy(&out[..probe_end]))?;
+    let mut ran = None;
+    let mut rest = probe_end;
+    if out[probe_end..].starts_with(run_mark.as_bytes()) {
+        let (r, after) = read_run(out, probe_end + run_mark.len(), nonce);
+        ran = Some(r);
+        rest = after;
+    }
+    let end_raw = find(out, done_mark.as_bytes(), rest).map(|at| {
+        let line = &out[at + done_mark.len()..];
+        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+        String::from_utf8_lossy(line).trim().to_owned()
+    });
+    if let Some(r) = ran.as_mut()
+        && r.source == RemoteSource::OpenclawCli
+    {
+        let files_end = find(out, done_mark.as_bytes(), rest).unwrap_or(out.len());
+        r.files = String::from_utf8_lossy(&out[rest..files_end]).into_owned();
+    }
+    set_clock(&mut probe, end_raw.as_deref(), sent_ms, round_trip_ms);
+    Some(Answer { probe, ran })
+}
+
+/// Where `needle` first occurs in `hay` at or after `from`.
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || from > hay.len() {
+        return None;
+    }
+    hay[from..]
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// Reads one `run` frame from `at` (just past `@@clawauth-run NONCE `): the program and where
+/// its frames end.
+fn read_run(out: &[u8], at: usize, nonce: &str) -> (Ran, usize) {
+    let line_end = out[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(out.len(), |i| at + i);
+    let source = match &out[at..line_end] {
+        b"clawauth" => RemoteSource::Clawauth,
+        _ => RemoteSource::OpenclawCli,
+    };
+    let cap = if source == RemoteSource::Clawauth {
+        REPORT_CAP
+    } else {
+        cli::STDOUT_CAP
+    };
+    let mut ran = Ran {
+        source,
+        ..Ran::default()
+    };
+    let body = (line_end + 1).min(out.len());
+    let end_mark = format!("\n@@clawauth-end {nonce} ");
+    let Some(end) = find(out, end_mark.as_bytes(), body) else {
+        // Cut off before the program finished.
+        ran.stdout = out[body..].to_vec();
+        ran.truncated = true;
+        ran.stdout.truncate(cap);
+        return (ran, out.len());
+    };
+    ran.stdout = out[body..end].to_vec();
+    if ran.stdout.len() > cap {
+        ran.stdout.truncate(cap);
+        ran.truncated = true;
+    }
+    let status_at = end + end_mark.len();
+    let status_end = out[status_at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(out.len(), |i| status_at + i);
+    let fields = String::from_utf8_lossy(&out[status_at..status_end]).into_owned();
+    let mut fields = fields.split(' ');
+    ran.status = fields.next().and_then(|v| v.parse().ok());
+    let started = fields.next().and_then(|v| parse_epoch(v).ok().flatten());
+    let ended = fields.next().and_then(|v| parse_epoch(v).ok().flatten());
+    if let (Some(a), Some(b)) = (started, ended) {
+        ran.duration = Duration::from_millis(u64::try_from(b.saturating_sub(a)).unwrap_or(0));
+    }
+    let err_mark = format!("@@clawauth-err {nonce}\n");
+    let mut after = (status_end + 1).min(out.len());
+    if out[after..].starts_with(err_mark.as_bytes()) {
+        let err_at = after + err_mark.len();
+        let err_end_mark = format!("\n@@clawauth-end {nonce}\n");
+        match find(out, err_end_mark.as_bytes(), err_at) {
+            Some(e) => {
+                ran.stderr = out[err_at..e].to_vec();
+                after = e + err_end_mark.len();
+            }
+            None => {
+                ran.stderr = out[err_at..].to_vec();
+                after = out.len();
+            }
+        }
+        ran.stderr.truncate(cli::STDERR_CAP);
+    }
+    (ran, after)
+}
+
+/// Sets the probe's clock and skew from its start reading and the end reading `end_raw`, as
+/// NTP does: the skew is ((start − sent) + (end − received)) / 2 with received = sent +
+/// `round_trip_ms`, so a long run in between does not count as skew. Without an end reading,
+/// the start is compared with the midpoint of the round trip.
+fn set_clock(p: &mut Probe, end_raw: Option<&str>, sent_ms: i64, round_trip_ms: i64) {
+    let Some(v) = p.now_raw.take() else { return };
+    match parse_epoch(&v) {
+        Ok(Some(start)) => {
+            p.now_ms = Some(start);
+            let end = end_raw
+                .and_then(|e| parse_epoch(e).ok().flatten())
+                .filter(|&e| e >= start);
+            p.clock_skew_ms = match end {
+                Some(end) => {
+                    let (start, end, sent) =
+                        (i128::from(start), i128::from(end), i128::from(sent_ms));
+                    let received = sent + i128::from(round_trip_ms.max(0));
+                    i64::try_from(((start - sent) + (end - received)) / 2).ok()
+                }
+                None => start.checked_sub(sent_ms.saturating_add(round_trip_ms.max(0) / 2)),
+            };
+        }
+        Ok(None) => {}
+        Err(why) => p.clock_note = Some(why),
+    }
 }
 
 /// Reads the probe's output: `sent_ms` is this machine's clock when the probe was sent and
@@ -196,17 +486,7 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
 /// number no calendar holds) gives no skew, only a note saying so: never a wrapped figure.
 pub fn read_probe(out: &str, sent_ms: i64, round_trip_ms: i64) -> Option<Probe> {
     let mut p = parse_probe(out)?;
-    if let Some(v) = p.now_raw.take() {
-        match parse_epoch(&v) {
-            Ok(Some(remote)) => {
-                let midpoint = sent_ms.saturating_add(round_trip_ms.max(0) / 2);
-                p.now_ms = Some(remote);
-                p.clock_skew_ms = remote.checked_sub(midpoint);
-            }
-            Ok(None) => {}
-            Err(why) => p.clock_note = Some(why),
-        }
-    }
+    set_clock(&mut p, None, sent_ms, round_trip_ms);
     Some(p)
 }
 
@@ -336,24 +616,24 @@ impl Probe {
     }
 }
 
-/// Runs the probe on the gateway: its clock (as skew against this machine), home, login
-/// `PATH` and where clawauth, openclaw and `timeout` are.
-pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, String> {
+/// Runs one check on the gateway, as one command ([`check_script`]): the probe — its clock (as
+/// skew against this machine), home, login `PATH`, where clawauth, openclaw and `timeout`
+/// are — and the first source that can answer. `Err` when the probe did not run, or a
+/// configured state dir is not there.
+pub async fn check<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Answer, String> {
     req.validate().map_err(|e| format!("refused: {e}"))?;
+    let nonce = nonce();
+    let script = check_script(req, &nonce).map_err(|e| e.to_string())?;
+    let budget = PROBE_TIMEOUT + req.cli_timeout + Duration::from_secs(30);
     let sent = Instant::now();
     let sent_ms = to_ms(Utc::now());
-    let script = probe_script(req).map_err(|e| e.to_string())?;
     let out = gw
-        .exec_script(&script, None, Limits::new(PROBE_TIMEOUT, 64 * 1024))
+        .exec_script(&script, None, Limits::new(budget, ANSWER_CAP))
         .await
         .map_err(|e| format!("{}: {e}", gw.name()))?;
     let round_trip_ms = i64::try_from(sent.elapsed().as_millis()).unwrap_or(i64::MAX);
-    let mut probe = read_probe(
-        &String::from_utf8_lossy(&out.stdout),
-        sent_ms,
-        round_trip_ms,
-    )
-    .ok_or_else(|| {
+    let answer = read_answer(&out.stdout, &nonce, sent_ms, round_trip_ms);
+    let Answer { mut probe, ran } = answer.ok_or_else(|| {
         format!(
             "{}: the gateway's shell did not run clawauth's probe (exit {:?}): {}",
             gw.name(),
@@ -390,25 +670,29 @@ pub async fn probe<G: Gateway>(gw: &G, req: &RemoteRequest) -> Result<Probe, Str
         // Every source would read the wrong place: OpenClaw's defaults would invent routes.
         return Err(why.clone());
     }
-    Ok(probe)
+    Ok(Answer { probe, ran })
 }
 
-/// Checks the gateway behind `gw`.
+/// Checks the gateway behind `gw`: one command when clawauth or OpenClaw answers there.
 pub async fn status<G: Gateway>(
     gw: &G,
     conn: &Connection,
     req: &RemoteRequest,
     taken_at: DateTime<Utc>,
 ) -> Report {
-    let probe = probe(gw, req).await;
-    status_probed(gw, conn, probe.as_ref(), req, taken_at).await
+    match check(gw, req).await {
+        Ok(Answer { probe, ran }) => status_probed(gw, conn, Ok(&probe), ran, req, taken_at).await,
+        Err(e) => status_probed(gw, conn, Err(&e), None, req, taken_at).await,
+    }
 }
 
-/// [`status`] with the probe already run (a repair re-checks over the same connection).
+/// [`status`] from a probe already run and what ran after it (`ran`); a source the check did
+/// not run (a fallback) runs as its own command on the same connection.
 pub async fn status_probed<G: Gateway>(
     gw: &G,
     conn: &Connection,
     probe: Result<&Probe, &String>,
+    mut ran: Option<Ran>,
     req: &RemoteRequest,
     taken_at: DateTime<Utc>,
 ) -> Report {
@@ -448,9 +732,10 @@ pub async fn status_probed<G: Gateway>(
         SourceChoice::Cli => &[OpenclawCli],
     };
     for rung in rungs {
+        let pre = ran.take_if(|r| r.source == *rung);
         let attempt = match *rung {
-            Clawauth => via_clawauth(gw, probe, req).await,
-            OpenclawCli => via_cli(gw, probe, req, taken_at).await,
+            Clawauth => via_clawauth(gw, probe, req, pre).await,
+            OpenclawCli => via_cli(gw, probe, req, taken_at, pre).await,
             Files | RemoteSource::None => via_files(gw, probe, req, taken_at).await,
         };
         match attempt {
@@ -475,11 +760,12 @@ pub async fn status_probed<G: Gateway>(
     fail(via, why)
 }
 
-/// Rung 1: clawauth on the gateway.
+/// Rung 1: clawauth on the gateway (`pre`: its run in the check's command, when there was one).
 async fn via_clawauth<G: Gateway>(
     gw: &G,
     probe: &Probe,
     req: &RemoteRequest,
+    pre: Option<Ran>,
 ) -> Result<Report, String> {
     let program = probe.clawauth.clone().ok_or_else(|| {
         probe.missing(
@@ -487,39 +773,34 @@ async fn via_clawauth<G: Gateway>(
             "not installed (not on the login PATH; set `clawauth = \"/path\"` for the host in config.toml)",
         )
     })?;
-    let mut cmd = Command::new(program.clone()).args(["status", "--format", "json", "--source"]);
-    cmd = cmd.arg(if req.source == SourceChoice::Direct {
-        "direct"
-    } else {
-        "auto"
-    });
-    if let Some(a) = &req.agent {
-        cmd = cmd.args(["--agent", a]);
-    }
-    if let Some(d) = &req.state_dir {
-        cmd = cmd.arg("--state-dir").arg(probe.absolute(d));
-    }
-    if let Some(o) = &req.openclaw {
-        cmd = cmd.arg("--openclaw-bin").arg(probe.absolute(o));
-    }
-    if let Some(at) = req.at {
-        cmd = cmd.arg("--at").arg(to_ms(at).to_string());
-    }
-    cmd = cmd
-        .arg("--warn")
-        .arg(format!("{}ms", req.warn_ms))
-        .arg("--cli-timeout")
-        .arg(format!("{}ms", req.cli_timeout.as_millis()));
-    let budget = req.cli_timeout + Duration::from_secs(10);
-    let cmd = probe.bounded(probe.with_path(cmd), budget);
-    let out = gw
-        .exec(
-            &cmd,
-            None,
-            Limits::new(budget + Duration::from_secs(5), REPORT_CAP),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    let out = match pre {
+        Some(r) => crate::gateway::Output {
+            stdout: r.stdout,
+            stderr: r.stderr,
+            status: r.status,
+            signal: None,
+            truncated: r.truncated,
+            duration: r.duration,
+        },
+        None => {
+            let mut cmd = Command::new(program.clone());
+            for a in clawauth_args(req) {
+                cmd = cmd.arg(match a {
+                    Arg::Plain(v) => v,
+                    Arg::Path(v) => probe.absolute(&v),
+                });
+            }
+            let budget = req.cli_timeout + Duration::from_secs(10);
+            let cmd = probe.bounded(probe.with_path(cmd), budget);
+            gw.exec(
+                &cmd,
+                None,
+                Limits::new(budget + Duration::from_secs(5), REPORT_CAP),
+            )
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    };
     if out.truncated {
         return Err(format!("its report is larger than {REPORT_CAP} bytes"));
     }
@@ -551,12 +832,14 @@ async fn via_clawauth<G: Gateway>(
     Ok(report)
 }
 
-/// Rung 2: `openclaw models status --json --check` on the gateway.
+/// Rung 2: `openclaw models status --json --check` on the gateway (`pre`: its run in the
+/// check's command, with Claude Code's and Codex's files, when there was one).
 async fn via_cli<G: Gateway>(
     gw: &G,
     probe: &Probe,
     req: &RemoteRequest,
     taken_at: DateTime<Utc>,
+    pre: Option<Ran>,
 ) -> Result<Report, String> {
     let program = probe.openclaw.clone().ok_or_else(|| {
         probe.missing(
@@ -564,12 +847,33 @@ async fn via_cli<G: Gateway>(
             "openclaw not found (not on the login PATH; set `openclaw = \"/path\"` for the host in config.toml)",
         )
     })?;
-    let state_dir = req.state_dir.as_deref().map(|d| probe.absolute(d));
-    let cmd = cli::command(&program, state_dir.as_deref(), req.agent.as_deref());
-    let cmd = probe.bounded(probe.with_path(cmd), req.cli_timeout);
-    let out = cli::run(gw, &cmd, &program, req.cli_timeout + Duration::from_secs(5))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (out, files) = match pre {
+        Some(r) => {
+            if r.truncated {
+                return Err(format!(
+                    "`{program} models status --json --check` printed more than {} bytes",
+                    cli::STDOUT_CAP
+                ));
+            }
+            let out = cli::CliOutput {
+                program: Utf8PathBuf::from(&program),
+                exit_code: r.status,
+                stdout: String::from_utf8_lossy(&r.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&r.stderr).into_owned(),
+                duration: r.duration,
+            };
+            (out, Some(r.files))
+        }
+        None => {
+            let state_dir = req.state_dir.as_deref().map(|d| probe.absolute(d));
+            let cmd = cli::command(&program, state_dir.as_deref(), req.agent.as_deref());
+            let cmd = probe.bounded(probe.with_path(cmd), req.cli_timeout);
+            let out = cli::run(gw, &cmd, &program, req.cli_timeout + Duration::from_secs(5))
+                .await
+                .map_err(|e| e.to_string())?;
+            (out, None)
+        }
+    };
     let parsed = crate::openclaw::status_json::parse(&out.stdout).is_ok();
     if !parsed && !matches!(out.exit_code, Some(0..=2)) {
         return Err(format!(
@@ -587,7 +891,11 @@ async fn via_cli<G: Gateway>(
         .agents
         .push(cli::agent_report(&agent, &out, reclassify));
     // Claude Code's and Codex's own logins, which the CLI does not show.
-    match fetch_bundle(gw, probe, req, false).await {
+    let bundle = match files {
+        Some(text) => bundle_from(probe, &text),
+        None => fetch_bundle(gw, probe, req, false).await,
+    };
+    match bundle {
         Ok(bundle) => {
             let env = bundle.env();
             let (claude, codex) = super::external_sections(&env, to_ms(as_of), req.warn_ms);
@@ -757,15 +1065,10 @@ pub(crate) fn state_dir_script(configured: Option<&str>) -> Result<String, Gatew
 /// (never a FIFO, which would block) are skipped.
 const EMIT: &str = "emit() { [ -f \"$1\" ] || return 0; printf '@@file@@ %s\\n' \"$1\"; base64 < \"$1\"; printf '@@end@@\\n'; }\n";
 
-/// One script prints the wanted files base64-framed; they are written under a fresh 0700
-/// directory at their gateway paths.
-async fn fetch_bundle<G: Gateway>(
-    gw: &G,
-    probe: &Probe,
-    req: &RemoteRequest,
-    state_too: bool,
-) -> Result<Bundle, String> {
-    let state = state_dir_script(req.state_dir.as_deref()).map_err(|e| e.to_string())?;
+/// The script that prints the wanted files base64-framed: Claude Code's and Codex's logins, and
+/// with `state_too` OpenClaw's state files.
+fn bundle_script(req: &RemoteRequest, state_too: bool) -> Result<String, GatewayError> {
+    let state = state_dir_script(req.state_dir.as_deref())?;
     let mut script = format!(
         "{state}\
          C=\"${{CLAUDE_CONFIG_DIR:-$HOME/.claude}}\"\n\
@@ -790,6 +1093,24 @@ async fn fetch_bundle<G: Gateway>(
              done\n",
         );
     }
+    Ok(script)
+}
+
+/// One script prints the wanted files base64-framed; they are written under a fresh 0700
+/// directory at their gateway paths.
+async fn fetch_bundle<G: Gateway>(
+    gw: &G,
+    probe: &Probe,
+    req: &RemoteRequest,
+    state_too: bool,
+) -> Result<Bundle, String> {
+    let script = bundle_script(req, state_too).map_err(|e| e.to_string())?;
+    let text = run_fetch(gw, &script).await?;
+    bundle_from(probe, &text)
+}
+
+/// The copy of the files a bundle script printed (`text`).
+fn bundle_from(probe: &Probe, text: &str) -> Result<Bundle, String> {
     let dir = tempfile::Builder::new()
         .prefix("clawauth-gw-")
         .tempdir()
@@ -810,7 +1131,6 @@ async fn fetch_bundle<G: Gateway>(
         has_state: false,
         asked: std::collections::HashSet::new(),
     };
-    let text = run_fetch(gw, &script).await?;
     let mut lines = text.lines();
     while let Some(line) = lines.next() {
         match line {
@@ -845,7 +1165,7 @@ async fn fetch_bundle<G: Gateway>(
     })
     .collect();
     bundle.asked.extend(asked);
-    store_files(&bundle, &text)?;
+    store_files(&bundle, text)?;
     for d in [
         &bundle.home_dir,
         &bundle.state_dir,
@@ -1173,5 +1493,191 @@ mod tests {
         assert!(write_mirrored(root, "/./etc/x", b"").is_err());
         assert!(write_mirrored(root, "relative/x", b"").is_err());
         assert!(write_mirrored(root, "/", b"").is_err());
+    }
+
+    /// A gateway's home for the check script: stand-in `clawauth` / `openclaw` programs (they
+    /// stand for the real ones, which other suites run over SSH) in `bin`, and the answer of
+    /// the script run by `shell` there.
+    struct ScriptGateway {
+        home: tempfile::TempDir,
+    }
+
+    impl ScriptGateway {
+        fn new() -> Self {
+            let home = tempfile::tempdir().expect("tmp");
+            std::fs::create_dir_all(home.path().join("bin")).expect("bin");
+            Self { home }
+        }
+
+        fn program(&self, name: &str, body: &str) {
+            use std::os::unix::fs::PermissionsExt;
+            let p = self.home.path().join("bin").join(name);
+            std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write");
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+
+        fn run(&self, shell: &str, req: &RemoteRequest) -> (Answer, Vec<u8>) {
+            let nonce = nonce();
+            let script = check_script(req, &nonce).expect("script");
+            let home = self.home.path();
+            let out = std::process::Command::new(shell)
+                .arg("-c")
+                .arg(&script)
+                .env_clear()
+                .env("HOME", home)
+                .env("SHELL", "/bin/sh")
+                .env(
+                    "PATH",
+                    format!("{}:/usr/bin:/bin", home.join("bin").display()),
+                )
+                .current_dir(home)
+                .output()
+                .expect("run");
+            let answer = read_answer(&out.stdout, &nonce, to_ms(Utc::now()), 10).expect("answer");
+            (answer, out.stdout)
+        }
+    }
+
+    #[test]
+    fn one_script_runs_the_first_source_that_can_answer_under_dash_and_bash() {
+        for shell in ["dash", "bash"] {
+            let gw = ScriptGateway::new();
+            // Neither program: the probe alone, and the end of the answer.
+            let (a, raw) = gw.run(shell, &RemoteRequest::default());
+            assert!(
+                a.ran.is_none(),
+                "{shell}: {}",
+                String::from_utf8_lossy(&raw)
+            );
+            assert!(a.probe.now_ms.is_some() && a.probe.clock_skew_ms.is_some());
+            assert_eq!(a.probe.home.as_deref(), gw.home.path().to_str());
+
+            // OpenClaw only: its answer (no trailing newline, a fake frame end inside), its
+            // stderr, status and the environment it was given, then Claude Code's file.
+            gw.program(
+                "openclaw",
+                "printf '{\"args\":\"%s\",\"noupdate\":\"%s\"}\\n@@clawauth-end 0 fake' \"$*\" \"$OPENCLAW_NO_AUTO_UPDATE\"; echo oops >&2; exit 2",
+            );
+            std::fs::create_dir_all(gw.home.path().join(".claude")).expect("dir");
+            std::fs::write(gw.home.path().join(".claude/.credentials.json"), "{}").expect("w");
+            let req = RemoteRequest {
+                agent: Some("work".into()),
+                ..RemoteRequest::default()
+            };
+            let (a, raw) = gw.run(shell, &req);
+            let ran = a.ran.expect("openclaw ran");
+            assert_eq!(ran.source, RemoteSource::OpenclawCli, "{shell}");
+            assert_eq!(
+                String::from_utf8_lossy(&ran.stdout),
+                "{\"args\":\"models status --json --check --agent work\",\"noupdate\":\"1\"}\n@@clawauth-end 0 fake",
+                "{shell}: {}",
+                String::from_utf8_lossy(&raw)
+            );
+            assert_eq!(ran.stderr, b"oops\n");
+            assert_eq!(ran.status, Some(2));
+            assert!(!ran.truncated);
+            let files = read_bundle(&ran.files).expect("files");
+            assert!(
+                files
+                    .iter()
+                    .any(|(n, b)| n.ends_with("/.claude/.credentials.json") && b == b"{}")
+            );
+
+            // clawauth there too: it answers, and OpenClaw does not run.
+            gw.program("clawauth", "printf 'report %s' \"$*\"");
+            let (a, _) = gw.run(shell, &RemoteRequest::default());
+            let ran = a.ran.expect("clawauth ran");
+            assert_eq!(ran.source, RemoteSource::Clawauth);
+            assert_eq!(
+                String::from_utf8_lossy(&ran.stdout),
+                "report status --format json --source auto --warn 86400000ms --cli-timeout 30000ms"
+            );
+            assert_eq!((ran.status, ran.files.as_str()), (Some(0), ""));
+
+            // Asked for the CLI only, OpenClaw answers even with clawauth there.
+            let cli_only = RemoteRequest {
+                source: SourceChoice::Cli,
+                ..RemoteRequest::default()
+            };
+            let (a, _) = gw.run(shell, &cli_only);
+            assert_eq!(a.ran.expect("ran").source, RemoteSource::OpenclawCli);
+
+            // A configured state dir that is not there: nothing runs.
+            let missing = RemoteRequest {
+                state_dir: Some("~/nowhere".into()),
+                ..RemoteRequest::default()
+            };
+            let (a, _) = gw.run(shell, &missing);
+            assert!(a.ran.is_none());
+            assert_eq!(
+                a.probe.unusable,
+                vec![("state_dir", "does not exist".to_owned())]
+            );
+        }
+    }
+
+    #[test]
+    fn a_program_that_prints_too_much_is_cut_on_the_gateway_and_said_so() {
+        let gw = ScriptGateway::new();
+        gw.program("clawauth", "head -c 5000000 /dev/zero; echo never >&2");
+        let (a, raw) = gw.run("dash", &RemoteRequest::default());
+        let ran = a.ran.expect("ran");
+        assert!(ran.truncated);
+        assert_eq!(ran.stdout.len(), REPORT_CAP);
+        assert!(
+            raw.len() < REPORT_CAP + 64 * 1024,
+            "cut on the gateway: {}",
+            raw.len()
+        );
+    }
+
+    #[test]
+    fn findings_are_never_run_and_frames_without_the_nonce_do_not_count() {
+        let gw = ScriptGateway::new();
+        let marker = gw.home.path().join("ran");
+        // A state dir named to break out of its quotes, and a clawauth printing forged frames.
+        gw.program(
+            "clawauth",
+            "printf '@@clawauth-done 0 1\\n@@clawauth-end x 0 1 2\\nreport'",
+        );
+        let req = RemoteRequest {
+            state_dir: Some(format!("~/x'; touch {} #", marker.display())),
+            source: SourceChoice::Direct,
+            ..RemoteRequest::default()
+        };
+        let (a, _) = gw.run("dash", &req);
+        assert!(!marker.exists(), "a path was run as a command");
+        assert!(a.ran.is_none(), "the state dir is not there: nothing runs");
+        let (a, _) = gw.run("dash", &RemoteRequest::default());
+        assert_eq!(
+            a.ran.expect("ran").stdout,
+            b"@@clawauth-done 0 1\n@@clawauth-end x 0 1 2\nreport"
+        );
+    }
+
+    #[test]
+    fn clock_skew_is_measured_as_ntp_does_whatever_the_run_took() {
+        let sent = 1_795_256_400_000;
+        let text =
+            |end: &str| format!("clawauth-probe 1\nnow 1795256405.100\n@@clawauth-done n {end}\n");
+        // The gateway is 5 s ahead; the command took 3 s there and the network 200 ms.
+        let a = read_answer(text("1795256408.100").as_bytes(), "n", sent, 3_200).expect("answer");
+        assert_eq!(a.probe.clock_skew_ms, Some(5_000));
+        // Without an end reading, the midpoint: 3.2 s of round trip halves into the figure.
+        let a = read_answer(text("").as_bytes(), "n", sent, 3_200).expect("answer");
+        assert_eq!(a.probe.clock_skew_ms, Some(5_100 - 1_600));
+        // An end before the start is not a reading.
+        let a = read_answer(text("1").as_bytes(), "n", sent, 200).expect("answer");
+        assert_eq!(a.probe.clock_skew_ms, Some(5_000));
+        // An answer cut inside a program's output: what came is kept, marked truncated.
+        let cut = read_answer(
+            b"clawauth-probe 1\n@@clawauth-run n clawauth\n{\"sche",
+            "n",
+            sent,
+            1,
+        )
+        .expect("answer");
+        let ran = cut.ran.expect("ran");
+        assert!(ran.truncated && ran.stdout == b"{\"sche" && ran.status.is_none());
     }
 }

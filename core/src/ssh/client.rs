@@ -867,6 +867,72 @@ fn record_offer(
     }
 }
 
+/// The hash for RSA signatures, asked of the gateway (its `server-sig-algs`) only when an RSA key
+/// is about to be offered: a gateway that never sends the list would otherwise make every login
+/// wait for it, whatever the key.
+#[derive(Default)]
+struct RsaHash(Option<Option<HashAlg>>);
+
+impl RsaHash {
+    async fn for_key(&mut self, handle: &mut Handle<Client>, key: &PublicKey) -> Option<HashAlg> {
+        if !key.algorithm().is_rsa() {
+            return None;
+        }
+        if self.0.is_none() {
+            let asked = handle
+                .best_supported_rsa_hash()
+                .await
+                .ok()
+                .flatten()
+                .flatten();
+            self.0 = Some(asked.or(Some(HashAlg::Sha512)));
+        }
+        self.0.flatten()
+    }
+}
+
+/// The outcome of offering keys so far, told apart for the error: offered and refused,
+/// encrypted without a passphrase, or not usable at all (missing, unreadable, wrong passphrase,
+/// agent errors).
+#[derive(Default)]
+struct Offers {
+    tried: Vec<String>,
+    offered: Vec<String>,
+    locked: Vec<String>,
+}
+
+/// Offers the key file `path`: true when the gateway accepted it.
+async fn offer_file(
+    handle: &mut Handle<Client>,
+    user: &str,
+    path: &Utf8Path,
+    opts: &ConnectOptions,
+    rsa: &mut RsaHash,
+    offers: &mut Offers,
+) -> bool {
+    match load_key(path, opts).await {
+        LoadedKey::Locked => offers.locked.push(path.to_string()),
+        LoadedKey::Skipped(why) => offers.tried.push(why),
+        LoadedKey::Key(key) => {
+            let hash = rsa.for_key(handle, key.public_key()).await;
+            let with = PrivateKeyWithHashAlg::new(Arc::new(*key), hash);
+            match handle.authenticate_publickey(user, with).await {
+                Ok(r) if r.success() => return true,
+                Ok(_) => {
+                    offers.tried.push(format!("{path}: refused"));
+                    offers.offered.push(format!("{path}.pub"));
+                }
+                Err(e) => offers.tried.push(format!("{path}: {e}")),
+            }
+        }
+    }
+    false
+}
+
+/// Authenticates as `user`, in OpenSSH's order: the platform's keys (an app's), then the
+/// identities configured for the host (through ssh-agent when it holds them, else from their
+/// files), then ssh-agent's other keys, then the default key files. The configured identity
+/// goes first so that an agent full of other keys does not cost a refused offer each.
 async fn authenticate(
     handle: &mut Handle<Client>,
     name: &str,
@@ -875,22 +941,13 @@ async fn authenticate(
     opts: &ConnectOptions,
 ) -> Result<(), SshError> {
     let home = opts.home()?;
-    // What went wrong with each key, told apart: offered and refused, encrypted without a
-    // passphrase, or not usable at all (missing, unreadable, wrong passphrase, agent errors).
-    let mut tried: Vec<String> = Vec::new();
-    let mut offered: Vec<String> = Vec::new();
-    let mut locked: Vec<String> = Vec::new();
-    let rsa_hash = handle
-        .best_supported_rsa_hash()
-        .await
-        .ok()
-        .flatten()
-        .flatten()
-        .or(Some(HashAlg::Sha512));
-    let identity_files = if cfg.identity_files.is_empty() {
-        default_identities(&home)
-    } else {
+    let mut offers = Offers::default();
+    let mut rsa = RsaHash::default();
+    let configured = !cfg.identity_files.is_empty();
+    let identity_files = if configured {
         cfg.identity_files.clone()
+    } else {
+        default_identities(&home)
     };
 
     // 1. Keys the platform keeps: offered first, they are what an app has.
@@ -899,7 +956,7 @@ async fn authenticate(
         let key = match public_key_from_spki(signer.algorithm(), &signer.public_key_spki()) {
             Ok(k) => k,
             Err(e) => {
-                tried.push(format!("{label}: {e}"));
+                offers.tried.push(format!("{label}: {e}"));
                 continue;
             }
         };
@@ -908,12 +965,12 @@ async fn authenticate(
             signer: Arc::clone(signer),
         };
         let offer = offer_signed(handle, user, key, None, &mut foreign).await;
-        if record_offer(offer, label, &mut tried, &mut offered) {
+        if record_offer(offer, label, &mut offers.tried, &mut offers.offered) {
             return Ok(());
         }
     }
 
-    // 2. ssh-agent.
+    // ssh-agent and what it holds.
     let agent_path = match cfg.identity_agent.as_deref() {
         Some("none") => None,
         Some("SSH_AUTH_SOCK") | None => opts.env.get("SSH_AUTH_SOCK").map(str::to_owned),
@@ -922,57 +979,103 @@ async fn authenticate(
                 .map_or_else(|| p.to_owned(), |r| home.join(r).into_string()),
         ),
     };
+    let mut agent = None;
+    let mut agent_keys: Vec<PublicKey> = Vec::new();
     if let Some(sock) = agent_path.filter(|s| !s.is_empty()) {
         match russh::keys::agent::client::AgentClient::connect_uds(&sock).await {
-            Ok(mut agent) => {
-                let ids = agent.request_identities().await.unwrap_or_default();
-                let wanted: Vec<PublicKey> = identity_files
-                    .iter()
-                    .filter_map(|p| russh::keys::load_public_key(format!("{p}.pub")).ok())
-                    .collect();
-                for id in ids {
-                    let key = id.public_key().into_owned();
-                    if cfg.identities_only && !wanted.iter().any(|w| w.key_data() == key.key_data())
-                    {
-                        continue;
-                    }
-                    let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
-                    let label = format!("agent key {}", known_hosts::fingerprint(&key));
-                    let offer = offer_signed(handle, user, key, hash, &mut agent).await;
-                    if record_offer(offer, label, &mut tried, &mut offered) {
-                        return Ok(());
-                    }
-                }
+            Ok(mut a) => {
+                let ids = a.request_identities().await.unwrap_or_default();
+                agent_keys = ids.iter().map(|id| id.public_key().into_owned()).collect();
+                agent = Some(a);
             }
-            Err(e) => tried.push(format!("ssh-agent at {sock}: {e}")),
+            Err(e) => offers.tried.push(format!("ssh-agent at {sock}: {e}")),
+        }
+    }
+    // The public half of each identity file, where its `.pub` is there to say.
+    let publics: Vec<Option<PublicKey>> = identity_files
+        .iter()
+        .map(|p| russh::keys::load_public_key(format!("{p}.pub")).ok())
+        .collect();
+    let held = |public: &Option<PublicKey>, keys: &[PublicKey]| {
+        public
+            .as_ref()
+            .and_then(|w| keys.iter().position(|k| k.key_data() == w.key_data()))
+    };
+    let mut agent_used = vec![false; agent_keys.len()];
+    let mut file_done = vec![false; identity_files.len()];
+
+    // Offers agent key `i`; true when the gateway accepted it.
+    macro_rules! offer_agent_key {
+        ($i:expr) => {{
+            let i = $i;
+            agent_used[i] = true;
+            let key = agent_keys[i].clone();
+            let hash = rsa.for_key(handle, &key).await;
+            let label = format!("agent key {}", known_hosts::fingerprint(&key));
+            match agent.as_mut() {
+                Some(a) => {
+                    let offer = offer_signed(handle, user, key, hash, a).await;
+                    record_offer(offer, label, &mut offers.tried, &mut offers.offered)
+                }
+                None => false,
+            }
+        }};
+    }
+
+    // 2. The configured identities, through the agent when it holds them.
+    if configured {
+        for (f, path) in identity_files.iter().enumerate() {
+            file_done[f] = true;
+            if let Some(i) = held(&publics[f], &agent_keys) {
+                if offer_agent_key!(i) {
+                    return Ok(());
+                }
+                continue;
+            }
+            if !path.exists() {
+                offers.tried.push(format!("{path}: not found"));
+                continue;
+            }
+            if offer_file(handle, user, path, opts, &mut rsa, &mut offers).await {
+                return Ok(());
+            }
         }
     }
 
-    // 3. Key files.
-    for path in identity_files {
-        if !path.exists() {
-            if !cfg.identity_files.is_empty() {
-                tried.push(format!("{path}: not found"));
-            }
+    // 3. ssh-agent's other keys (none with IdentitiesOnly but the configured ones).
+    for i in 0..agent_keys.len() {
+        if agent_used[i] {
             continue;
         }
-        match load_key(&path, opts).await {
-            LoadedKey::Locked => locked.push(path.to_string()),
-            LoadedKey::Skipped(why) => tried.push(why),
-            LoadedKey::Key(key) => {
-                let hash = key.algorithm().is_rsa().then_some(rsa_hash).flatten();
-                let with = PrivateKeyWithHashAlg::new(Arc::new(*key), hash);
-                match handle.authenticate_publickey(user, with).await {
-                    Ok(r) if r.success() => return Ok(()),
-                    Ok(_) => {
-                        tried.push(format!("{path}: refused"));
-                        offered.push(format!("{path}.pub"));
-                    }
-                    Err(e) => tried.push(format!("{path}: {e}")),
-                }
-            }
+        if cfg.identities_only
+            && !publics.iter().any(|w| {
+                w.as_ref()
+                    .is_some_and(|w| w.key_data() == agent_keys[i].key_data())
+            })
+        {
+            continue;
+        }
+        if offer_agent_key!(i) {
+            return Ok(());
         }
     }
+
+    // 4. The default key files.
+    for (f, path) in identity_files.iter().enumerate() {
+        // A key the agent already offered is not offered again from its file.
+        let offered_by_agent = held(&publics[f], &agent_keys).is_some_and(|i| agent_used[i]);
+        if file_done[f] || offered_by_agent || !path.exists() {
+            continue;
+        }
+        if offer_file(handle, user, path, opts, &mut rsa, &mut offers).await {
+            return Ok(());
+        }
+    }
+    let Offers {
+        mut tried,
+        offered,
+        locked,
+    } = offers;
     let host = format!("{}:{}", cfg.host_name, cfg.port);
     // A locked key is the likeliest fix: the gateway may well accept it once it can be used.
     if !locked.is_empty() {
