@@ -260,6 +260,51 @@ impl Clawauth {
         })
     }
 
+    /// Puts clawauth (`binary`: the bytes of a clawauth executable built for the gateway) on
+    /// gateway `host` at `to` (default `~/.local/bin/clawauth`), as `clawauth hosts install`
+    /// does: checked, made executable, run once, renamed into place; a clawauth of the same
+    /// version is left alone, another program never overwritten. Then the host's `clawauth`
+    /// setting records where it is, so its checks are answered there.
+    pub async fn hosts_install(
+        &self,
+        host: String,
+        binary: Vec<u8>,
+        to: Option<String>,
+    ) -> Result<InstallResult, ClawauthError> {
+        use clawauth_core::install::{self as core_install, Binary, InstallRequest};
+        let req = InstallRequest { to };
+        req.validate()
+            .map_err(|e| ClawauthError::invalid(e.to_string()))?;
+        let bin = Binary::inspect(&binary).map_err(|e| ClawauthError::invalid(e.to_string()))?;
+        let (entry, opts, config) = self.setup(&host)?;
+        let deadline = core_install::deadline_for(binary.len()).max(config.defaults.deadline);
+        let done = core_install::install_over_ssh(
+            &host,
+            &entry.ssh,
+            &opts,
+            &req,
+            &bin,
+            deadline,
+            |_, _| {},
+        )
+        .await
+        .map_err(|e| ClawauthError::from(e.problem()))?;
+        if entry.clawauth.as_deref() != Some(done.path.as_str()) {
+            config::set_host_clawauth(&self.config_path, &host, &done.path)
+                .map_err(|e| ClawauthError::other(e.to_string()))?;
+        }
+        Ok(InstallResult {
+            host,
+            path: done.path,
+            arch: done.arch.as_str().to_owned(),
+            version: done.version,
+            previous: done.previous,
+            changed: done.changed,
+            bytes: done.bytes,
+            sha256: done.sha256,
+        })
+    }
+
     /// Copies Claude Code's login on the gateway into OpenClaw (`clawauth sync`).
     pub async fn sync(&self, host: String) -> Result<Outcome, ClawauthError> {
         struct SyncJob;

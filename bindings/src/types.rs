@@ -547,3 +547,22 @@ pub struct Watched {
     /// Empty when nothing changed since the last notice.
     pub notices: Vec<Notice>,
 }
+
+/// What `hostsInstall` did: clawauth put on the gateway (or found there already, up to date).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct InstallResult {
+    pub host: String,
+    /// Where it is on the gateway (`~/…` kept), as now recorded for the host.
+    pub path: String,
+    /// `aarch64` or `x86_64`: the gateway's, and the binary's.
+    pub arch: String,
+    /// The version the installed clawauth reports.
+    pub version: String,
+    /// The version it replaced, if one was there.
+    pub previous: Option<String>,
+    /// False when it was up to date and nothing was written.
+    pub changed: bool,
+    pub bytes: u64,
+    /// SHA-256 of what was sent, lowercase hex (checked on the gateway).
+    pub sha256: String,
+}

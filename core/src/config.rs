@@ -21,7 +21,7 @@
 //! [`crate::validate`]'s) and rejects unknown keys
 //! inside `[defaults]`, `[hosts.*]` and `[monitor]` (see [`crate::monitor::config`]); other top-level
 //! tables are left alone.
-//! Editing ([`add_host`], [`remove_host`]) goes through `toml_edit`, so the user's comments, key
+//! Editing ([`add_host`], [`remove_host`], [`set_host_clawauth`]) goes through `toml_edit`, so the user's comments, key
 //! order and unknown tables survive, and writes are atomic with the file's mode kept.
 
 use std::collections::BTreeMap;
@@ -442,6 +442,48 @@ fn fill_host_table(t: &mut dyn toml_edit::TableLike, entry: &HostEntry) {
     }
 }
 
+/// Sets `clawauth = "…"` (where clawauth is on the gateway) for host `name` in the config at
+/// `path`, in place: the rest of the host's table, its comments and the rest of the file are
+/// kept. The host must exist.
+pub fn set_host_clawauth(path: &Utf8Path, name: &str, clawauth_path: &str) -> Result<()> {
+    let text = with_host_clawauth(path, &read_document(path)?, name, clawauth_path)?;
+    crate::fsutil::write_atomic(path, text.as_bytes(), None)
+}
+
+/// What [`set_host_clawauth`] writes: config `text` (of the file at `path`, named in errors)
+/// with `clawauth = "…"` set for host `name`.
+pub fn with_host_clawauth(
+    path: &Utf8Path,
+    text: &str,
+    name: &str,
+    clawauth_path: &str,
+) -> Result<String> {
+    validate_remote_path(clawauth_path)
+        .map_err(|e| Error::Invalid(format!("host {name}: clawauth {clawauth_path:?}: {e}")))?;
+    let mut doc = parse_document(path, text)?;
+    let host = doc
+        .get_mut("hosts")
+        .and_then(|h| h.as_table_like_mut())
+        .and_then(|h| h.get_mut(name))
+        .ok_or_else(|| Error::Invalid(format!("no host {name:?} in {path}")))?;
+    let t = host.as_table_like_mut().ok_or_else(|| {
+        Error::Invalid(format!(
+            "{path}: hosts.{name} is not a table; fix it in {path}"
+        ))
+    })?;
+    match t.get_mut("clawauth").and_then(|i| i.as_value_mut()) {
+        Some(old) => {
+            let decor = old.decor().clone();
+            *old = toml_edit::Value::from(clawauth_path);
+            *old.decor_mut() = decor;
+        }
+        None => {
+            t.insert("clawauth", toml_edit::value(clawauth_path));
+        }
+    }
+    edited_text(path, &doc)
+}
+
 /// Removes host `name` from the config at `path`; `false` when it was not there (or there is no
 /// file).
 pub fn remove_host(path: &Utf8Path, name: &str) -> Result<bool> {
@@ -722,6 +764,51 @@ refresh = "15m"
         assert!(e.to_string().contains("line 1"), "{e}");
         assert_eq!(std::fs::read_to_string(&p).expect("read"), "[hosts\nssh=");
         assert!(remove_host(&p, "gw").is_err());
+    }
+
+    #[test]
+    fn set_clawauth_keeps_the_rest_of_the_table_and_inline_tables() {
+        let (_t, d) = tmp();
+        let p = d.join("config.toml");
+        std::fs::write(&p, SAMPLE).expect("write");
+        set_host_clawauth(&p, "gw", "~/.local/bin/clawauth").expect("set");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.contains("# the main gateway\n[hosts.gw]"), "{text}");
+        assert!(text.contains("# slow link"), "{text}");
+        let c = Config::load(&p).expect("load");
+        let gw = c.host("gw").expect("gw");
+        assert_eq!(gw.clawauth.as_deref(), Some("~/.local/bin/clawauth"));
+        assert_eq!(gw.agent.as_deref(), Some("main"));
+        // Again: replaced in place, one key.
+        set_host_clawauth(&p, "gw", "/opt/clawauth").expect("set");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text.matches("clawauth = ").count(), 1, "{text}");
+        assert_eq!(
+            Config::load(&p)
+                .expect("load")
+                .host("gw")
+                .expect("gw")
+                .clawauth
+                .as_deref(),
+            Some("/opt/clawauth")
+        );
+        // No such host, or a path that cannot be passed: refused, file untouched.
+        assert!(set_host_clawauth(&p, "nope", "/x").is_err());
+        assert!(set_host_clawauth(&p, "gw", "rel/x").is_err());
+        assert!(set_host_clawauth(&p, "gw", "/a\nb").is_err());
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), text);
+
+        std::fs::write(&p, "hosts = { a = { ssh = \"a\" } }\n").expect("write");
+        set_host_clawauth(&p, "a", "/opt/c").expect("inline");
+        assert_eq!(
+            Config::load(&p)
+                .expect("load")
+                .host("a")
+                .expect("a")
+                .clawauth
+                .as_deref(),
+            Some("/opt/c")
+        );
     }
 
     #[test]

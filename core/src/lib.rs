@@ -12,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 pub mod gateway;
 pub mod health;
+pub mod install;
 pub mod last_good;
 pub mod monitor;
 pub mod openclaw;

@@ -4,7 +4,7 @@
 //! problems.
 
 use clawauth_core::display::{shell_word, visible};
-use clawauth_core::report::{Phase, Problem};
+use clawauth_core::report::{Phase, Problem, RemoteSource, Report};
 
 /// What to do about `p`, one line without the `hint: ` prefix, or `None` when the problem's own
 /// words are all there is to say. `name` is the host as configured (`gw`), for the commands that
@@ -79,6 +79,20 @@ pub fn lines(problems: &[Problem], name: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `hint: clawauth hosts install NAME …` for a gateway's report that was answered the slow way
+/// (OpenClaw's CLI, a Node.js start, or its files read over SSH) instead of by clawauth there.
+pub fn install_hint(r: &Report) -> Option<String> {
+    let name = r.remote_host()?;
+    let via = r.via.as_ref()?;
+    if !matches!(via.source, RemoteSource::OpenclawCli | RemoteSource::Files) {
+        return None;
+    }
+    let name = shell_word(name);
+    Some(format!(
+        "hint: clawauth hosts install {name} makes checks of {name} fast (no Node.js start)"
+    ))
 }
 
 /// Prints `error: WHAT` and the hint for `problem` on stderr.

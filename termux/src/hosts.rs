@@ -1,4 +1,4 @@
-//! `clawauth hosts add|list|remove|trust` and `clawauth passphrase set|forget`.
+//! `clawauth hosts add|list|remove|trust|install` and `clawauth passphrase set|forget`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use camino::{Utf8Path, Utf8PathBuf};
 use clap::{Args, Subcommand};
 use clawauth_core::config::{self, HostEntry};
-use clawauth_core::display::command_line;
+use clawauth_core::display::{command_line, shell_word, visible};
 use clawauth_core::openclaw::env::Environment;
 use clawauth_core::secrets::{Secret, passphrase_key};
 use clawauth_core::ssh::ConnectOptions;
@@ -22,6 +22,7 @@ use crate::remote::{connect_options, host_entry, load_config, secret_store};
     clawauth hosts add gw --ssh pi@192.168.1.20\n  \
     clawauth hosts add gw         # gw: an ~/.ssh/config alias\n  \
     clawauth hosts trust gw       # show the key, ask, trust\n  \
+    clawauth hosts install gw     # clawauth on gw: fast checks\n  \
     clawauth status --host gw --check\n  \
     clawauth hosts list\n\n\
     CONFIG (config.toml):\n  \
@@ -50,6 +51,20 @@ pub enum HostsCommand {
     },
     /// Show a gateway's host key fingerprint and remember it (hashed) in ~/.ssh/known_hosts
     Trust(TrustArgs),
+    /// Put clawauth on a gateway (checks there then take milliseconds, no Node.js start)
+    #[command(
+        long_about = "Put clawauth itself on a configured gateway, over one SSH connection, so that \
+            `clawauth status --host NAME` is answered there by a direct read (milliseconds) instead of \
+            `openclaw models status` (a Node.js start: seconds, up to ~18 s on a Raspberry Pi).\n\n\
+            The gateway's architecture comes from `uname -m`. This very binary is sent when it is built \
+            for it (the phone's aarch64 build serves a Raspberry Pi), else the one given with --binary. \
+            It is written to a temporary file beside the target, its size and SHA-256 are checked on \
+            the gateway, it is made executable and run once (--version), then renamed into place: \
+            whatever goes wrong, the target stays as it was. A clawauth of the same version is left \
+            alone; another program at the target is never overwritten. Then config.toml records \
+            `clawauth = \"PATH\"` for the host."
+    )]
+    Install(InstallArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +109,34 @@ pub struct TrustArgs {
     connect_timeout: String,
 }
 
+#[derive(Debug, Args)]
+#[command(after_long_help = "EXAMPLES:\n  \
+        clawauth hosts install gw\n  \
+        # an x86_64 gateway, from the phone:\n  \
+        clawauth hosts install gw --binary clawauth-x86_64\n  \
+        clawauth hosts install gw --to /usr/local/bin/clawauth\n  \
+        clawauth status --host gw     # now answered by clawauth there\n\n\
+        Static builds for either architecture: termux/build-static.sh aarch64|x86_64.\n\n\
+        EXIT CODES: 0 installed or already up to date, 1 not installed (another architecture, \
+        another program at the target, a directory that cannot be written, a failed step), \
+        3 the gateway could not be reached, 64 bad command line.")]
+pub struct InstallArgs {
+    /// The host, as in config.toml (`clawauth hosts list`)
+    name: String,
+    /// The clawauth binary to send, built for the gateway (default: this one, when it is built for it)
+    #[arg(long, value_name = "PATH")]
+    binary: Option<Utf8PathBuf>,
+    /// Where it goes on the gateway (absolute or ~/…)
+    #[arg(long, value_name = "PATH", default_value = clawauth_core::install::DEFAULT_TO)]
+    to: String,
+    /// SSH connect timeout (default: config.toml's, else 5s)
+    #[arg(long, value_name = "DURATION")]
+    connect_timeout: Option<String>,
+    /// Give up on the whole install after this long (default: enough for the copy at 64 KiB/s)
+    #[arg(long, value_name = "DURATION")]
+    deadline: Option<String>,
+}
+
 pub fn run(cmd: HostsCommand) -> ExitCode {
     let env = Environment::from_process();
     match cmd {
@@ -101,7 +144,225 @@ pub fn run(cmd: HostsCommand) -> ExitCode {
         HostsCommand::List => list(&env),
         HostsCommand::Remove { name } => remove(&env, &name),
         HostsCommand::Trust(t) => trust_host(&env, t),
+        HostsCommand::Install(a) => install(&env, a),
     }
+}
+
+/// `5.6 MB`.
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+fn install(env: &Environment, a: InstallArgs) -> ExitCode {
+    use clawauth_core::install::{
+        Binary, InstallError, InstallRequest, Plan, Step, deadline_for, install_over_ssh,
+    };
+    let (path, config) = match load_config(env) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let name = a.name.as_str();
+    let Some(entry) = config.host(name).cloned() else {
+        return crate::usage_error(
+            &format!("no host {:?} in {path}", visible(name)),
+            &format!(
+                "add it first: {} (`clawauth hosts list` shows the configured hosts)",
+                command_line(["clawauth", "hosts", "add", name, "--ssh", "user@gateway"])
+            ),
+        );
+    };
+    // The target is checked before anything is read or connected.
+    let req = InstallRequest {
+        to: Some(a.to.clone()),
+    };
+    if let Err(e) = req.validate() {
+        return crate::usage_error(
+            &e.to_string(),
+            "--to takes the file's path on the gateway, absolute or under ~/, e.g. ~/.local/bin/clawauth",
+        );
+    }
+    let connect_timeout = match a.connect_timeout.as_deref() {
+        Some(v) => match positive_duration("--connect-timeout", v, "10s") {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+        None => config.defaults.connect_timeout,
+    };
+    let (binary_path, given) = match &a.binary {
+        Some(p) => (p.clone(), true),
+        None => match std::env::current_exe()
+            .ok()
+            .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+        {
+            Some(p) => (p, false),
+            None => {
+                crate::print_error("cannot locate this clawauth binary to send it");
+                eprintln!("hint: pass --binary PATH");
+                return ExitCode::from(1);
+            }
+        },
+    };
+    let bytes = match std::fs::metadata(&binary_path) {
+        Ok(m) if m.len() > clawauth_core::install::MAX_BINARY_BYTES as u64 => {
+            return crate::usage_error(
+                &format!(
+                    "{binary_path} is {}: too large for a clawauth binary",
+                    megabytes(m.len())
+                ),
+                "pass --binary PATH of a clawauth build (termux/build-static.sh makes small ones)",
+            );
+        }
+        Ok(_) => match std::fs::read(&binary_path) {
+            Ok(b) => b,
+            Err(e) => {
+                return crate::usage_error(&format!("cannot read {binary_path}: {e}"), "");
+            }
+        },
+        Err(e) => {
+            return crate::usage_error(&format!("cannot read {binary_path}: {e}"), "");
+        }
+    };
+    let binary = match Binary::inspect(&bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            return crate::usage_error(
+                &format!("{binary_path}: {e}"),
+                "pass --binary PATH of a clawauth built for the gateway (termux/build-static.sh aarch64|x86_64)",
+            );
+        }
+    };
+    if given && binary.version.is_none() {
+        eprintln!(
+            "warning: {binary_path} carries no clawauth version mark; it is installed only if it says `clawauth …` when run there"
+        );
+    }
+    let deadline = match a.deadline.as_deref() {
+        Some(v) => match positive_duration("--deadline", v, "10m") {
+            Ok(d) => d,
+            Err(code) => return code,
+        },
+        None => deadline_for(bytes.len()).max(config.defaults.deadline),
+    };
+    let opts = connect_options(env, &config, false, connect_timeout);
+    let runtime = match crate::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let target = req.target().to_owned();
+    let shown = binary.describe();
+    let size = bytes.len() as u64;
+    let result = runtime.block_on(install_over_ssh(
+        name,
+        &entry.ssh,
+        &opts,
+        &req,
+        &binary,
+        deadline,
+        |look, plan| match plan {
+            Plan::Install { replaces } => eprintln!(
+                "==> {name}: {}, installing {shown} ({}) to {}{}",
+                visible(&look.uname),
+                megabytes(size),
+                visible(&target),
+                replaces
+                    .as_deref()
+                    .map(|v| format!(" (replacing clawauth {})", visible(v)))
+                    .unwrap_or_default()
+            ),
+            Plan::UpToDate { .. } => {
+                eprintln!(
+                    "==> {name}: {}, {} is there already",
+                    visible(&look.uname),
+                    visible(&target)
+                );
+            }
+        },
+    ));
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    let done = match result {
+        Ok(d) => d,
+        Err(e) => {
+            let arch_hint = |gw: &str| {
+                if given {
+                    format!(
+                        "{binary_path} is not built for {gw}: pass --binary PATH of a build for {gw} (termux/build-static.sh {gw})"
+                    )
+                } else {
+                    format!(
+                        "another architecture: pass --binary PATH built for {gw} (termux/build-static.sh {gw})"
+                    )
+                }
+            };
+            let elsewhere = "choose another place with --to PATH (e.g. ~/.local/bin/clawauth, or ~/bin/clawauth)";
+            let hint = match &e {
+                InstallError::Unreached { problem, .. } => {
+                    crate::advice::print(&format!("cannot reach {name}: {e}"), problem, name);
+                    return ExitCode::from(3);
+                }
+                InstallError::ArchMismatch { gateway, .. } => Some(arch_hint(gateway.as_str())),
+                InstallError::UnsupportedArch { .. } => Some(format!(
+                    "checks of {name} keep using OpenClaw's CLI there; `clawauth status --host {name}` works as before"
+                )),
+                InstallError::Foreign { .. } | InstallError::NotAProgram { .. } => {
+                    Some(elsewhere.to_owned())
+                }
+                InstallError::NotWritable { .. } => Some(format!(
+                    "{elsewhere}; a system directory needs a user that may write it (ssh as that user)"
+                )),
+                InstallError::NoChecksumTool => Some(
+                    "install coreutils (sha256sum) or openssl on the gateway, then run it again"
+                        .to_owned(),
+                ),
+                InstallError::Failed { step: Step::Run, .. } => Some(
+                    "the binary does not run there: send a static build for the gateway with --binary PATH \
+                     (termux/build-static.sh aarch64|x86_64), or pick a --to directory not mounted noexec"
+                        .to_owned(),
+                ),
+                InstallError::Failed { .. } => Some(format!(
+                    "nothing changed on {name}; run it again (with --deadline longer on a slow link)"
+                )),
+                InstallError::Gateway(clawauth_core::gateway::GatewayError::Timeout { .. }) => {
+                    Some("give it longer with --deadline".to_owned())
+                }
+                _ => None,
+            };
+            crate::print_error(&format!("{name}: {e}"));
+            if let Some(h) = hint {
+                eprintln!("hint: {h}");
+            }
+            return ExitCode::from(1);
+        }
+    };
+    if done.changed {
+        println!(
+            "{name}: installed clawauth {} at {}{}",
+            visible(&done.version),
+            visible(&done.path),
+            done.previous
+                .as_deref()
+                .map(|v| format!(" (replaced clawauth {})", visible(v)))
+                .unwrap_or_default()
+        );
+    } else {
+        println!(
+            "{name}: clawauth {} at {} is up to date: nothing written",
+            visible(&done.version),
+            visible(&done.path)
+        );
+    }
+    if entry.clawauth.as_deref() != Some(done.path.as_str()) {
+        if let Err(e) = config::set_host_clawauth(&path, name, &done.path) {
+            crate::print_error(&format!("installed, but cannot record it in {path}: {e}"));
+            eprintln!(
+                "hint: set `clawauth = {:?}` under [hosts.{name}] yourself",
+                done.path
+            );
+            return ExitCode::from(1);
+        }
+        println!("recorded clawauth = {:?} for {name} in {path}", done.path);
+    }
+    println!("next: clawauth status --host {}", shell_word(name));
+    ExitCode::SUCCESS
 }
 
 fn add(env: &Environment, a: AddArgs) -> ExitCode {

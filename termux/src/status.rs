@@ -366,6 +366,10 @@ impl Output {
                         text.push_str(&l);
                         text.push('\n');
                     }
+                    if let Some(l) = crate::advice::install_hint(r) {
+                        text.push_str(&l);
+                        text.push('\n');
+                    }
                     text
                 })
                 .collect::<Vec<_>>()
