@@ -212,6 +212,45 @@ fn opt(v: Option<f64>, places: usize) -> String {
 }
 
 /// The printed table (Markdown, so the README can hold it as is).
+/// The tap's targets against OpenSSH's `ssh gw true` at one delay: a median at most 0.9× its
+/// median, and at most 8 round trips waited. Met, or the distance to them.
+pub fn against_ssh_true(d: &DelayFigures) -> Option<String> {
+    let find = |k: &str| d.variants.iter().find(|v| v.key == k);
+    let ssh = find("ssh-true")?;
+    let mut parts = Vec::new();
+    for v in ["clawauth", "widget"].into_iter().filter_map(find) {
+        if d.one_way.is_zero() || ssh.median_ms <= 0.0 {
+            continue;
+        }
+        let ratio = v.median_ms / ssh.median_ms;
+        let time = if ratio <= 0.9 {
+            format!("{ratio:.2}× `ssh gw true` (target ≤ 0.90×: met)")
+        } else {
+            format!(
+                "{ratio:.2}× `ssh gw true` (target ≤ 0.90×: {:.0} ms over)",
+                v.median_ms - 0.9 * ssh.median_ms
+            )
+        };
+        let rtts = match (v.latency_rtts, ssh.latency_rtts) {
+            (Some((r, _)), Some((o, _))) => format!(
+                "; {r:.1} round trips waited against OpenSSH's {o:.1} (target ≤ 8: {})",
+                if r <= 8.0 {
+                    "met".to_owned()
+                } else {
+                    format!("{:.1} over", r - 8.0)
+                }
+            ),
+            _ => String::new(),
+        };
+        parts.push(format!(
+            "- {}: {}{time}{rtts}",
+            v.label,
+            secs(v.median_ms) + ", "
+        ));
+    }
+    (!parts.is_empty()).then(|| format!("Against OpenSSH:\n{}", parts.join("\n")))
+}
+
 pub fn table(
     machine: &str,
     delays: &[DelayFigures],
@@ -266,6 +305,9 @@ pub fn table(
                 ratio(v.gateway_cpu_ms, old.map(|o| o.gateway_cpu_ms)),
                 ratio(v.bytes_median, old.map(|o| o.bytes_median)),
             );
+        }
+        if let Some(line) = against_ssh_true(d) {
+            let _ = writeln!(t, "\n{line}");
         }
         t.push('\n');
     }

@@ -4,6 +4,7 @@
 
 mod evaluation;
 mod figures;
+mod jvm;
 mod measure;
 
 use std::ffi::OsString;
@@ -65,10 +66,20 @@ struct Args {
     /// Only the evaluation near the size caps (no sshd, no OpenClaw CLI: seconds, not minutes).
     #[arg(long)]
     evaluation_only: bool,
+    /// Leave out the widget's path (the bindings from a JVM), which tests/bench.sh builds.
+    #[arg(long)]
+    no_jvm: bool,
 }
 
 /// The old way's variant key: ratios are against it.
 const OLD: &str = "old-quick";
+
+/// OpenSSH's `ssh gw true`: the figure clawauth's tap is held against.
+const SSH_TRUE: &str = "ssh-true";
+
+/// The host alias of the gateway as it is without clawauth (no `clawauth = …` in config.toml,
+/// none on its PATH): the same sshd, checked through the OpenClaw CLI.
+const BARE: &str = "gw-bare";
 
 /// The most gateways a fleet run may have (sshd's MaxStartups in the test harness is 100).
 const MAX_FLEET: usize = 100;
@@ -113,6 +124,9 @@ struct Variant {
     connections: usize,
     /// What the run must print.
     verdict: fn(&str) -> bool,
+    /// The widget's path: a check through the bindings in the running app process, not a
+    /// program started per tap.
+    jvm: bool,
 }
 
 /// The phone, the gateway and the link between them.
@@ -123,6 +137,8 @@ struct Bench {
     me: PathBuf,
     old_way: PathBuf,
     clawauth: PathBuf,
+    /// The app process of the widget's path (absent with --no-jvm).
+    jvm: Option<std::cell::RefCell<jvm::JvmTap>>,
 }
 
 fn run(args: &Args) -> Result<(), String> {
@@ -183,11 +199,11 @@ fn run(args: &Args) -> Result<(), String> {
             .map(|d| d.display().to_string())
             .unwrap_or_default()
     };
+    // clawauth is not on the gateway's PATH: it gets there by `hosts install` (below).
     let gateway_path = format!(
-        "{}:{}:{}:{}:/usr/local/bin:/usr/bin:/bin",
+        "{}:{}:{}:/usr/local/bin:/usr/bin:/bin",
         oc.node_bin_dir.display(),
         dir(&oc.bin),
-        dir(&clawauth),
         old_way.display(),
     );
     lab.gateway_for(&lab.key, &home, &gateway_path);
@@ -196,6 +212,21 @@ fn run(args: &Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the delay proxy: {e}"))?;
     let aliases = args.fleet.iter().copied().max().unwrap_or(1).max(1);
     write_phone_ssh(&lab, proxy.port, aliases)?;
+    for line in install_helper(&lab, &clawauth, aliases)?.lines() {
+        eprintln!("    {line}");
+    }
+    let jvm = if args.no_jvm {
+        None
+    } else {
+        say(
+            "starting the widget's path: the bindings in a JVM (`hostsInstall`, then checks on request)…",
+        );
+        let target = format!("root@127.0.0.1:{}", proxy.port);
+        let line = lab.sshd.known_hosts_line_at(proxy.port);
+        Some(std::cell::RefCell::new(jvm::JvmTap::start(
+            &lab, &target, &line, &clawauth,
+        )?))
+    };
 
     let bench = Bench {
         proxy,
@@ -204,6 +235,7 @@ fn run(args: &Args) -> Result<(), String> {
         old_way,
         clawauth,
         lab,
+        jvm,
     };
     let variants = bench.variants();
 
@@ -301,14 +333,12 @@ fn run(args: &Args) -> Result<(), String> {
 impl Bench {
     fn variants(&self) -> Vec<Variant> {
         let claw = self.clawauth.display().to_string();
-        let status = |extra: &[&str]| {
-            let mut a: Vec<String> = ["status", "--host", "gw", "--check", "--format", "simple"]
+        let status = |host: &str| -> Vec<String> {
+            ["status", "--host", host, "--check", "--format", "simple"]
                 .map(str::to_owned)
-                .to_vec();
-            a.extend(extra.iter().map(|s| (*s).to_owned()));
-            a
+                .to_vec()
         };
-        vec![
+        let mut variants = vec![
             Variant {
                 key: OLD,
                 label: "old way: ssh + openclaw --json + jq",
@@ -316,6 +346,7 @@ impl Bench {
                 args: vec!["gw".into()],
                 connections: 1,
                 verdict: |out| out.trim() == "OK",
+                jvm: false,
             },
             Variant {
                 key: "old-guided-ok",
@@ -324,37 +355,53 @@ impl Bench {
                 args: vec!["gw".into()],
                 connections: 2,
                 verdict: |out| out.trim().starts_with("OK (") && !out.contains("?h"),
+                jvm: false,
+            },
+            Variant {
+                key: "clawauth-bare",
+                label: "clawauth, gateway without clawauth (the OpenClaw CLI answers)",
+                program: claw.clone().into(),
+                args: status(BARE),
+                connections: 1,
+                verdict: |out| out.trim() == "gw-bare OK",
+                jvm: false,
             },
             Variant {
                 key: "clawauth",
-                label: "clawauth, installed on the gateway",
-                program: claw.clone().into(),
-                args: status(&[]),
-                connections: 1,
-                verdict: |out| out.trim() == "gw OK",
-            },
-            Variant {
-                key: "clawauth-cli",
-                label: "clawauth via the OpenClaw CLI",
+                label: "clawauth after `hosts install` (clawauth answers)",
                 program: claw.into(),
-                args: status(&["--source", "cli"]),
+                args: status("gw"),
                 connections: 1,
                 verdict: |out| out.trim() == "gw OK",
+                jvm: false,
             },
-            Variant {
-                key: "ssh-true",
-                label: "reference: OpenSSH `ssh gw true`",
-                program: clawauth_tests::sshd::ssh_bin().into(),
-                args: vec![
-                    "-F".into(),
-                    self.lab.phone.join(".ssh/config").to_string(),
-                    "gw".into(),
-                    "true".into(),
-                ],
+        ];
+        if self.jvm.is_some() {
+            variants.push(Variant {
+                key: "widget",
+                label: "widget's path: the bindings in a running JVM, after `hostsInstall`",
+                program: PathBuf::new(),
+                args: Vec::new(),
                 connections: 1,
-                verdict: |out| out.trim().is_empty(),
-            },
-        ]
+                verdict: |level| level == "OK",
+                jvm: true,
+            });
+        }
+        variants.push(Variant {
+            key: SSH_TRUE,
+            label: "reference: OpenSSH `ssh gw true`",
+            program: clawauth_tests::sshd::ssh_bin().into(),
+            args: vec![
+                "-F".into(),
+                self.lab.phone.join(".ssh/config").to_string(),
+                "gw".into(),
+                "true".into(),
+            ],
+            connections: 1,
+            verdict: |out| out.trim().is_empty(),
+            jvm: false,
+        });
+        variants
     }
 
     fn clawauth_fleet(&self, hosts: &[String]) -> Variant {
@@ -371,6 +418,7 @@ impl Bench {
             args,
             connections: hosts.len(),
             verdict: fleet_verdict,
+            jvm: false,
         }
     }
 
@@ -382,6 +430,7 @@ impl Bench {
             args: hosts.to_vec(),
             connections: hosts.len(),
             verdict: fleet_verdict,
+            jvm: false,
         }
     }
 
@@ -393,14 +442,30 @@ impl Bench {
         let cpu_before = sshd.served_cpu_ticks().ok_or("sshd stopped")?;
         let before = self.proxy.counters();
         let sessions_before = sshd.sessions();
-        let mut cmd = self.lab.phone_command(&self.me);
-        cmd.arg(measure::MEASURE)
-            .arg("--")
-            .arg(&v.program)
-            .args(&v.args);
-        let out = output_within(cmd, TAP_TIMEOUT).map_err(|e| format!("{}: {e}", v.label))?;
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let phone = measure::parse_phone_side(stdout.lines().last().unwrap_or_default())?;
+        let phone = match &self.jvm {
+            Some(app) if v.jvm => {
+                let checked = app.borrow_mut().check()?;
+                measure::PhoneSide {
+                    wall: checked.wall,
+                    code: Some(0),
+                    stdout: checked.level,
+                    stderr: String::new(),
+                    cpu: checked.cpu,
+                    max_rss_kib: 0,
+                }
+            }
+            _ => {
+                let mut cmd = self.lab.phone_command(&self.me);
+                cmd.arg(measure::MEASURE)
+                    .arg("--")
+                    .arg(&v.program)
+                    .args(&v.args);
+                let out =
+                    output_within(cmd, TAP_TIMEOUT).map_err(|e| format!("{}: {e}", v.label))?;
+                let stdout = String::from_utf8_lossy(&out.stdout);
+                measure::parse_phone_side(stdout.lines().last().unwrap_or_default())?
+            }
+        };
         let fits = (v.verdict)(&phone.stdout);
         if phone.code != Some(0) || !fits {
             return Err(format!(
@@ -450,8 +515,44 @@ fn fleet_verdict(out: &str) -> bool {
     !lines.is_empty() && lines.iter().all(|l| l.ends_with(" OK"))
 }
 
-/// The phone's `~/.ssh/config`: `gw` and `gw-1` … `gw-N`, each a host alias of its own for the
-/// proxy's port, with strict host key checking against the phone's known_hosts.
+/// `clawauth hosts install gw` (the benchmark's clawauth onto the gateway, recorded in the
+/// phone's config.toml), and the fleet's hosts `gw-1` … `gw-N` configured with that helper;
+/// `gw-bare` is left as a gateway without clawauth. Returns install's own report.
+fn install_helper(lab: &Lab, clawauth: &Path, fleet: usize) -> Result<String, String> {
+    say("clawauth hosts install gw…");
+    let run = |args: &[&str]| -> Result<String, String> {
+        let mut cmd = lab.phone_command(clawauth);
+        cmd.args(args);
+        let out = output_within(cmd, Duration::from_secs(120))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if !out.status.success() {
+            return Err(format!("clawauth {}: {text}", args.join(" ")));
+        }
+        Ok(text)
+    };
+    run(&["hosts", "add", "gw", "--ssh", "gw"])?;
+    let report = run(&["hosts", "install", "gw"])?;
+    for i in 1..=fleet {
+        let name = format!("gw-{i}");
+        run(&[
+            "hosts",
+            "add",
+            &name,
+            "--ssh",
+            &name,
+            "--clawauth",
+            "~/.local/bin/clawauth",
+        ])?;
+    }
+    Ok(report)
+}
+
+/// The phone's `~/.ssh/config`: `gw`, `gw-bare` and `gw-1` … `gw-N`, each a host alias of its
+/// own for the proxy's port, with strict host key checking against the phone's known_hosts.
 fn write_phone_ssh(lab: &Lab, port: u16, aliases: usize) -> Result<(), String> {
     let ssh = lab.phone.join(".ssh");
     let known_hosts = ssh.join("known_hosts");
@@ -459,7 +560,9 @@ fn write_phone_ssh(lab: &Lab, port: u16, aliases: usize) -> Result<(), String> {
     std::fs::write(&known_hosts, format!("{line}\n"))
         .map_err(|e| format!("cannot write {known_hosts}: {e}"))?;
     let mut config = String::new();
-    let names = std::iter::once("gw".to_owned()).chain((1..=aliases).map(|i| format!("gw-{i}")));
+    let names = ["gw".to_owned(), BARE.to_owned()]
+        .into_iter()
+        .chain((1..=aliases).map(|i| format!("gw-{i}")));
     for name in names {
         config.push_str(&format!(
             "Host {name}\n  HostName 127.0.0.1\n  Port {port}\n  User root\n  IdentityFile {key}\n  IdentitiesOnly yes\n  UserKnownHostsFile {known_hosts}\n  StrictHostKeyChecking yes\n  BatchMode yes\n\n",
