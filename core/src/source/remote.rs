@@ -127,6 +127,8 @@ const REPORT_CAP: usize = 4 * 1024 * 1024;
 /// Cap on the bundle of state files for the fallback.
 const BUNDLE_CAP: usize = 24 * 1024 * 1024;
 const PROBE_TIMEOUT: Duration = Duration::from_secs(20);
+/// Cap on the probe's part of an answer (with any start-up chatter before it).
+const PROBE_CAP: usize = 64 * 1024;
 
 /// What the probe found on the gateway.
 #[derive(Debug, Clone, Default)]
@@ -197,7 +199,7 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
 
 /// Cap on what one check's answer may hold in all: the probe, one program's output and errors,
 /// and the Claude Code and Codex files that go with OpenClaw's answer.
-const ANSWER_CAP: usize = 64 * 1024 + cli::STDOUT_CAP + cli::STDERR_CAP + BUNDLE_CAP;
+const ANSWER_CAP: usize = PROBE_CAP + cli::STDOUT_CAP + cli::STDERR_CAP + BUNDLE_CAP;
 
 /// What a check's script ran on the gateway after the probe: clawauth's report, or OpenClaw's
 /// answer with the files it does not show (Claude Code's and Codex's own logins).
@@ -352,7 +354,9 @@ pub fn read_answer(out: &[u8], nonce: &str, sent_ms: i64, round_trip_ms: i64) ->
     let probe_end = find(out, run_mark.as_bytes(), 0)
         .or_else(|| find(out, done_mark.as_bytes(), 0))
         .unwrap_or(out.len());
-    let mut probe = parse_probe(&String::from_utf8_lossy(&out[..probe_end]))?;
+    // The probe's part is read within its own cap, as when it was a command of its own: shell
+    // chatter beyond that is not read line by line.
+    let mut probe = parse_probe(&String::from_utf8_lossy(&out[..probe_end.min(PROBE_CAP)]))?;
     let mut ran = None;
     let mut rest = probe_end;
     if out[probe_end..].starts_with(run_mark.as_bytes()) {
@@ -375,15 +379,13 @@ pub fn read_answer(out: &[u8], nonce: &str, sent_ms: i64, round_trip_ms: i64) ->
     Some(Answer { probe, ran })
 }
 
-/// Where `needle` first occurs in `hay` at or after `from`.
+/// Where `needle` first occurs in `hay` at or after `from` (linear time: an answer may be tens of
+/// megabytes of anything).
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() || from > hay.len() {
         return None;
     }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    memchr::memmem::find(&hay[from..], needle).map(|i| i + from)
 }
 
 /// Reads one `run` frame from `at` (just past `@@clawauth-run NONCE `): the program and where
