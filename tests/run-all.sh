@@ -14,7 +14,7 @@ phase() { printf '==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*" 
 disk() {
     local free_kb used
     free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
-    used=$(du -sh target 2>/dev/null | cut -f1)
+    used=$(du -sh target 2>/dev/null | cut -f1 || true)
     printf '==> disk: %s GB free here, target/ %s\n' $((free_kb / 1024 / 1024)) "${used:-empty}" >&2
     if [ "$1" = first ] && [ "$free_kb" -lt $((NEED_GB * 1024 * 1024)) ]; then
         printf 'warning: only %s GB free; a full run needs about %s GB (free some space, or set CARGO_TARGET_DIR to a bigger disk)\n' \

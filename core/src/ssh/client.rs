@@ -875,17 +875,29 @@ struct RsaHash(Option<Option<HashAlg>>);
 
 impl RsaHash {
     async fn for_key(&mut self, handle: &mut Handle<Client>, key: &PublicKey) -> Option<HashAlg> {
-        if !key.algorithm().is_rsa() {
-            return None;
-        }
-        if self.0.is_none() {
-            let asked = handle
+        self.for_key_with(key, || async {
+            handle
                 .best_supported_rsa_hash()
                 .await
                 .ok()
                 .flatten()
-                .flatten();
-            self.0 = Some(asked.or(Some(HashAlg::Sha512)));
+                .flatten()
+        })
+        .await
+    }
+
+    /// The hash for `key`: none but for an RSA key, for which `ask` (the gateway's list) is
+    /// awaited once, SHA-512 when it names none.
+    async fn for_key_with<F: Future<Output = Option<HashAlg>>>(
+        &mut self,
+        key: &PublicKey,
+        ask: impl FnOnce() -> F,
+    ) -> Option<HashAlg> {
+        if !key.algorithm().is_rsa() {
+            return None;
+        }
+        if self.0.is_none() {
+            self.0 = Some(ask().await.or(Some(HashAlg::Sha512)));
         }
         self.0.flatten()
     }
@@ -1286,5 +1298,43 @@ impl Pty for SshPty {
     async fn close(&mut self) {
         let _ = self.ch.close().await;
         self.done = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An RSA public key (made for this test with `ssh-keygen -t rsa -b 2048`; public only).
+    const RSA_PUBLIC: &str = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDK20utxvXpu+fErBQWwCKpfovcPGkCGsECglDUyx4Qe1x6dCI5W8jx2rdFMTRfPKVtw/GKo93oyMgd9PAZwS0uq+3IW+ww8+EMOO41cMA7YLlsb2ZFaMiD0bv9FOEe8mIHvT9l6qGOBRqV0T3ElNatWc7zZQUxuLEVOn6VS7iUiuC4PNZyyaPqbs3TBp9KB2TEVRknTNC4dANWL8EZ+lUWUJhwy1sk/LgTEq+7hdY1O5iUtDUj5QTLe3evlKpPfrXwCk8vpnTgluG8CRBCN1UBAysvqBu8cmDOAog9IU7wsTe3sLXZJnZGAowJbEugbk3s/7XuTATWxOs4ChMKf4i5 test";
+
+    #[tokio::test]
+    async fn rsa_algorithms_are_asked_for_only_for_an_rsa_key_and_only_once() {
+        let ed = russh::keys::PrivateKey::random(&mut rand::rng(), russh::keys::Algorithm::Ed25519)
+            .expect("a key")
+            .public_key()
+            .clone();
+        let mut rsa = RsaHash::default();
+        let never = || async { panic!("asked the gateway for RSA algorithms for an Ed25519 key") };
+        assert_eq!(rsa.for_key_with(&ed, never).await, None);
+        let rsa_key = PublicKey::from_openssh(RSA_PUBLIC).expect("RSA key");
+        let mut asked = 0;
+        let ask = || {
+            asked += 1;
+            async { Some(HashAlg::Sha256) }
+        };
+        assert_eq!(rsa.for_key_with(&rsa_key, ask).await, Some(HashAlg::Sha256));
+        assert_eq!(asked, 1);
+        let again = || async { panic!("asked twice") };
+        assert_eq!(
+            rsa.for_key_with(&rsa_key, again).await,
+            Some(HashAlg::Sha256)
+        );
+        // A gateway that names none: SHA-512, as OpenSSH assumes.
+        let mut none = RsaHash::default();
+        assert_eq!(
+            none.for_key_with(&rsa_key, || async { None }).await,
+            Some(HashAlg::Sha512)
+        );
     }
 }
