@@ -22,7 +22,7 @@ use crate::remote::{connect_options, host_entry, load_config, secret_store};
     clawauth hosts add gw --ssh pi@192.168.1.20\n  \
     clawauth hosts add gw         # gw: an ~/.ssh/config alias\n  \
     clawauth hosts trust gw       # show the key, ask, trust\n  \
-    clawauth hosts install gw     # clawauth on gw: fast checks\n  \
+    clawauth hosts install gw     # fast checks of gw\n  \
     clawauth status --host gw --check\n  \
     clawauth hosts list\n\n\
     CONFIG (config.toml):\n  \
@@ -115,7 +115,7 @@ pub struct TrustArgs {
         # an x86_64 gateway, from the phone:\n  \
         clawauth hosts install gw --binary clawauth-x86_64\n  \
         clawauth hosts install gw --to /usr/local/bin/clawauth\n  \
-        clawauth status --host gw     # now answered by clawauth there\n\n\
+        clawauth status --host gw     # answered there now\n\n\
         Static builds for either architecture: termux/build-static.sh aarch64|x86_64.\n\n\
         EXIT CODES: 0 installed or already up to date, 1 not installed (another architecture, \
         another program at the target, a directory that cannot be written, a failed step), \
