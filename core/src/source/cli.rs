@@ -86,14 +86,22 @@ pub enum CliError {
 /// The command `openclaw models status --json --check [--agent ID]`, with `OPENCLAW_STATE_DIR`
 /// when a state dir was given and auto-update turned off (a check never updates or prompts).
 pub fn command(program: &str, state_dir: Option<&str>, agent: Option<&str>) -> Command {
-    let mut cmd = Command::new(program).args(["models", "status", "--json", "--check"]);
-    if let Some(a) = agent {
-        cmd = cmd.arg("--agent").arg(a);
-    }
+    let mut cmd = Command::new(program).args(check_args(agent));
     if let Some(d) = state_dir {
         cmd = cmd.env("OPENCLAW_STATE_DIR", d);
     }
     cmd.env("OPENCLAW_NO_AUTO_UPDATE", "1")
+}
+
+/// The arguments of [`command`]: `models status --json --check [--agent ID]`.
+pub(crate) fn check_args(agent: Option<&str>) -> Vec<String> {
+    let mut args: Vec<String> = ["models", "status", "--json", "--check"]
+        .map(str::to_owned)
+        .into();
+    if let Some(a) = agent {
+        args.extend(["--agent".to_owned(), a.to_owned()]);
+    }
+    args
 }
 
 /// Runs `cmd` (see [`command`]) on the gateway with no stdin, a hard timeout and capped output.

@@ -168,7 +168,8 @@ fn probe_script(req: &RemoteRequest) -> Result<String, GatewayError> {
          printf 'path %s\\n' \"$PATH\"\n\
          printf 'timeout %s\\n' \"$(command -v timeout 2>/dev/null)\"\n",
     );
-    // Each program's path is printed and kept in a variable (CA, OC, CC) for the run below.
+    // Each program's path is printed and kept in a variable (CA, OC, CC); the run below uses CA
+    // and OC.
     for (name, var, configured) in [
         ("clawauth", "CA", req.clawauth.as_deref()),
         ("openclaw", "OC", req.openclaw.as_deref()),
@@ -283,7 +284,7 @@ pub fn check_script(req: &RemoteRequest, nonce: &str) -> Result<String, GatewayE
             words.push(format!("OPENCLAW_STATE_DIR={}", quote_path(d)?));
         }
         words.push("\"$OC\"".to_owned());
-        for a in cli::command("x", None, req.agent.as_deref()).args {
+        for a in cli::check_args(req.agent.as_deref()) {
             words.push(crate::gateway::quote(&a)?);
         }
         branches.push(format!(
@@ -364,16 +365,17 @@ pub fn read_answer(out: &[u8], nonce: &str, sent_ms: i64, round_trip_ms: i64) ->
         ran = Some(r);
         rest = after;
     }
-    let end_raw = find(out, done_mark.as_bytes(), rest).map(|at| {
-        let line = &out[at + done_mark.len()..];
-        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
-        String::from_utf8_lossy(line).trim().to_owned()
+    let done = find(out, done_mark.as_bytes(), rest);
+    let end_raw = done.map(|at| {
+        let from = at + done_mark.len();
+        String::from_utf8_lossy(&out[from..line_end(out, from)])
+            .trim()
+            .to_owned()
     });
     if let Some(r) = ran.as_mut()
         && r.source == RemoteSource::OpenclawCli
     {
-        let files_end = find(out, done_mark.as_bytes(), rest).unwrap_or(out.len());
-        r.files = String::from_utf8_lossy(&out[rest..files_end]).into_owned();
+        r.files = String::from_utf8_lossy(&out[rest..done.unwrap_or(out.len())]).into_owned();
     }
     set_clock(&mut probe, end_raw.as_deref(), sent_ms, round_trip_ms);
     Some(Answer { probe, ran })
@@ -388,14 +390,16 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     memchr::memmem::find(&hay[from..], needle).map(|i| i + from)
 }
 
+/// Where the line starting at `from` ends (its newline, or the end of `out`).
+fn line_end(out: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &out[from..]).map_or(out.len(), |i| from + i)
+}
+
 /// Reads one `run` frame from `at` (just past `@@clawauth-run NONCE `): the program and where
 /// its frames end.
 fn read_run(out: &[u8], at: usize, nonce: &str) -> (Ran, usize) {
-    let line_end = out[at..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(out.len(), |i| at + i);
-    let source = match &out[at..line_end] {
+    let first_end = line_end(out, at);
+    let source = match &out[at..first_end] {
         b"clawauth" => RemoteSource::Clawauth,
         _ => RemoteSource::OpenclawCli,
     };
@@ -408,7 +412,7 @@ fn read_run(out: &[u8], at: usize, nonce: &str) -> (Ran, usize) {
         source,
         ..Ran::default()
     };
-    let body = (line_end + 1).min(out.len());
+    let body = (first_end + 1).min(out.len());
     let end_mark = format!("\n@@clawauth-end {nonce} ");
     let Some(end) = find(out, end_mark.as_bytes(), body) else {
         // Cut off before the program finished.
@@ -423,10 +427,7 @@ fn read_run(out: &[u8], at: usize, nonce: &str) -> (Ran, usize) {
         ran.truncated = true;
     }
     let status_at = end + end_mark.len();
-    let status_end = out[status_at..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(out.len(), |i| status_at + i);
+    let status_end = line_end(out, status_at);
     let fields = String::from_utf8_lossy(&out[status_at..status_end]).into_owned();
     let mut fields = fields.split(' ');
     ran.status = fields.next().and_then(|v| v.parse().ok());

@@ -941,6 +941,24 @@ async fn offer_file(
     false
 }
 
+/// Offers ssh-agent's `key`, signed by the agent: true when the gateway accepted it.
+async fn offer_agent(
+    handle: &mut Handle<Client>,
+    user: &str,
+    agent: &mut Option<russh::keys::agent::client::AgentClient<tokio::net::UnixStream>>,
+    key: &PublicKey,
+    rsa: &mut RsaHash,
+    offers: &mut Offers,
+) -> bool {
+    let Some(a) = agent.as_mut() else {
+        return false;
+    };
+    let hash = rsa.for_key(handle, key).await;
+    let label = format!("agent key {}", known_hosts::fingerprint(key));
+    let offer = offer_signed(handle, user, key.clone(), hash, a).await;
+    record_offer(offer, label, &mut offers.tried, &mut offers.offered)
+}
+
 /// Authenticates as `user`, in OpenSSH's order: the platform's keys (an app's), then the
 /// identities configured for the host (through ssh-agent when it holds them, else from their
 /// files), then ssh-agent's other keys, then the default key files. The configured identity
@@ -1016,30 +1034,22 @@ async fn authenticate(
     let mut agent_used = vec![false; agent_keys.len()];
     let mut file_done = vec![false; identity_files.len()];
 
-    // Offers agent key `i`; true when the gateway accepted it.
-    macro_rules! offer_agent_key {
-        ($i:expr) => {{
-            let i = $i;
-            agent_used[i] = true;
-            let key = agent_keys[i].clone();
-            let hash = rsa.for_key(handle, &key).await;
-            let label = format!("agent key {}", known_hosts::fingerprint(&key));
-            match agent.as_mut() {
-                Some(a) => {
-                    let offer = offer_signed(handle, user, key, hash, a).await;
-                    record_offer(offer, label, &mut offers.tried, &mut offers.offered)
-                }
-                None => false,
-            }
-        }};
-    }
-
     // 2. The configured identities, through the agent when it holds them.
     if configured {
         for (f, path) in identity_files.iter().enumerate() {
             file_done[f] = true;
             if let Some(i) = held(&publics[f], &agent_keys) {
-                if offer_agent_key!(i) {
+                agent_used[i] = true;
+                if offer_agent(
+                    handle,
+                    user,
+                    &mut agent,
+                    &agent_keys[i],
+                    &mut rsa,
+                    &mut offers,
+                )
+                .await
+                {
                     return Ok(());
                 }
                 continue;
@@ -1067,7 +1077,17 @@ async fn authenticate(
         {
             continue;
         }
-        if offer_agent_key!(i) {
+        agent_used[i] = true;
+        if offer_agent(
+            handle,
+            user,
+            &mut agent,
+            &agent_keys[i],
+            &mut rsa,
+            &mut offers,
+        )
+        .await
+        {
             return Ok(());
         }
     }

@@ -212,11 +212,14 @@ fn opt(v: Option<f64>, places: usize) -> String {
 }
 
 /// The printed table (Markdown, so the README can hold it as is).
+/// OpenSSH's `ssh gw true`: the variant clawauth's tap is held against.
+pub const SSH_TRUE: &str = "ssh-true";
+
 /// The tap's targets against OpenSSH's `ssh gw true` at one delay: a median at most 0.9× its
 /// median, and at most 8 round trips waited. Met, or the distance to them.
 pub fn against_ssh_true(d: &DelayFigures) -> Option<String> {
     let find = |k: &str| d.variants.iter().find(|v| v.key == k);
-    let ssh = find("ssh-true")?;
+    let ssh = find(SSH_TRUE)?;
     let mut parts = Vec::new();
     for v in ["clawauth", "widget"].into_iter().filter_map(find) {
         if d.one_way.is_zero() || ssh.median_ms <= 0.0 {

@@ -74,8 +74,7 @@ struct Args {
 /// The old way's variant key: ratios are against it.
 const OLD: &str = "old-quick";
 
-/// OpenSSH's `ssh gw true`: the figure clawauth's tap is held against.
-const SSH_TRUE: &str = "ssh-true";
+use figures::SSH_TRUE;
 
 /// The host alias of the gateway as it is without clawauth (no `clawauth = …` in config.toml,
 /// none on its PATH): the same sshd, checked through the OpenClaw CLI.
