@@ -28,12 +28,16 @@
 #   rustup          : rustfmt, clippy, targets aarch64-unknown-linux-musl and x86_64-unknown-linux-musl
 #                     (the static binaries), aarch64-linux-android (bindings/check-android.sh),
 #                     the nightly toolchain (minimal profile) for fuzz/
+#   crates.io       : cargo-nextest (the test runner tests/run-all.sh uses: a process per test, test
+#                     groups, a time limit per test, a JUnit report), built once with
+#                     `cargo install --locked` into ~/.cargo/bin (about 6 min on 2 cores)
 set -euo pipefail
 
 NODE_VERSION=24.21.0
 OPENCLAW_VERSION=2026.9.6
 OPENCLAW_LEGACY_VERSION=2026.6.1
 KOTLIN_VERSION=2.4.20
+NEXTEST_VERSION=0.9.151
 # Read by android-widget/check-app.sh too.
 CHAQUOPY_STUBS_VERSION=36.20260406
 TOOLS=${CLAWAUTH_TOOLS:-$HOME/.cache/clawauth-tools}
@@ -68,6 +72,12 @@ fi
 # builds the targets with cargo-fuzz's flags itself, so cargo-fuzz is not needed to run them.
 if command -v rustup >/dev/null; then
   rustup toolchain list 2>/dev/null | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+fi
+
+# --- cargo-nextest: the test runner (no prebuilt binary is reachable here: built from crates.io) ---
+if [ "$(cargo nextest --version 2>/dev/null | head -n 1 | cut -d' ' -f2)" != "$NEXTEST_VERSION" ]; then
+  say "installing cargo-nextest $NEXTEST_VERSION (cargo install --locked, about 6 min on 2 cores)"
+  cargo install --quiet --locked "cargo-nextest@$NEXTEST_VERSION"
 fi
 
 # --- node 24 and the real OpenClaw CLI ---------------------------------------------------------
@@ -114,4 +124,4 @@ if [ ! -f "$stubs_pyi/android-stubs/app/__init__.pyi" ]; then
   mv "$stubs_pyi.tmp" "$stubs_pyi"
 fi
 
-say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version), kotlinc $KOTLIN_VERSION"
+say "tools ready: $("$node_bin/node" --version), $("$oc" --version), $("$oc61" --version), kotlinc $KOTLIN_VERSION, $(cargo nextest --version | head -n 1)"

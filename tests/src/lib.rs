@@ -21,6 +21,7 @@ pub mod hostile;
 pub mod lab;
 pub mod ntfy;
 pub mod openclaw_cli;
+pub mod recorded;
 pub mod repair_lab;
 pub mod scenario;
 pub mod sshd;
@@ -329,37 +330,68 @@ fn file_name(p: &Path) -> String {
         .to_owned()
 }
 
-/// The `clawauth` binary, built once per test process (a no-op when it is up to date).
+/// The `clawauth` binary, built once per test run (a no-op when it is up to date).
+///
+/// Under cargo-nextest every test is its own process: the first test of a run (`NEXTEST_RUN_ID`)
+/// that needs the binary builds it while holding a lock beside it, and records the run's id
+/// there, so the others wait for that one build instead of each starting cargo. Under `cargo
+/// test` (one process) the build happens once per process, as the `OnceLock` says.
 pub fn clawauth_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let release = std::env::current_exe()
             .ok()
             .is_some_and(|p| p.components().any(|c| c.as_os_str() == "release"));
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(repo_root())
-            // `--workspace` resolves features as `cargo test --workspace` does, so this build
-            // reuses the test build's artifacts instead of recompiling the core.
-            .args(["build", "--quiet", "--workspace", "--bin", "clawauth"]);
-        // Cargo gives this test process the test crate's CARGO_MANIFEST_DIR, CARGO_PKG_NAME, …;
-        // build scripts that watch those names (ring's does) would see them change and rebuild
-        // ring and everything above it, here and again in the next plain `cargo build`.
-        for (name, _) in std::env::vars_os() {
-            if name.to_str().is_some_and(set_by_cargo_for_the_test) {
-                cmd.env_remove(name);
-            }
+        let dir = target_dir().join(if release { "release" } else { "debug" });
+        let bin = dir.join("clawauth");
+        let Some(run) = std::env::var("NEXTEST_RUN_ID")
+            .ok()
+            .filter(|r| !r.is_empty())
+        else {
+            build_clawauth(release);
+            return bin;
+        };
+        std::fs::create_dir_all(&dir).expect("create the target directory");
+        let stamp = dir.join(".clawauth-tests-built-for");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(".clawauth-tests-build.lock"))
+            .expect("open the build lock");
+        rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+            .expect("lock the build lock");
+        if std::fs::read_to_string(&stamp).ok().as_deref() != Some(run.as_str()) || !bin.is_file() {
+            build_clawauth(release);
+            std::fs::write(&stamp, &run).expect("write the build stamp");
         }
-        if release {
-            cmd.arg("--release");
-        }
-        let status = cmd.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --bin clawauth failed");
-        target_dir()
-            .join(if release { "release" } else { "debug" })
-            .join("clawauth")
+        // The lock is released when `lock` is dropped.
+        bin
     })
     .clone()
+}
+
+/// `cargo build --workspace --bin clawauth` (`--release` for a release test build).
+fn build_clawauth(release: bool) {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(repo_root())
+        // `--workspace` resolves features as `cargo test --workspace` does, so this build
+        // reuses the test build's artifacts instead of recompiling the core.
+        .args(["build", "--quiet", "--workspace", "--bin", "clawauth"]);
+    // Cargo gives this test process the test crate's CARGO_MANIFEST_DIR, CARGO_PKG_NAME, …;
+    // build scripts that watch those names (ring's does) would see them change and rebuild
+    // ring and everything above it, here and again in the next plain `cargo build`.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_for_the_test) {
+            cmd.env_remove(name);
+        }
+    }
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd.status().expect("run cargo build");
+    assert!(status.success(), "cargo build --bin clawauth failed");
 }
 
 /// The variables cargo sets for a running test (not the ones that configure cargo itself).

