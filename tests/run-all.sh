@@ -37,10 +37,11 @@ phase() { current=$1; began[$1]=$SECONDS; say "$1"; }
 phase_done() {
   local took=$((SECONDS - began[$current]))
   record "$current" "$took"
-  current=""
   say "done in $((took / 60))m$(printf '%02d' $((took % 60)))s: $current"
+  current=""
 }
 logs=$root/target/run-all
+log_of() { printf '%s/%s.log' "$logs" "$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_')"; }
 declare -A bg_pid=()
 background() { # background NAME CMD…: starts CMD beside the foreground phases
   local name=$1
@@ -54,7 +55,7 @@ background() { # background NAME CMD…: starts CMD beside the foreground phases
     return
   fi
   say "$name (in the background; its output follows when it ends)"
-  ("$@" >"$logs/$name.log" 2>&1) &
+  ("$@" >"$(log_of "$name")" 2>&1) &
   bg_pid[$name]=$!
 }
 await() { # await NAME: waits for a background phase, prints its output, fails the run if it failed
@@ -64,7 +65,7 @@ await() { # await NAME: waits for a background phase, prints its output, fails t
   unset "bg_pid[$name]"
   local took=$((SECONDS - began[$name]))
   say "--- output of: $name (started at $((began[$name] - started))s, took $((took / 60))m$(printf '%02d' $((took % 60)))s) ---"
-  cat "$logs/$name.log" >&2
+  cat "$(log_of "$name")" >&2
   if ((rc != 0)); then
     record "$name" "$took" "FAILED, exit $rc"
     say "FAILED (exit $rc): $name"
