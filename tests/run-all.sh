@@ -55,7 +55,16 @@ background() { # background NAME CMD…: starts CMD beside the foreground phases
     return
   fi
   say "$name (in the background; its output follows when it ends)"
-  ("$@" >"$(log_of "$name")" 2>&1) &
+  # The phase writes down when it ended, so its own time is reported, not the wait for it.
+  local log
+  log=$(log_of "$name")
+  rm -f "$log.ended"
+  # (Not `"$@" || rc=$?`: that would turn errexit off inside a function phase, so a failing
+  # first step would go unnoticed.)
+  (
+    trap 'echo "$SECONDS" >"$log.ended"' EXIT
+    "$@" >"$log" 2>&1
+  ) &
   bg_pid[$name]=$!
 }
 await() { # await NAME: waits for a background phase, prints its output, fails the run if it failed
@@ -63,13 +72,14 @@ await() { # await NAME: waits for a background phase, prints its output, fails t
   [ -n "${bg_pid[$name]:-}" ] || return 0
   wait "${bg_pid[$name]}" || rc=$?
   unset "bg_pid[$name]"
-  local took=$((SECONDS - began[$name]))
-  say "--- output of: $name (started at $((began[$name] - started))s, took $((took / 60))m$(printf '%02d' $((took % 60)))s) ---"
+  local ended
+  ended=$(cat "$(log_of "$name").ended" 2>/dev/null || echo "$SECONDS")
+  local took=$((ended - began[$name]))
+  say "--- output of: $name (started at $((began[$name] - started))s, took $((took / 60))m$(printf '%02d' $((took % 60)))s, waited for $((SECONDS - ended))s) ---"
   cat "$(log_of "$name")" >&2
   if ((rc != 0)); then
     record "$name" "$took" "FAILED, exit $rc"
     say "FAILED (exit $rc): $name"
-    print_timings
     exit "$rc"
   fi
   record "$name" "$took" "beside the others"
@@ -160,10 +170,12 @@ kotlin_and_app() {
 }
 background "bindings/kotlin/run-tests.sh, then android-widget/check-app.sh" kotlin_and_app
 
-phase "cargo nextest run --workspace (every Rust test: unit tests, the integration suite, the aarch64 binary under qemu, the fuzz corpus replayed)"
+phase "cargo nextest run --workspace (every Rust test: unit tests, the integration suite, the aarch64 binary under qemu, the fuzz corpus replayed); cargo test --doc"
 profile=${NEXTEST_PROFILE:-ci}
 nextest_rc=0
 cargo nextest run --workspace --locked --profile "$profile" --no-fail-fast || nextest_rc=$?
+# nextest does not run doctests.
+cargo test --workspace --doc --locked || nextest_rc=$?
 junit=$root/target/nextest/$profile/junit.xml
 slowest() { [ ! -f "$junit" ] || python3 tests/slowest-tests.py "$junit" 10 >&2 || true; }
 if ((nextest_rc != 0)); then

@@ -40,6 +40,27 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/openclaw")
 }
 
+/// Every `*.json` file below `dir` (none when it does not exist), sorted by path.
+pub fn json_files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths);
+    paths.sort();
+    paths
+}
+
 /// Copies a scenario's HOME-relative tree into `target` and gunzips every `*.sqlite.gz` in place,
 /// exactly as the recordings' own `restore.sh` does.
 pub fn restore(scenario: &Path, tree: &str, target: &Path) {

@@ -568,23 +568,8 @@ pub fn run_answered(
 
 /// Every stored key under `tests/recorded/<prefix>`, sorted.
 pub fn stored_keys(prefix: &str) -> Vec<String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                out.push(p);
-            }
-        }
-    }
     let base = root();
-    let mut paths = Vec::new();
-    walk(&base.join(prefix), &mut paths);
-    let mut keys: Vec<String> = paths
+    let mut keys: Vec<String> = crate::json_files_under(&base.join(prefix))
         .iter()
         .map(|p| {
             p.strip_prefix(&base)

@@ -96,24 +96,8 @@ impl Scenario {
 
 /// Every scenario under `tests/scenarios/`, sorted by path.
 pub fn all() -> Vec<Scenario> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                out.push(p);
-            }
-        }
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut paths = Vec::new();
-    walk(&root, &mut paths);
-    paths.sort();
-    paths
+    crate::json_files_under(&root)
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("read scenario");
